@@ -1,0 +1,282 @@
+using System.Diagnostics;
+using Dapr;
+using Grpc.Core;
+
+namespace DaprSaga.TestSidecar.Tests;
+
+/// <summary>Publish, subscription discovery, CloudEvent delivery and the meaning of the app's answer.</summary>
+public sealed class PubSubTests : IAsyncDisposable
+{
+    private const string PubSub = "pubsub";
+    private readonly Testbed _testbed = new();
+    private readonly List<TestApp> _apps = [];
+
+    public record Placed(string OrderId, decimal Total);
+
+    private async Task<TestApp> StartAsync(string appId, Action<WebApplication> map)
+    {
+        var app = await TestApp.StartAsync(_testbed, new SidecarOptions(appId) { PubSubs = [PubSub] }, map);
+        _apps.Add(app);
+        return app;
+    }
+
+    private static TopicOptions Topic(string name, string? deadLetter = null, string? match = null, int priority = 0) =>
+        new() { PubsubName = PubSub, Name = name, DeadLetterTopic = deadLetter!, Match = match!, Priority = priority };
+
+    [Fact]
+    public async Task TheSidecarReadsTheSubscriptionsTheAppDeclares()
+    {
+        var app = await StartAsync("sub-app", a =>
+        {
+            a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(Topic("order-placed", deadLetter: "dead-letters.sub-app"));
+            a.MapPost("/v2", TestApp.Recording("v2")).WithTopic(Topic("order-placed", match: "event.type == \"order-placed.v2\"", priority: 1));
+        });
+
+        var subscription = Assert.Single(app.Sidecar.Subscriptions);
+
+        Assert.Equal(("order-placed", "/placed", "dead-letters.sub-app"), (subscription.Topic, subscription.DefaultPath, subscription.DeadLetterTopic));
+        var rule = Assert.Single(subscription.Rules);
+        Assert.Equal(("event.type == \"order-placed.v2\"", "/v2"), (rule.Match.Expression, rule.Path));
+    }
+
+    [Fact]
+    public async Task ADeliveryCarriesTheDaprCloudEventEnvelopeAndHeaders()
+    {
+        var subscriber = await StartAsync("sub-app", a => a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(PubSub, "order-placed"));
+        var publisher = await StartAsync("pub-app", _ => { });
+
+        using var activity = new Activity("publish").SetIdFormat(ActivityIdFormat.W3C).Start();
+        await publisher.Dapr.PublishEventAsync(PubSub, "order-placed", new Placed("o-1", 20m),
+            new Dictionary<string, string> { ["cloudevent.type"] = "order-placed.v1", ["partitionKey"] = "o-1" });
+        var received = (await subscriber.Recorder.WaitForAsync(r => r.Count == 1)).Single();
+
+        var e = received.Envelope!;
+        Assert.Equal("application/cloudevents+json", received.ContentType.Split(';')[0]);
+        Assert.True(Guid.TryParse((string?)e["id"], out _));
+        Assert.Equal("pub-app", (string?)e["source"]);
+        Assert.Equal("order-placed.v1", (string?)e["type"]);
+        Assert.Equal("1.0", (string?)e["specversion"]);
+        Assert.Equal("application/json", (string?)e["datacontenttype"]);
+        Assert.Equal("order-placed", (string?)e["topic"]);
+        Assert.Equal(PubSub, (string?)e["pubsubname"]);
+        Assert.Equal((string?)e["traceid"], (string?)e["traceparent"]);
+        Assert.Contains(activity.TraceId.ToHexString(), (string?)e["traceparent"], StringComparison.Ordinal);
+        Assert.True(DateTimeOffset.TryParse((string?)e["time"], out _));
+        Assert.Equal("o-1", (string?)e["data"]!["orderId"]);
+        Assert.Equal(PubSub, received.Headers["pubsubname"]);
+        Assert.Equal((string?)e["traceparent"], received.Headers["traceparent"]);
+        // UseCloudEvents hands the handler the data alone.
+        Assert.Equal(20m, (decimal)received.Body!["total"]!);
+    }
+
+    [Fact]
+    public async Task ARoutingRuleSendsMatchingEventsToItsPathAndTheRestToTheDefault()
+    {
+        var app = await StartAsync("sub-app", a =>
+        {
+            a.MapPost("/v1", TestApp.Recording("v1")).WithTopic(PubSub, "orders");
+            a.MapPost("/v2", TestApp.Recording("v2")).WithTopic(Topic("orders", match: "event.type == \"orders.v2\"", priority: 1));
+        });
+
+        await app.Dapr.PublishEventAsync(PubSub, "orders", new Placed("a", 1), new Dictionary<string, string> { ["cloudevent.type"] = "orders.v2" });
+        await app.Dapr.PublishEventAsync(PubSub, "orders", new Placed("b", 1), new Dictionary<string, string> { ["cloudevent.type"] = "orders.v1" });
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["a"], app.Recorder.At("v2").Select(r => (string)r.Body!["orderId"]!));
+        Assert.Equal(["b"], app.Recorder.At("v1").Select(r => (string)r.Body!["orderId"]!));
+    }
+
+    [Fact]
+    public async Task AnEventNoRuleMatchesWithoutADefaultGoesToTheDeadLetterTopic()
+    {
+        var app = await StartAsync("sub-app", a =>
+        {
+            a.MapPost("/v2", TestApp.Recording("v2")).WithTopic(Topic("orders", deadLetter: "dead-letters.sub-app", match: "event.type == \"orders.v2\""));
+            a.MapPost("/dead", TestApp.Recording("dead")).WithTopic(PubSub, "dead-letters.sub-app");
+        });
+
+        await app.Dapr.PublishEventAsync(PubSub, "orders", new Placed("a", 1), new Dictionary<string, string> { ["cloudevent.type"] = "orders.v1" });
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(app.Recorder.At("v2"));
+        Assert.Single(app.Recorder.At("dead"));
+    }
+
+    public static TheoryData<string, int> Acknowledged => new()
+    {
+        { "", 200 },
+        { "{\"status\":\"SUCCESS\"}", 200 },
+        { "{}", 200 },
+        { "not json", 200 },
+        { "[1,2]", 202 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Acknowledged))]
+    public async Task An2xxAnswerWithoutARetryOrDropStatusAcknowledgesTheMessage(string body, int status)
+    {
+        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", _ => Results.Text(body, "application/json", statusCode: status))).WithTopic(PubSub, "t"));
+
+        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Single(app.Recorder.At("h"));
+        Assert.Equal(0, _testbed.Redeliveries);
+    }
+
+    public static TheoryData<string, int> Retried => new()
+    {
+        { "{\"status\":\"RETRY\"}", 200 },
+        { "{\"status\":\"Pending\"}", 200 }, // an echoed domain object is an unknown status: retried
+        { "{\"status\":\"retry\"}", 200 },   // statuses are case-sensitive
+        { "", 500 },
+        { "", 409 },
+        { "", 400 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Retried))]
+    public async Task ARetryStatusAnUnknownStatusOrAnErrorCodeIsRedelivered(string body, int status)
+    {
+        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", n =>
+            n == 1 ? Results.Text(body, "application/json", statusCode: status) : Results.Ok())).WithTopic(PubSub, "t"));
+
+        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        var deliveries = app.Recorder.At("h");
+        Assert.Equal(2, deliveries.Count);
+        Assert.Equal((string?)deliveries[0].Envelope!["id"], (string?)deliveries[1].Envelope!["id"]);
+    }
+
+    [Theory]
+    [InlineData("{\"status\":\"DROP\"}", 200)]
+    [InlineData("", 404)]
+    public async Task ADropOr404IsNotRetriedAndGoesToTheDeadLetterTopicUnchanged(string body, int status)
+    {
+        var app = await StartAsync("sub-app", a =>
+        {
+            a.MapPost("/h", TestApp.Recording("h", _ => Results.Text(body, "application/json", statusCode: status)))
+                .WithTopic(Topic("t", deadLetter: "dead-letters.sub-app"));
+            a.MapPost("/dead", TestApp.Recording("dead")).WithTopic(PubSub, "dead-letters.sub-app");
+        });
+
+        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        var original = Assert.Single(app.Recorder.At("h"));
+        var dead = Assert.Single(app.Recorder.At("dead"));
+        Assert.Equal(original.Envelope!.ToJsonString(), dead.Envelope!.ToJsonString());
+        Assert.Equal("t", (string?)dead.Envelope!["topic"]);
+        Assert.Equal(1, _testbed.DeadLettered);
+    }
+
+    [Fact]
+    public async Task ADropWithoutADeadLetterTopicIsDiscarded()
+    {
+        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", _ => Results.NotFound())).WithTopic(PubSub, "t"));
+
+        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Single(app.Recorder.At("h"));
+        Assert.Equal(1, _testbed.Dropped);
+    }
+
+    [Fact]
+    public async Task AMessageFailingEveryRetryGoesToTheDeadLetterTopic()
+    {
+        var app = await StartAsync("sub-app", a =>
+        {
+            a.MapPost("/h", TestApp.Recording("h", _ => Results.StatusCode(500))).WithTopic(Topic("t", deadLetter: "dead-letters.sub-app"));
+            a.MapPost("/dead", TestApp.Recording("dead")).WithTopic(PubSub, "dead-letters.sub-app");
+        });
+
+        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(1 + _testbed.Delivery.MaxRetries, app.Recorder.At("h").Count);
+        Assert.Single(app.Recorder.At("dead"));
+    }
+
+    [Fact]
+    public async Task AMessageFailingEveryRetryWithoutADeadLetterTopicIsRedeliveredByTheBroker()
+    {
+        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", n =>
+            n <= _testbed.Delivery.MaxRetries + 1 ? Results.StatusCode(503) : Results.Ok())).WithTopic(PubSub, "t"));
+
+        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(_testbed.Delivery.MaxRetries + 2, app.Recorder.At("h").Count);
+        Assert.Equal(0, _testbed.DeadLettered);
+    }
+
+    [Fact]
+    public async Task AnAppOutOfItsPublishingScopeIsRefusedWithPermissionDenied()
+    {
+        _testbed.PubSub(PubSub, new Dictionary<string, string> { ["publishingScopes"] = "pub-app=allowed;other=t" });
+        var app = await StartAsync("pub-app", _ => { });
+
+        await app.Dapr.PublishEventAsync(PubSub, "allowed", new Placed("a", 1));
+        var e = await Assert.ThrowsAsync<DaprException>(() => app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1)));
+
+        Assert.Equal(StatusCode.PermissionDenied, Assert.IsType<RpcException>(e.InnerException).StatusCode);
+        Assert.Equal(["allowed"], _testbed.PubSub(PubSub).Published("allowed").Select(c => c.Topic));
+        Assert.Empty(_testbed.PubSub(PubSub).Published("t"));
+    }
+
+    [Fact]
+    public async Task ASubscriptionOutOfTheAppsSubscriptionScopeIsSkipped()
+    {
+        _testbed.PubSub(PubSub, new Dictionary<string, string> { ["subscriptionScopes"] = "sub-app=mine" });
+        var app = await StartAsync("sub-app", a =>
+        {
+            a.MapPost("/mine", TestApp.Recording("mine")).WithTopic(PubSub, "mine");
+            a.MapPost("/theirs", TestApp.Recording("theirs")).WithTopic(PubSub, "theirs");
+        });
+
+        Assert.Equal(["mine"], app.Sidecar.Subscriptions.Select(s => s.Topic));
+    }
+
+    [Fact]
+    public async Task AnUnknownPubSubIsInvalidArgument()
+    {
+        var app = await StartAsync("pub-app", _ => { });
+
+        var e = await Assert.ThrowsAsync<DaprException>(() => app.Dapr.PublishEventAsync("nope", "t", new Placed("a", 1)));
+
+        Assert.Equal(StatusCode.InvalidArgument, Assert.IsType<RpcException>(e.InnerException).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAppThatSubscribesLateStillGetsWhatWasPublishedBefore()
+    {
+        var publisher = await StartAsync("pub-app", _ => { });
+        await publisher.Dapr.PublishEventAsync(PubSub, "t", new Placed("early", 1));
+
+        var subscriber = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h")).WithTopic(PubSub, "t"));
+        await subscriber.Recorder.WaitForAsync(r => r.Count == 1);
+
+        Assert.Equal("early", (string)subscriber.Recorder.At("h")[0].Body!["orderId"]!);
+    }
+
+    [Fact]
+    public async Task EverySubscribedAppGetsEveryMessage()
+    {
+        var first = await StartAsync("first", a => a.MapPost("/h", TestApp.Recording("h")).WithTopic(PubSub, "t"));
+        var second = await StartAsync("second", a => a.MapPost("/h", TestApp.Recording("h")).WithTopic(PubSub, "t"));
+
+        for (var i = 0; i < 5; i++) await first.Dapr.PublishEventAsync(PubSub, "t", new Placed($"o-{i}", i));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(5, first.Recorder.At("h").Count);
+        Assert.Equal(5, second.Recorder.At("h").Count);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps) await app.DisposeAsync();
+        await _testbed.DisposeAsync();
+    }
+}

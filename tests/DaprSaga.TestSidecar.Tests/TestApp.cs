@@ -1,0 +1,96 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Dapr.Client;
+using DaprSaga.ServiceDefaults;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace DaprSaga.TestSidecar.Tests;
+
+/// <summary>
+/// A small ASP.NET Core app wired like our services (ServiceDefaults: AddDaprClient from
+/// configuration, UseCloudEvents, MapSubscribeHandler) on a loopback port, beside its own test
+/// sidecar. Tests map whatever endpoints they need.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    private WebApplication? _app;
+    private readonly Action<WebApplication> _map;
+
+    private TestApp(Sidecar sidecar, Action<WebApplication> map) => (Sidecar, _map) = (sidecar, map);
+
+    public Sidecar Sidecar { get; }
+
+    public Recorder Recorder { get; } = new();
+
+    public DaprClient Dapr => _app!.Services.GetRequiredService<DaprClient>();
+
+    public Uri Address { get; private set; } = null!;
+
+    public static async Task<TestApp> StartAsync(Testbed testbed, SidecarOptions options, Action<WebApplication> map)
+    {
+        var sidecar = await testbed.StartSidecarAsync(options);
+        var app = new TestApp(sidecar, map);
+        await app.StartAppAsync();
+        return app;
+    }
+
+    /// <summary>Starts the app and connects its sidecar to it (again, after <see cref="StopAppAsync"/>).</summary>
+    public async Task StartAppAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(Sidecar.AppConfiguration);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.AddServiceDefaults();
+        builder.Services.AddSingleton(Recorder);
+        var app = builder.Build();
+        // Keep the raw envelope before UseCloudEvents unwraps it, so tests can check every field.
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.ContentType?.StartsWith("application/cloudevents+json", StringComparison.Ordinal) == true)
+            {
+                http.Items["content-type"] = http.Request.ContentType;
+                http.Request.EnableBuffering();
+                http.Items["envelope"] = JsonNode.Parse(await new StreamReader(http.Request.Body, leaveOpen: true).ReadToEndAsync());
+                http.Request.Body.Position = 0;
+            }
+            await next(http);
+        });
+        app.MapServiceDefaults();
+        _map(app);
+        await app.StartAsync();
+        _app = app;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Address = new Uri(address);
+        await Sidecar.AttachAppAsync(Address);
+    }
+
+    /// <summary>Stops the app as a crash would: the sidecar stays, its app is gone.</summary>
+    public async Task StopAppAsync()
+    {
+        Sidecar.DetachApp();
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        _app = null;
+    }
+
+    /// <summary>Records a delivery and answers with what <paramref name="answer"/> returns.</summary>
+    public static RequestDelegate Recording(string route, Func<int, IResult>? answer = null) => async http =>
+    {
+        var recorder = http.RequestServices.GetRequiredService<Recorder>();
+        var body = await new StreamReader(http.Request.Body).ReadToEndAsync();
+        var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+        recorder.Add(new Received(
+            route, headers, http.Items["content-type"] as string ?? http.Request.ContentType ?? "", body.Length == 0 ? null : JsonNode.Parse(body),
+            http.Items["envelope"] as JsonObject));
+        var result = answer?.Invoke(recorder.At(route).Count) ?? Results.Ok();
+        await result.ExecuteAsync(http);
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) await StopAppAsync();
+        await Sidecar.DisposeAsync();
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace DaprSaga.TestSidecar.Http;
+
+/// <summary>
+/// The sidecar's HTTP API as DaprClient uses it: service invocation (`/v1.0/invoke/{appId}/method/{method}`,
+/// dapr `pkg/http/api_directmessaging.go`), health (`/v1.0/healthz`, `/v1.0/healthz/outbound`,
+/// 204 when ready) and metadata (`/v1.0/metadata`, dapr `pkg/http/api_metadata.go`).
+/// </summary>
+internal static class SidecarHttpApi
+{
+    // Hop-by-hop and per-connection headers are not forwarded.
+    private static readonly HashSet<string> NotForwarded = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer",
+        "dapr-api-token", "Content-Length",
+    };
+
+    public static void MapSidecarHttpApi(this IEndpointRouteBuilder endpoints)
+    {
+        var v1 = endpoints.MapGroup("/v1.0");
+        // Health endpoints stay open when an API token is set (dapr `pkg/http/server.go` public routes).
+        v1.MapGet("/healthz", () => Results.NoContent());
+        v1.MapGet("/healthz/outbound", () => Results.NoContent());
+        v1.MapGet("/metadata", (Sidecar sidecar, HttpContext http) => Authorized(sidecar, http) ?? Metadata(sidecar));
+        v1.Map("/invoke/{appId}/method/{**method}", InvokeAsync);
+    }
+
+    private static IResult? Authorized(Sidecar sidecar, HttpContext http)
+    {
+        if (sidecar.Options.DaprApiToken is not { } token) return null;
+        // dapr `pkg/api/http/middlewares.go` APITokenAuthMiddleware: 401 with a plain-text body.
+        var sent = http.Request.Headers["dapr-api-token"].ToString();
+        return sent == token ? null : Results.Text("invalid api token", statusCode: (int)HttpStatusCode.Unauthorized);
+    }
+
+    private static async Task InvokeAsync(HttpContext http, string appId, string? method, Sidecar sidecar)
+    {
+        if (Authorized(sidecar, http) is { } denied)
+        {
+            await denied.ExecuteAsync(http);
+            return;
+        }
+        sidecar.Calls.Count(SidecarCallKind.Invoke);
+        var target = sidecar.Testbed.FindSidecar(appId);
+        if (target is null)
+        {
+            await Error(HttpStatusCode.InternalServerError, "ERR_DIRECT_INVOKE",
+                $"failed to invoke, id: {appId}, err: couldn't find service: {appId}").ExecuteAsync(http);
+            return;
+        }
+        var app = target.App;
+        if (app is null)
+        {
+            // A target app that refuses connections is an immediate error, not retried here.
+            await Error(HttpStatusCode.InternalServerError, "ERR_DIRECT_INVOKE",
+                $"failed to invoke, id: {appId}, err: error invoking app channel: connection refused").ExecuteAsync(http);
+            return;
+        }
+
+        using var request = app.NewRequest(new HttpMethod(http.Request.Method), "/" + method + http.Request.QueryString);
+        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            request.Content = new ByteArrayContent(body.ToArray());
+        }
+        foreach (var (name, values) in http.Request.Headers)
+        {
+            if (NotForwarded.Contains(name)) continue;
+            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+        }
+        // Caller-supplied copies are replaced (direct_messaging.go addCallerAndCalleeAppIDHeaderToMetadata).
+        request.Headers.Remove("dapr-caller-app-id");
+        request.Headers.Remove("dapr-callee-app-id");
+        request.Headers.Remove("dapr-caller-namespace");
+        request.Headers.TryAddWithoutValidation("dapr-caller-app-id", sidecar.AppId);
+        request.Headers.TryAddWithoutValidation("dapr-callee-app-id", appId);
+        request.Headers.TryAddWithoutValidation("dapr-caller-namespace", "");
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await app.Client.SendAsync(request, http.RequestAborted);
+        }
+        catch (HttpRequestException e)
+        {
+            await Error(HttpStatusCode.InternalServerError, "ERR_DIRECT_INVOKE",
+                $"failed to invoke, id: {appId}, err: error invoking app channel: {e.Message}").ExecuteAsync(http);
+            return;
+        }
+        using (response)
+        {
+            if (sidecar.Testbed.Faults.Roll(FaultKind.LostInvocationResponse))
+            {
+                // The target ran the request; the answer is lost on the way back.
+                await Error(HttpStatusCode.InternalServerError, "ERR_DIRECT_INVOKE",
+                    $"failed to invoke, id: {appId}, err: injected fault: response lost").ExecuteAsync(http);
+                return;
+            }
+            // The target's status, headers and body are passed back unchanged.
+            http.Response.StatusCode = (int)response.StatusCode;
+            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+            {
+                if (NotForwarded.Contains(name)) continue;
+                http.Response.Headers[name] = values.ToArray();
+            }
+            await response.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
+        }
+    }
+
+    private static IResult Metadata(Sidecar sidecar)
+    {
+        var components = new JsonArray();
+        foreach (var store in sidecar.Options.StateStores)
+            components.Add(Component(store, "state.redis", "ETAG", "TRANSACTIONAL", "TTL"));
+        foreach (var pubsub in sidecar.Options.PubSubs)
+            components.Add(Component(pubsub, "pubsub.redis"));
+        foreach (var binding in sidecar.Options.Bindings)
+            components.Add(Component(binding, "bindings.cron", "INPUT_BINDING"));
+
+        var subscriptions = new JsonArray();
+        foreach (var s in sidecar.Subscriptions)
+        {
+            var rules = new JsonArray();
+            foreach (var r in s.Rules) rules.Add(new JsonObject { ["match"] = r.Match.Expression, ["path"] = r.Path });
+            if (s.DefaultPath is not null) rules.Add(new JsonObject { ["match"] = "", ["path"] = s.DefaultPath });
+            subscriptions.Add(new JsonObject
+            {
+                ["pubsubname"] = s.PubsubName,
+                ["topic"] = s.Topic,
+                ["deadLetterTopic"] = s.DeadLetterTopic ?? "",
+                ["rules"] = rules,
+                ["type"] = "PROGRAMMATIC",
+            });
+        }
+        return Results.Json(new JsonObject
+        {
+            ["id"] = sidecar.AppId,
+            ["runtimeVersion"] = "1.19.0-testsidecar",
+            ["enabledFeatures"] = new JsonArray(),
+            ["components"] = components,
+            ["subscriptions"] = subscriptions,
+            ["extended"] = new JsonObject { ["appCommand"] = "" },
+        });
+    }
+
+    private static JsonObject Component(string name, string type, params string[] capabilities) => new()
+    {
+        ["name"] = name,
+        ["type"] = type,
+        ["version"] = "v1",
+        ["capabilities"] = new JsonArray(capabilities.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+    };
+
+    private static IResult Error(HttpStatusCode status, string code, string message) =>
+        Results.Json(new JsonObject { ["errorCode"] = code, ["message"] = message }, statusCode: (int)status);
+}

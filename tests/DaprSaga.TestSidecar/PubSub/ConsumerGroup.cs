@@ -1,0 +1,192 @@
+using System.Threading.Channels;
+
+namespace DaprSaga.TestSidecar.PubSub;
+
+public enum DeliveryOutcome { Success, Retry, Drop }
+
+/// <summary>The sidecar side of a subscription: routes and POSTs one message to its app.</summary>
+internal interface IMessageConsumer
+{
+    string AppId { get; }
+    Subscription Subscription { get; }
+    Task<DeliveryOutcome> DeliverAsync(CloudEvent cloudEvent, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A consumer group on one topic: a queue worked by up to <see cref="DeliveryPolicy.Concurrency"/>
+/// concurrent deliveries (pubsub.redis `concurrency`, 10 by default, hence no ordering), with
+/// retries as the resiliency policy gives them, then the dead-letter topic, else the broker's
+/// redelivery (pending list + XCLAIM after `redeliverInterval`).
+/// </summary>
+internal sealed class ConsumerGroup
+{
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
+    private readonly InMemoryPubSub _pubsub;
+    private readonly Lock _gate = new();
+    private IMessageConsumer? _consumer;
+    private TaskCompletionSource<IMessageConsumer> _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed record Pending(CloudEvent Event, bool HeldBack);
+
+    public ConsumerGroup(InMemoryPubSub pubsub, string topic, string name)
+    {
+        (_pubsub, Topic, Name) = (pubsub, topic, name);
+        _ = Task.Run(WorkAsync);
+    }
+
+    public string Topic { get; }
+
+    public string Name { get; }
+
+    private Testbed Testbed => _pubsub.Testbed;
+
+    public void Attach(IMessageConsumer consumer)
+    {
+        lock (_gate)
+        {
+            _consumer = consumer;
+            _attached.TrySetResult(consumer);
+        }
+    }
+
+    public void Detach(IMessageConsumer consumer)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_consumer, consumer)) return;
+            _consumer = null;
+            _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public void Enqueue(CloudEvent cloudEvent)
+    {
+        Write(new Pending(cloudEvent, HeldBack: false));
+        // At-least-once: the broker may hand the same message over twice.
+        if (Testbed.Faults.Roll(FaultKind.DuplicateDelivery)) Write(new Pending(cloudEvent, HeldBack: false));
+    }
+
+    private void Write(Pending pending)
+    {
+        Testbed.Track(+1);
+        if (!_queue.Writer.TryWrite(pending)) Testbed.Track(-1);
+    }
+
+    private async Task WorkAsync()
+    {
+        var token = Testbed.Stopping;
+        using var slots = new SemaphoreSlim(Testbed.Delivery.Concurrency);
+        try
+        {
+            await foreach (var pending in _queue.Reader.ReadAllAsync(token))
+            {
+                if (!pending.HeldBack && Testbed.Faults.Roll(FaultKind.ReorderDelivery))
+                {
+                    // Held back behind whatever is queued now, so later messages overtake it.
+                    _ = ReorderLaterAsync(pending with { HeldBack = true }, token);
+                    continue;
+                }
+                await slots.WaitAsync(token);
+                _ = DeliverAsync(pending.Event, token).ContinueWith(_ => slots.Release(), TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ReorderLaterAsync(Pending pending, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(Testbed.Faults.NextDelay(), token);
+            if (!_queue.Writer.TryWrite(pending)) Testbed.Track(-1);
+        }
+        catch (OperationCanceledException)
+        {
+            Testbed.Track(-1);
+        }
+    }
+
+    private async Task<IMessageConsumer> ConsumerAsync(CancellationToken token)
+    {
+        Task<IMessageConsumer> attached;
+        lock (_gate)
+        {
+            if (_consumer is not null) return _consumer;
+            attached = _attached.Task;
+        }
+        return await attached.WaitAsync(token);
+    }
+
+    private async Task DeliverAsync(CloudEvent cloudEvent, CancellationToken token)
+    {
+        var policy = Testbed.Delivery;
+        var retries = 0;
+        var interval = policy.InitialInterval;
+        try
+        {
+            while (true)
+            {
+                var consumer = await ConsumerAsync(token);
+                if (Testbed.Faults.Roll(FaultKind.DelayDelivery)) await Task.Delay(Testbed.Faults.NextDelay(), token);
+
+                var outcome = Testbed.Faults.Roll(FaultKind.FailBeforeDelivery)
+                    ? DeliveryOutcome.Retry
+                    : await consumer.DeliverAsync(cloudEvent, token);
+                // The handler ran, but its answer never reached the broker: it comes again.
+                if (outcome == DeliveryOutcome.Success && Testbed.Faults.Roll(FaultKind.LostAck)) outcome = DeliveryOutcome.Retry;
+
+                if (outcome == DeliveryOutcome.Success) return;
+                if (outcome == DeliveryOutcome.Drop)
+                {
+                    if (TryDeadLetter(consumer, cloudEvent) is not false) return;
+                }
+                else if (policy.MaxRetries < 0 || retries < policy.MaxRetries)
+                {
+                    retries++;
+                    Testbed.CountRedelivery();
+                    await Task.Delay(interval, token);
+                    interval = TimeSpan.FromTicks(Math.Min((long)(interval.Ticks * policy.Multiplier), policy.MaxInterval.Ticks));
+                    continue;
+                }
+                else if (consumer.Subscription.DeadLetterTopic is not null && TryDeadLetter(consumer, cloudEvent) is true)
+                {
+                    return;
+                }
+
+                // No dead-letter topic (or not allowed to publish there): the broker redelivers later.
+                retries = 0;
+                interval = policy.InitialInterval;
+                Testbed.CountRedelivery();
+                await Task.Delay(policy.RedeliverInterval, token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Testbed.Track(-1);
+        }
+    }
+
+    /// <summary>
+    /// true: dead-lettered; null: dropped for good (no dead-letter topic); false: the app may not
+    /// publish to its dead-letter topic, so the message stays with the broker (dapr
+    /// `pkg/runtime/pubsub/publisher.go` applies the subscriber's publishing scope).
+    /// </summary>
+    private bool? TryDeadLetter(IMessageConsumer consumer, CloudEvent cloudEvent)
+    {
+        var topic = consumer.Subscription.DeadLetterTopic;
+        if (topic is null)
+        {
+            Testbed.CountDropped();
+            return null;
+        }
+        if (!_pubsub.MayPublish(consumer.AppId, topic)) return false;
+        _pubsub.PublishRaw(topic, cloudEvent);
+        Testbed.CountDeadLettered();
+        return true;
+    }
+}

@@ -1,0 +1,20 @@
+namespace DaprSaga.TestSidecar;
+
+/// <summary>What `daprd` would be started with for one app.</summary>
+public sealed record SidecarOptions(string AppId)
+{
+    /// <summary>State store components loaded (scoped to this app).</summary>
+    public IReadOnlyList<string> StateStores { get; init; } = [];
+
+    /// <summary>Pub/sub components loaded; each must exist on the testbed.</summary>
+    public IReadOnlyList<string> PubSubs { get; init; } = [];
+
+    /// <summary>Cron input bindings loaded; triggered on demand by the test.</summary>
+    public IReadOnlyList<string> Bindings { get; init; } = [];
+
+    /// <summary>DAPR_API_TOKEN: when set, every call to the sidecar must carry it.</summary>
+    public string? DaprApiToken { get; init; }
+
+    /// <summary>APP_API_TOKEN: sent to the app as `dapr-api-token` on every call daprd makes to it.</summary>
+    public string? AppApiToken { get; init; }
+}
