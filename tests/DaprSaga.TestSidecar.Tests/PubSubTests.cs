@@ -28,36 +28,48 @@ public sealed class PubSubTests : IAsyncDisposable
     {
         var app = await StartAsync("sub-app", a =>
         {
-            a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(Topic("order-placed", deadLetter: "dead-letters.sub-app"));
-            a.MapPost("/v2", TestApp.Recording("v2")).WithTopic(Topic("order-placed", match: "event.type == \"order-placed.v2\"", priority: 1));
+            a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(Topic("placed", deadLetter: "dead-letters.sub-app"));
+            a.MapPost("/v2", TestApp.Recording("v2")).WithTopic(Topic("placed", match: "event.type == \"placed.v2\"", priority: 1));
         });
 
         var subscription = Assert.Single(app.Sidecar.Subscriptions);
 
-        Assert.Equal(("order-placed", "/placed", "dead-letters.sub-app"), (subscription.Topic, subscription.DefaultPath, subscription.DeadLetterTopic));
+        Assert.Equal(("placed", "/placed", "dead-letters.sub-app"), (subscription.Topic, subscription.DefaultPath, subscription.DeadLetterTopic));
         var rule = Assert.Single(subscription.Rules);
-        Assert.Equal(("event.type == \"order-placed.v2\"", "/v2"), (rule.Match.Expression, rule.Path));
+        Assert.Equal(("event.type == \"placed.v2\"", "/v2"), (rule.Match.Expression, rule.Path));
+    }
+
+    [Fact]
+    public async Task GrpcMetadataNamesTheAppAndItsComponents()
+    {
+        var app = await StartAsync("sub-app", a =>
+            a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(Topic("placed", deadLetter: "dead-letters.sub-app")));
+
+        var metadata = await app.Dapr.GetMetadataAsync();
+
+        Assert.Equal("sub-app", metadata.Id);
+        Assert.Equal([(PubSub, "pubsub.redis")], metadata.Components.Select(c => (c.Name, c.Type)));
     }
 
     [Fact]
     public async Task ADeliveryCarriesTheDaprCloudEventEnvelopeAndHeaders()
     {
-        var subscriber = await StartAsync("sub-app", a => a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(PubSub, "order-placed"));
+        var subscriber = await StartAsync("sub-app", a => a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(PubSub, "placed"));
         var publisher = await StartAsync("pub-app", _ => { });
 
         using var activity = new Activity("publish").SetIdFormat(ActivityIdFormat.W3C).Start();
-        await publisher.Dapr.PublishEventAsync(PubSub, "order-placed", new Placed("o-1", 20m),
-            new Dictionary<string, string> { ["cloudevent.type"] = "order-placed.v1", ["partitionKey"] = "o-1" });
+        await publisher.Dapr.PublishEventAsync(PubSub, "placed", new Placed("o-1", 20m),
+            new Dictionary<string, string> { ["cloudevent.type"] = "placed.v1", ["partitionKey"] = "o-1" });
         var received = (await subscriber.Recorder.WaitForAsync(r => r.Count == 1)).Single();
 
         var e = received.Envelope!;
         Assert.Equal("application/cloudevents+json", received.ContentType.Split(';')[0]);
         Assert.True(Guid.TryParse((string?)e["id"], out _));
         Assert.Equal("pub-app", (string?)e["source"]);
-        Assert.Equal("order-placed.v1", (string?)e["type"]);
+        Assert.Equal("placed.v1", (string?)e["type"]);
         Assert.Equal("1.0", (string?)e["specversion"]);
         Assert.Equal("application/json", (string?)e["datacontenttype"]);
-        Assert.Equal("order-placed", (string?)e["topic"]);
+        Assert.Equal("placed", (string?)e["topic"]);
         Assert.Equal(PubSub, (string?)e["pubsubname"]);
         Assert.Equal((string?)e["traceid"], (string?)e["traceparent"]);
         Assert.Contains(activity.TraceId.ToHexString(), (string?)e["traceparent"], StringComparison.Ordinal);
@@ -200,16 +212,32 @@ public sealed class PubSubTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task AMessageFailingEveryRetryWithoutADeadLetterTopicIsRedeliveredByTheBroker()
+    public async Task AMessageFailingEveryRetryWithoutADeadLetterTopicIsAckedAndLost()
     {
-        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", n =>
-            n <= _testbed.Delivery.MaxRetries + 1 ? Results.StatusCode(503) : Results.Ok())).WithTopic(PubSub, "t"));
+        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", _ => Results.StatusCode(503))).WithTopic(PubSub, "t"));
 
         await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
         await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(20));
 
-        Assert.Equal(_testbed.Delivery.MaxRetries + 2, app.Recorder.At("h").Count);
-        Assert.Equal(0, _testbed.DeadLettered);
+        Assert.Equal(1 + _testbed.Delivery.MaxRetries, app.Recorder.At("h").Count);
+        Assert.Equal((0, 1), (_testbed.DeadLettered, _testbed.Dropped));
+    }
+
+    [Fact]
+    public async Task ADeadLetterTopicOutOfThePublishingScopeLosesTheMessage()
+    {
+        _testbed.PubSub(PubSub, new Dictionary<string, string> { ["publishingScopes"] = "sub-app=other" });
+        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", _ => Results.NotFound()))
+            .WithTopic(Topic("t", deadLetter: "dead-letters.sub-app")));
+
+        var publisher = await StartAsync("pub-app", _ => { });
+
+        await publisher.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Single(app.Recorder.At("h"));
+        Assert.Empty(_testbed.PubSub(PubSub).Published("dead-letters.sub-app"));
+        Assert.Equal((0, 1), (_testbed.DeadLettered, _testbed.Dropped));
     }
 
     [Fact]

@@ -7,16 +7,16 @@ namespace DaprSaga.TestSidecar.Tests;
 public sealed class RouteMatchTests
 {
     private static readonly JsonObject Event = JsonNode.Parse("""
-        {"type":"payment-confirmed.v1","source":"payment-service","data":{"flow":"Choreography","amount":20}}
+        {"type":"paid.v1","source":"billing-app","data":{"flow":"Choreography","amount":20}}
         """)!.AsObject();
 
     [Theory]
-    [InlineData("event.type == \"payment-confirmed.v1\"", true)]
-    [InlineData("event.type == 'payment-confirmed.v1'", true)]
-    [InlineData("event.type != \"payment-confirmed.v1\"", false)]
-    [InlineData("event.type == \"payment-confirmed.v2\"", false)]
-    [InlineData("event.data.flow == \"Choreography\" && event.source == \"payment-service\"", true)]
-    [InlineData("event.data.flow == \"Orchestration\" || event.source == \"payment-service\"", true)]
+    [InlineData("event.type == \"paid.v1\"", true)]
+    [InlineData("event.type == 'paid.v1'", true)]
+    [InlineData("event.type != \"paid.v1\"", false)]
+    [InlineData("event.type == \"paid.v2\"", false)]
+    [InlineData("event.data.flow == \"Choreography\" && event.source == \"billing-app\"", true)]
+    [InlineData("event.data.flow == \"Orchestration\" || event.source == \"billing-app\"", true)]
     [InlineData("!(event.data.flow == \"Orchestration\")", true)]
     [InlineData("event.data.amount == 20", true)]
     [InlineData("event.missing == \"x\"", false)]

@@ -59,6 +59,12 @@ public sealed class Sidecar : IAsyncDisposable
         ["APP_ID"] = AppId,
     };
 
+    /// <summary>Loaded components with their capabilities (dapr `pkg/runtime/runtime.go` getComponentsCapabilitesMap).</summary>
+    internal IEnumerable<(string Name, string Type, string[] Capabilities)> Components() =>
+        Options.StateStores.Select(s => (s, "state.redis", new[] { "ETAG", "TRANSACTIONAL", "TTL", "ACTOR" }))
+            .Concat(Options.PubSubs.Select(p => (p, "pubsub.redis", Array.Empty<string>())))
+            .Concat(Options.Bindings.Select(b => (b, "bindings.cron", new[] { "INPUT_BINDING" })));
+
     internal int StateStoreCount => Options.StateStores.Count;
 
     internal RedisStateStore? StateStore(string name) =>
@@ -169,7 +175,7 @@ public sealed class Sidecar : IAsyncDisposable
     }
 
     /// <summary>Token check, call counting and injected sidecar errors for gRPC calls.</summary>
-    internal Task BeforeApiCallAsync(ServerCallContext context, SidecarCallKind kind, FaultKind fault)
+    internal Task BeforeApiCallAsync(ServerCallContext context, SidecarCallKind kind, FaultKind? fault)
     {
         if (Options.DaprApiToken is { } token)
         {
@@ -178,7 +184,7 @@ public sealed class Sidecar : IAsyncDisposable
                 throw DaprApi.Error(StatusCode.Unauthenticated, "Unauthorized");
         }
         Calls.Count(kind);
-        if (Testbed.Faults.Roll(fault)) throw DaprApi.Error(StatusCode.Unavailable, $"injected fault: {fault}");
+        if (fault is { } f && Testbed.Faults.Roll(f)) throw DaprApi.Error(StatusCode.Unavailable, $"injected fault: {fault}");
         return Task.CompletedTask;
     }
 

@@ -12,6 +12,7 @@ public enum SidecarCallKind
     StateTransaction,
     Invoke,
     Binding,
+    Metadata,
 }
 
 /// <summary>Thread-safe counters of sidecar calls by kind.</summary>

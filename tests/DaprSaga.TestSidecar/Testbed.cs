@@ -6,21 +6,21 @@ namespace DaprSaga.TestSidecar;
 
 /// <summary>
 /// How the test sidecars retry deliveries: the resiliency spec's inbound policy
-/// (dapr `pkg/resiliency`: exponential, 500 ms initial, x1.5; here scaled down for tests)
-/// and the broker's own redelivery when the retries are spent and there is no dead-letter topic.
+/// (dapr `pkg/resiliency`: exponential, 500 ms initial, x1.5; here scaled down for tests),
+/// the inbound delivery timeout and the component's delivery concurrency.
 /// </summary>
 public sealed record DeliveryPolicy(
     TimeSpan InitialInterval,
     double Multiplier,
     TimeSpan MaxInterval,
     int MaxRetries,
-    TimeSpan RedeliverInterval,
     TimeSpan Timeout,
     int Concurrency)
 {
+    /// <summary>components/common/resiliency.yaml's `delivery` policy (5 retries), with intervals scaled down.</summary>
     public static DeliveryPolicy Fast { get; } = new(
-        TimeSpan.FromMilliseconds(5), 1.5, TimeSpan.FromMilliseconds(100), MaxRetries: 10,
-        RedeliverInterval: TimeSpan.FromMilliseconds(250), Timeout: TimeSpan.FromSeconds(10), Concurrency: 10);
+        TimeSpan.FromMilliseconds(5), 1.5, TimeSpan.FromMilliseconds(100), MaxRetries: 5,
+        Timeout: TimeSpan.FromSeconds(10), Concurrency: 10);
 }
 
 /// <summary>

@@ -30,6 +30,7 @@ public class DaprApi(Sidecar sidecar)
         binder.AddMethod(Unary<SaveStateRequest, Empty>(nameof(SaveState)), (UnaryServerMethod<SaveStateRequest, Empty>)null!);
         binder.AddMethod(Unary<DeleteStateRequest, Empty>(nameof(DeleteState)), (UnaryServerMethod<DeleteStateRequest, Empty>)null!);
         binder.AddMethod(Unary<ExecuteStateTransactionRequest, Empty>(nameof(ExecuteStateTransaction)), (UnaryServerMethod<ExecuteStateTransactionRequest, Empty>)null!);
+        binder.AddMethod(Unary<GetMetadataRequest, GetMetadataResponse>(nameof(GetMetadata)), (UnaryServerMethod<GetMetadataRequest, GetMetadataResponse>)null!);
     }
 
     private static Method<TRequest, TResponse> Unary<TRequest, TResponse>(string name)
@@ -155,6 +156,29 @@ public class DaprApi(Sidecar sidecar)
             throw Error(StatusCode.Internal, $"error while executing state transaction: {e.Message}");
         }
         return new Empty();
+    }
+
+    public virtual async Task<GetMetadataResponse> GetMetadata(GetMetadataRequest request, ServerCallContext context)
+    {
+        await sidecar.BeforeApiCallAsync(context, SidecarCallKind.Metadata, fault: null);
+        var response = new GetMetadataResponse { Id = sidecar.AppId, RuntimeVersion = "1.19.0-testsidecar" };
+        foreach (var (name, type, capabilities) in sidecar.Components())
+            response.RegisteredComponents.Add(new RegisteredComponents { Name = name, Type = type, Version = "v1", Capabilities = { capabilities } });
+        foreach (var s in sidecar.Subscriptions)
+        {
+            var rules = new PubsubSubscriptionRules();
+            rules.Rules.Add(s.Rules.Select(r => new PubsubSubscriptionRule { Match = r.Match.Expression, Path = r.Path }));
+            if (s.DefaultPath is not null) rules.Rules.Add(new PubsubSubscriptionRule { Path = s.DefaultPath });
+            response.Subscriptions.Add(new PubsubSubscription
+            {
+                PubsubName = s.PubsubName,
+                Topic = s.Topic,
+                DeadLetterTopic = s.DeadLetterTopic ?? "",
+                Rules = rules,
+                Type = PubsubSubscriptionType.Programmatic,
+            });
+        }
+        return response;
     }
 
     private StateWrite ToWrite(string storeName, StateItem item) => new(

@@ -17,7 +17,7 @@ internal static class SidecarHttpApi
     private static readonly HashSet<string> NotForwarded = new(StringComparer.OrdinalIgnoreCase)
     {
         "Host", "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer",
-        "dapr-api-token", "Content-Length",
+        "Content-Length",
     };
 
     public static void MapSidecarHttpApi(this IEndpointRouteBuilder endpoints)
@@ -69,9 +69,13 @@ internal static class SidecarHttpApi
             await http.Request.Body.CopyToAsync(body, http.RequestAborted);
             request.Content = new ByteArrayContent(body.ToArray());
         }
+        // The caller's dapr-api-token is consumed by its sidecar only when that sidecar checks one
+        // (APITokenAuthMiddleware); the target's APP_API_TOKEN, when set, replaces it.
+        var dropCallerToken = sidecar.Options.DaprApiToken is not null || target.Options.AppApiToken is not null;
         foreach (var (name, values) in http.Request.Headers)
         {
             if (NotForwarded.Contains(name)) continue;
+            if (dropCallerToken && name.Equals("dapr-api-token", StringComparison.OrdinalIgnoreCase)) continue;
             if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
                 request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
         }
@@ -117,19 +121,15 @@ internal static class SidecarHttpApi
     private static IResult Metadata(Sidecar sidecar)
     {
         var components = new JsonArray();
-        foreach (var store in sidecar.Options.StateStores)
-            components.Add(Component(store, "state.redis", "ETAG", "TRANSACTIONAL", "TTL"));
-        foreach (var pubsub in sidecar.Options.PubSubs)
-            components.Add(Component(pubsub, "pubsub.redis"));
-        foreach (var binding in sidecar.Options.Bindings)
-            components.Add(Component(binding, "bindings.cron", "INPUT_BINDING"));
+        foreach (var (name, type, capabilities) in sidecar.Components()) components.Add(Component(name, type, capabilities));
 
         var subscriptions = new JsonArray();
         foreach (var s in sidecar.Subscriptions)
         {
             var rules = new JsonArray();
             foreach (var r in s.Rules) rules.Add(new JsonObject { ["match"] = r.Match.Expression, ["path"] = r.Path });
-            if (s.DefaultPath is not null) rules.Add(new JsonObject { ["match"] = "", ["path"] = s.DefaultPath });
+            // `match` is omitempty in dapr `pkg/api/http/metadata.go`: the default rule has none.
+            if (s.DefaultPath is not null) rules.Add(new JsonObject { ["path"] = s.DefaultPath });
             subscriptions.Add(new JsonObject
             {
                 ["pubsubname"] = s.PubsubName,
@@ -146,11 +146,11 @@ internal static class SidecarHttpApi
             ["enabledFeatures"] = new JsonArray(),
             ["components"] = components,
             ["subscriptions"] = subscriptions,
-            ["extended"] = new JsonObject { ["appCommand"] = "" },
+            ["extended"] = new JsonObject { ["appCommand"] = "", ["daprRuntimeVersion"] = "1.19.0-testsidecar" },
         });
     }
 
-    private static JsonObject Component(string name, string type, params string[] capabilities) => new()
+    private static JsonObject Component(string name, string type, string[] capabilities) => new()
     {
         ["name"] = name,
         ["type"] = type,

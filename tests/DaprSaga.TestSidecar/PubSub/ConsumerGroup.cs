@@ -15,8 +15,7 @@ internal interface IMessageConsumer
 /// <summary>
 /// A consumer group on one topic: a queue worked by up to <see cref="DeliveryPolicy.Concurrency"/>
 /// concurrent deliveries (pubsub.redis `concurrency`, 10 by default, hence no ordering), with
-/// retries as the resiliency policy gives them, then the dead-letter topic, else the broker's
-/// redelivery (pending list + XCLAIM after `redeliverInterval`).
+/// retries as the resiliency policy gives them, then the dead-letter topic, else dropped.
 /// </summary>
 internal sealed class ConsumerGroup
 {
@@ -138,11 +137,7 @@ internal sealed class ConsumerGroup
                 if (outcome == DeliveryOutcome.Success && Testbed.Faults.Roll(FaultKind.LostAck)) outcome = DeliveryOutcome.Retry;
 
                 if (outcome == DeliveryOutcome.Success) return;
-                if (outcome == DeliveryOutcome.Drop)
-                {
-                    if (TryDeadLetter(consumer, cloudEvent) is not false) return;
-                }
-                else if (policy.MaxRetries < 0 || retries < policy.MaxRetries)
+                if (outcome == DeliveryOutcome.Retry && (policy.MaxRetries < 0 || retries < policy.MaxRetries))
                 {
                     retries++;
                     Testbed.CountRedelivery();
@@ -150,16 +145,12 @@ internal sealed class ConsumerGroup
                     interval = TimeSpan.FromTicks(Math.Min((long)(interval.Ticks * policy.Multiplier), policy.MaxInterval.Ticks));
                     continue;
                 }
-                else if (consumer.Subscription.DeadLetterTopic is not null && TryDeadLetter(consumer, cloudEvent) is true)
-                {
-                    return;
-                }
-
-                // No dead-letter topic (or not allowed to publish there): the broker redelivers later.
-                retries = 0;
-                interval = policy.InitialInterval;
-                Testbed.CountRedelivery();
-                await Task.Delay(policy.RedeliverInterval, token);
+                // Dropped, or out of retries: to the dead-letter topic if there is one. Otherwise
+                // (or if that publish is refused) pubsub.redis acks the failed message anyway
+                // (components-contrib `pubsub/redis/redis.go` processMessage XAcks on handler
+                // error unless the handler's context was cancelled): it is gone.
+                DeadLetterOrDrop(consumer, cloudEvent);
+                return;
             }
         }
         catch (OperationCanceledException)
@@ -171,22 +162,16 @@ internal sealed class ConsumerGroup
         }
     }
 
-    /// <summary>
-    /// true: dead-lettered; null: dropped for good (no dead-letter topic); false: the app may not
-    /// publish to its dead-letter topic, so the message stays with the broker (dapr
-    /// `pkg/runtime/pubsub/publisher.go` applies the subscriber's publishing scope).
-    /// </summary>
-    private bool? TryDeadLetter(IMessageConsumer consumer, CloudEvent cloudEvent)
+    private void DeadLetterOrDrop(IMessageConsumer consumer, CloudEvent cloudEvent)
     {
         var topic = consumer.Subscription.DeadLetterTopic;
-        if (topic is null)
+        // The dead-letter publish goes through the subscriber's publishing scope (publisher.go).
+        if (topic is not null && _pubsub.MayPublish(consumer.AppId, topic))
         {
-            Testbed.CountDropped();
-            return null;
+            _pubsub.PublishRaw(topic, cloudEvent);
+            Testbed.CountDeadLettered();
+            return;
         }
-        if (!_pubsub.MayPublish(consumer.AppId, topic)) return false;
-        _pubsub.PublishRaw(topic, cloudEvent);
-        Testbed.CountDeadLettered();
-        return true;
+        Testbed.CountDropped();
     }
 }
