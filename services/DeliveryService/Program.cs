@@ -1,7 +1,8 @@
+using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(AppIds.DeliveryService);
 
 var app = builder.Build();
 app.MapServiceDefaults();

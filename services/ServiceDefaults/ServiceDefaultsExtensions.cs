@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Json;
+using DaprSaga.Contracts;
+using DaprSaga.ServiceDefaults.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.ServiceDefaults;
@@ -16,14 +18,23 @@ public static class ServiceDefaultsExtensions
 
     private static JsonSerializerOptions CreateJsonOptions()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        // Missing or null required members fail deserialization, so a malformed message or body
+        // is refused instead of half-read.
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            RespectNullableAnnotations = true,
+            RespectRequiredConstructorParameters = true,
+        };
         options.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string appId)
     {
+        builder.Services.AddSingleton(new ServiceIdentity(appId, Components.StoreOf.GetValueOrDefault(appId, "")));
+        builder.Services.AddSingleton<EventPublisher>();
+        builder.Services.AddSingleton<Outbox>();
         // AddDaprClient reads DAPR_GRPC_ENDPOINT / DAPR_HTTP_ENDPOINT / DAPR_API_TOKEN from
         // IConfiguration before the environment, so several apps can share one test process.
         builder.Services.AddDaprClient(client => client.UseJsonSerializationOptions(JsonOptions));
@@ -31,6 +42,8 @@ public static class ServiceDefaultsExtensions
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonOptions.PropertyNamingPolicy;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+            o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();

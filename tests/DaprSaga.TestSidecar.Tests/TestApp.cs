@@ -42,7 +42,7 @@ public sealed class TestApp : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(Sidecar.AppConfiguration);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults("test-app");
         builder.Services.AddSingleton(Recorder);
         var app = builder.Build();
         // Keep the raw envelope before UseCloudEvents unwraps it, so tests can check every field.

@@ -1,0 +1,44 @@
+using Dapr.Client;
+
+namespace DaprSaga.ServiceDefaults.State;
+
+/// <summary>
+/// A set of ids spread over a fixed number of keys ("{name}-index-{n}"), because Dapr state has
+/// no key listing and `dapr init`'s Redis has no query module, while one key holding every id
+/// would be a hot key. Ids are added before the record they point at is written and removed
+/// after it is done with, so the index never misses a record; readers skip ids whose record
+/// is gone or finished.
+/// </summary>
+public sealed class ShardedIndex(DaprClient dapr, string store, string name, int shards = 16)
+{
+    public string KeyOf(string id) => $"{name}-index-{Shard(id)}";
+
+    public Task AddAsync(string id, CancellationToken cancellationToken = default) =>
+        dapr.UpdateAsync<SortedSet<string>>(store, KeyOf(id), set =>
+            set?.Contains(id) == true ? set : new SortedSet<string>(set ?? [], StringComparer.Ordinal) { id },
+            cancellationToken);
+
+    public Task RemoveAsync(string id, CancellationToken cancellationToken = default) =>
+        dapr.UpdateAsync<SortedSet<string>>(store, KeyOf(id), set =>
+        {
+            if (set is null || !set.Contains(id)) return set;
+            var next = new SortedSet<string>(set, StringComparer.Ordinal);
+            next.Remove(id);
+            return next;
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var keys = Enumerable.Range(0, shards).Select(n => $"{name}-index-{n}").ToList();
+        var items = await dapr.GetBulkStateAsync<SortedSet<string>>(store, keys, parallelism: shards, cancellationToken: cancellationToken);
+        return items.Where(i => i.Value is not null).SelectMany(i => i.Value).Distinct().Order(StringComparer.Ordinal).ToList();
+    }
+
+    // A stable hash (string.GetHashCode is randomised per process).
+    private int Shard(string id)
+    {
+        var hash = 2166136261u;
+        foreach (var c in id) hash = (hash ^ c) * 16777619u;
+        return (int)(hash % (uint)shards);
+    }
+}

@@ -1,0 +1,49 @@
+using Dapr;
+using Dapr.Client;
+
+namespace DaprSaga.ServiceDefaults.State;
+
+/// <summary>The outcome of a conditional update: the stored value and whether this call changed it.</summary>
+public sealed record Updated<T>(T? Value, bool Changed);
+
+public static class StateStoreExtensions
+{
+    private const int MaxAttempts = 25;
+
+    // Creates use first-write concurrency so two racing creators cannot both win.
+    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
+
+    /// <summary>
+    /// Read-modify-write with optimistic concurrency: reads the value and its ETag, asks
+    /// <paramref name="decide"/> for the next value (null = leave as is), and writes it only if
+    /// nothing changed meanwhile: with the ETag, or first-write when creating. Any failed
+    /// conditional write (TrySaveState false, or the store's plain error for a first-write
+    /// conflict) means another writer won: reload, re-decide, retry.
+    /// </summary>
+    public static async Task<Updated<T>> UpdateAsync<T>(
+        this DaprClient dapr, string store, string key, Func<T?, T?> decide, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (current, etag) = await dapr.GetStateAndETagAsync<T>(store, key, cancellationToken: cancellationToken);
+            var next = decide(current);
+            if (next is null || ReferenceEquals(next, current)) return new(current, false);
+            try
+            {
+                if (string.IsNullOrEmpty(etag))
+                {
+                    await dapr.SaveStateAsync(store, key, next, FirstWrite, cancellationToken: cancellationToken);
+                    return new(next, true);
+                }
+                if (await dapr.TrySaveStateAsync(store, key, next, etag, cancellationToken: cancellationToken)) return new(next, true);
+            }
+            catch (DaprException) when (attempt < MaxAttempts && string.IsNullOrEmpty(etag))
+            {
+                // A racing creator got there first (state.redis reports it as a plain error).
+            }
+            if (attempt >= MaxAttempts)
+                throw new InvalidOperationException($"gave up updating {key} in {store} after {attempt} conflicting attempts");
+        }
+    }
+}
