@@ -1,0 +1,128 @@
+using System.Text.RegularExpressions;
+using Dapr.Client;
+using DaprSaga.Contracts;
+using DaprSaga.OrderProcessService.Saga;
+using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
+using DaprSaga.ServiceDefaults.State;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace DaprSaga.OrderProcessService.Processes;
+
+public sealed record OrderLineRequest(string? ProductId, int? Quantity, decimal? UnitPrice);
+
+/// <summary>The body of POST /order-processes: the same as POST /orders.</summary>
+public sealed record StartOrderProcess(string? CustomerId, IReadOnlyList<OrderLineRequest>? Items, string? DeliveryZone, bool? AutoConfirmPayment);
+
+public sealed record OrderProcessView(
+    string OrderId, ProcessStatus Status, string CurrentStep, IReadOnlyList<StepLog> Steps,
+    CancellationReason? CancellationReason, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static OrderProcessView Of(OrderProcess p) =>
+        new(p.OrderId, p.Status, p.CurrentStepName, p.Steps, p.CancellationReason, p.CreatedAt, p.UpdatedAt);
+}
+
+public static partial class OrderProcessApi
+{
+    public static IEndpointRouteBuilder MapOrderProcessApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/order-processes").WithTags("Order processes");
+        group.MapPost("/", StartAsync);
+        group.MapGet("/{orderId}", GetAsync);
+        group.MapGet("/", ListAsync);
+
+        // The customer's confirm or cancel resumes a waiting orchestration at once.
+        endpoints.MapEventHandler<PaymentConfirmed>((e, services, _) => Resume(e.OrderId, e.Flow, services));
+        endpoints.MapEventHandler<PaymentCancelled>((e, services, _) => Resume(e.OrderId, e.Flow, services));
+        endpoints.MapPost("/" + Components.ProcessRecovery, async (ProcessRecovery recovery, CancellationToken ct) =>
+            TypedResults.Ok(new { resumed = await recovery.ResumeAsync(ct) }))
+            .ExcludeFromDescription();
+        return endpoints;
+    }
+
+    private static Task<HandlerOutcome> Resume(string orderId, SagaFlow flow, IServiceProvider services)
+    {
+        // Choreographed orders are not ours; an unknown id is resumed harmlessly (nothing to run).
+        if (flow == SagaFlow.Orchestration) services.GetRequiredService<ProcessWorker>().Enqueue(orderId);
+        return Task.FromResult(HandlerOutcome.Done);
+    }
+
+    private static async Task<Results<Accepted<OrderProcessView>, ValidationProblem>> StartAsync(
+        StartOrderProcess body, DaprClient dapr, ServiceIdentity service, ProcessIndexes indexes, ProcessWorker worker,
+        TimeProvider time, CancellationToken ct)
+    {
+        var errors = Validate(body);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var orderId = Guid.NewGuid().ToString("N");
+        var request = new SagaRequest(
+            orderId, body.CustomerId!,
+            body.Items!.Select(i => new OrderLine(i.ProductId!, i.Quantity!.Value, i.UnitPrice!.Value)).ToList(),
+            body.DeliveryZone!, body.AutoConfirmPayment ?? true);
+        // Indexed first, so neither the listing nor the recovery tick can miss the instance.
+        await indexes.All.AddAsync(orderId, ct);
+        await indexes.Running.AddAsync(orderId, ct);
+        var created = await dapr.UpdateAsync<OrderProcess>(service.StateStore, ProcessRunner.KeyOf(orderId),
+            p => p ?? OrderProcess.Start(request, time.GetUtcNow()), ct);
+        worker.Enqueue(orderId);
+        return TypedResults.Accepted($"/order-processes/{orderId}", OrderProcessView.Of(created.Value!));
+    }
+
+    private static async Task<Results<Ok<OrderProcessView>, NotFound>> GetAsync(
+        string orderId, DaprClient dapr, ServiceIdentity service, CancellationToken ct)
+    {
+        if (!IdPattern().IsMatch(orderId)) return TypedResults.NotFound();
+        var process = await dapr.GetStateAsync<OrderProcess>(service.StateStore, ProcessRunner.KeyOf(orderId), cancellationToken: ct);
+        return process is null ? TypedResults.NotFound() : TypedResults.Ok(OrderProcessView.Of(process));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<OrderProcessView>>, ValidationProblem>> ListAsync(
+        string? status, DaprClient dapr, ServiceIdentity service, ProcessIndexes indexes, CancellationToken ct)
+    {
+        ProcessStatus? wanted = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<ProcessStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = [$"'{status}' is not a process status."] });
+            wanted = parsed;
+        }
+        var ids = await indexes.All.ListAsync(ct);
+        var items = await dapr.GetBulkStateAsync<OrderProcess>(service.StateStore, ids.Select(ProcessRunner.KeyOf).ToList(), parallelism: 8, cancellationToken: ct);
+        IReadOnlyList<OrderProcessView> list = items.Select(i => i.Value).OfType<OrderProcess>()
+            .Where(p => wanted is null || p.Status == wanted)
+            .OrderByDescending(p => p.CreatedAt)
+            .Select(OrderProcessView.Of)
+            .ToList();
+        return TypedResults.Ok(list);
+    }
+
+    private static Dictionary<string, string[]> Validate(StartOrderProcess body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (body.CustomerId is null || !IdPattern().IsMatch(body.CustomerId))
+            errors["customerId"] = ["Required: 1-64 letters, digits, '-' or '_'."];
+        if (body.DeliveryZone is not { Length: > 0 and <= 32 } zone || string.IsNullOrWhiteSpace(zone))
+            errors["deliveryZone"] = ["Required: 1-32 characters."];
+        if (body.Items is not { Count: > 0 and <= 50 } items)
+        {
+            errors["items"] = ["Required: 1-50 lines."];
+            return errors;
+        }
+        for (var i = 0; i < items.Count; i++)
+        {
+            var line = items[i];
+            if (line.ProductId is null || !IdPattern().IsMatch(line.ProductId))
+                errors[$"items[{i}].productId"] = ["Required: 1-64 letters, digits, '-' or '_'."];
+            if (line.Quantity is not (>= 1 and <= 1000))
+                errors[$"items[{i}].quantity"] = ["Required: 1-1000."];
+            if (line.UnitPrice is not { } price || price < 0 || price > 1_000_000m || decimal.Round(price, 2) != price)
+                errors[$"items[{i}].unitPrice"] = ["Required: 0-1000000 with at most 2 decimals."];
+        }
+        if (items.GroupBy(i => i.ProductId).Any(g => g.Count() > 1))
+            errors["items"] = ["Each product may appear once."];
+        return errors;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex IdPattern();
+}

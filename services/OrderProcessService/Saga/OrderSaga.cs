@@ -1,0 +1,33 @@
+namespace DaprSaga.OrderProcessService.Saga;
+
+/// <summary>One step of a saga: an idempotent action and the compensation that undoes it.</summary>
+public sealed record SagaStep(
+    string Name,
+    Func<Participants, SagaRequest, CancellationToken, Task<StepResult>> Action,
+    Func<Participants, SagaRequest, CancellationToken, Task<StepResult>>? Compensation = null);
+
+/// <summary>
+/// The orchestrated order saga of design.md, as plain data: no engine, no persistence, no Dapr.
+/// The runner here (and a Dapr Workflow host later) executes the actions in order and, after a
+/// business refusal, the compensations in reverse. Every action and compensation is idempotent
+/// per order id, and a compensation decides from the participant's own state, so it can be
+/// repeated after a crash between a call and saving its result.
+/// </summary>
+public static class OrderSaga
+{
+    /// <summary>After this step succeeds the saga only goes forward.</summary>
+    public const string Pivot = "ScheduleDelivery";
+
+    public static IReadOnlyList<SagaStep> Steps { get; } =
+    [
+        new("CreateOrder", (p, r, ct) => p.CreateOrderAsync(r, ct), (p, r, ct) => p.CancelOrderAsync(r, ct)),
+        new("ReserveStock", (p, r, ct) => p.ReserveStockAsync(r, ct), (p, r, ct) => p.ReleaseStockAsync(r, ct)),
+        new("CreatePayment", (p, r, ct) => p.CreatePaymentAsync(r, ct), (p, r, ct) => p.VoidPaymentAsync(r, ct)),
+        new("ConfirmPayment", (p, r, ct) => r.AutoConfirmPayment ? p.ConfirmPaymentAsync(r, ct) : p.AwaitPaymentAsync(r, ct)),
+        new("ConfirmOrder", (p, r, ct) => p.ConfirmOrderAsync(r, ct)),
+        new(Pivot, (p, r, ct) => p.ScheduleDeliveryAsync(r, ct), (p, r, ct) => p.CancelDeliveryAsync(r, ct)),
+        new("CompleteOrder", (p, r, ct) => p.CompleteOrderAsync(r, ct)),
+    ];
+
+    public static int PivotIndex { get; } = Steps.Select((s, i) => (s, i)).Single(x => x.s.Name == Pivot).i;
+}

@@ -1,0 +1,114 @@
+using DaprSaga.Contracts;
+using DaprSaga.OrderProcessService.Processes;
+using DaprSaga.OrderProcessService.Saga;
+
+namespace DaprSaga.OrderProcessService.Tests;
+
+/// <summary>The orchestrated saga's state machine, as plain functions.</summary>
+public sealed class OrderProcessTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    private static readonly SagaRequest Request = new("o-1", "alice", [new OrderLine("widget", 2, 10m)], "north", AutoConfirmPayment: true);
+
+    private static OrderProcess At(int step)
+    {
+        var p = OrderProcess.Start(Request, Now);
+        for (var i = 0; i < step; i++) p = p.Advance(StepResult.Done, Now);
+        return p;
+    }
+
+    [Fact]
+    public void TheStepsAreTheSevenOfTheDesignInOrderWithThePivotSixth()
+    {
+        Assert.Equal(
+            ["CreateOrder", "ReserveStock", "CreatePayment", "ConfirmPayment", "ConfirmOrder", "ScheduleDelivery", "CompleteOrder"],
+            OrderSaga.Steps.Select(s => s.Name));
+        Assert.Equal(5, OrderSaga.PivotIndex);
+        Assert.Null(OrderSaga.Steps[^1].Compensation);
+    }
+
+    [Fact]
+    public void EveryDoneStepMovesOnAndTheLastCompletesTheProcess()
+    {
+        var p = At(6);
+        Assert.Equal(("CompleteOrder", ProcessStatus.Running), (p.CurrentStepName, p.Status));
+
+        p = p.Advance(StepResult.Done, Now);
+
+        Assert.Equal(ProcessStatus.Completed, p.Status);
+        Assert.Equal(7, p.Steps.Count(s => s.Outcome == "Done"));
+    }
+
+    [Theory]
+    [InlineData(1, CancellationReason.OutOfStock)]
+    [InlineData(2, CancellationReason.UnknownCustomer)]
+    [InlineData(3, CancellationReason.InsufficientCredit)]
+    [InlineData(5, CancellationReason.NoCourierAvailable)]
+    public void ARefusalUpToThePivotTurnsTheSagaToCompensation(int step, CancellationReason reason)
+    {
+        var p = At(step).Advance(StepResult.Refused(reason), Now);
+
+        Assert.Equal((ProcessStatus.Compensating, reason, step), (p.Status, p.CancellationReason, p.CurrentStep));
+    }
+
+    [Fact]
+    public void ARefusalAfterThePivotIsRetriedNeverCompensated()
+    {
+        var p = At(6).Advance(StepResult.Refused(CancellationReason.OutOfStock), Now);
+
+        Assert.Equal((ProcessStatus.Running, 6, 1), (p.Status, p.CurrentStep, p.Attempts));
+    }
+
+    [Fact]
+    public void ATransientFailureStaysOnTheStepAndCountsAnAttempt()
+    {
+        var p = At(2).Advance(StepResult.Transient("503"), Now).Advance(StepResult.Transient("503"), Now);
+
+        Assert.Equal((ProcessStatus.Running, 2, 2), (p.Status, p.CurrentStep, p.Attempts));
+    }
+
+    [Fact]
+    public void WaitingForTheCustomerIsLoggedOnceAndThenConfirmationMovesOn()
+    {
+        var p = At(3).Advance(StepResult.Waiting, Now).Advance(StepResult.Waiting, Now);
+        Assert.Equal(ProcessStatus.WaitingForPayment, p.Status);
+        Assert.Single(p.Steps, s => s.Outcome == "Waiting");
+
+        p = p.Advance(StepResult.Done, Now);
+
+        Assert.Equal((ProcessStatus.Running, "ConfirmOrder"), (p.Status, p.CurrentStepName));
+    }
+
+    [Fact]
+    public void CompensationWalksBackToTheFirstStepMarkingWhatWasDoneThenCancels()
+    {
+        var p = At(3).Advance(StepResult.Refused(CancellationReason.InsufficientCredit), Now);
+
+        for (var i = 0; i < 3; i++) p = p.Compensated(Now);
+        Assert.Equal((ProcessStatus.Compensating, 0), (p.Status, p.CurrentStep));
+        p = p.Compensated(Now);
+
+        Assert.Equal(ProcessStatus.Cancelled, p.Status);
+        Assert.All(p.Steps.Where(s => s.Outcome == "Done"), s => Assert.True(s.Compensated));
+        Assert.Equal(CancellationReason.InsufficientCredit, p.CancellationReason);
+    }
+
+    [Fact]
+    public void ALiveLeaseOfAnotherRunnerCannotBeTakenButAnExpiredOneCan()
+    {
+        var p = At(1).Lease("a", Now, TimeSpan.FromSeconds(30))!;
+
+        Assert.Null(p.Lease("b", Now.AddSeconds(29), TimeSpan.FromSeconds(30)));
+        Assert.Equal("b", p.Lease("b", Now.AddSeconds(30), TimeSpan.FromSeconds(30))!.LeaseOwner);
+        Assert.Equal("a", p.Lease("a", Now.AddSeconds(10), TimeSpan.FromSeconds(30))!.LeaseOwner);
+    }
+
+    [Fact]
+    public void AFinishedProcessCannotBeLeasedOrMoved()
+    {
+        var done = At(7);
+
+        Assert.Null(done.Lease("a", Now, TimeSpan.FromSeconds(30)));
+        Assert.Same(done, done.Advance(StepResult.Refused(CancellationReason.OutOfStock), Now));
+    }
+}
