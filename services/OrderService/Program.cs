@@ -1,10 +1,18 @@
 using DaprSaga.Contracts;
+using DaprSaga.OrderService;
+using DaprSaga.OrderService.Choreography;
+using DaprSaga.OrderService.Orders;
+using DaprSaga.OrderService.Recovery;
 using DaprSaga.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.OrderService);
+builder.AddOrders();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapOrdersApi();
+app.MapOrderEventHandlers();
+app.MapRecoveryApi();
 
 app.Run();

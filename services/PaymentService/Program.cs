@@ -1,10 +1,18 @@
 using DaprSaga.Contracts;
+using DaprSaga.PaymentService;
+using DaprSaga.PaymentService.Customers;
+using DaprSaga.PaymentService.Payments;
 using DaprSaga.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.PaymentService);
+builder.AddPayments();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapCustomersApi();
+app.MapPaymentsApi();
+app.MapPaymentEvents();
+app.MapPaymentMaintenanceApi();
 
 app.Run();

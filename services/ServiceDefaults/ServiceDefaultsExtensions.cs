@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http.Json;
 using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults.Messaging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.ServiceDefaults;
@@ -46,6 +46,9 @@ public static class ServiceDefaultsExtensions
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
         builder.Services.AddProblemDetails();
+        // A body that does not parse is the client's fault: 400 ProblemDetails, not an exception
+        // (in Development minimal APIs throw, which the exception handler would make a 500).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         builder.Services.AddHealthChecks();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(o => o.SupportNonNullableReferenceTypes());

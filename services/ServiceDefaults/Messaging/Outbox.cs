@@ -28,6 +28,9 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
     {
         await _pending.AddAsync(key, cancellationToken);
         var updated = await dapr.UpdateAsync(service.StateStore, key, decide, cancellationToken);
+        // A concurrent sender may have struck the key off the index between the add and the
+        // write; put it back (a read only, when it is still there) before publishing.
+        if (updated.Value is { Outbox.Count: > 0 }) await _pending.AddAsync(key, cancellationToken);
         await SendAsync<T>(key, updated.Value, cancellationToken);
         return updated;
     }
@@ -47,6 +50,9 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
             if (after.Value is { Outbox.Count: > 0 }) return;
         }
         await _pending.RemoveAsync(key, cancellationToken);
+        // A writer may have added events after we looked: keep such a record listed.
+        var latest = await dapr.GetStateAsync<T>(service.StateStore, key, cancellationToken: cancellationToken);
+        if (latest is { Outbox.Count: > 0 }) await _pending.AddAsync(key, cancellationToken);
     }
 
     /// <summary>The recovery sweep: sends whatever a crash left unsent.</summary>

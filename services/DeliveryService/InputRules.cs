@@ -1,0 +1,22 @@
+using System.Text.RegularExpressions;
+
+namespace DaprSaga.DeliveryService;
+
+/// <summary>The input limits of the service brief, checked before anything is stored.</summary>
+public static partial class InputRules
+{
+    public const int MaxCapacity = 10_000;
+
+    /// <summary>1..64 of [A-Za-z0-9-_]: safe as part of a state key (never "||").</summary>
+    public static bool IsId(string? value) => value is not null && IdPattern().IsMatch(value);
+
+    public static bool IsZone(string? value) => HasLength(value, 32);
+
+    public static bool IsName(string? value) => HasLength(value, 100);
+
+    private static bool HasLength(string? value, int max) =>
+        !string.IsNullOrWhiteSpace(value) && value.Length <= max;
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex IdPattern();
+}

@@ -1,0 +1,62 @@
+using Dapr.Client;
+using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.State;
+
+namespace DaprSaga.InventoryService.Products;
+
+/// <summary>
+/// Products in the inventory store, one key each; every change is one conditional write of that
+/// key (ETag, or first-write when creating). Product ids are listed in a small sharded index,
+/// entered before the product is written.
+/// </summary>
+public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
+{
+    private readonly ShardedIndex _ids = new(dapr, service.StateStore, "products", shards: 4);
+
+    public static string KeyOf(string productId) => "product-" + productId;
+
+    public Task<Product?> GetAsync(string productId, CancellationToken cancellationToken) =>
+        dapr.GetStateAsync<Product?>(service.StateStore, KeyOf(productId), cancellationToken: cancellationToken);
+
+    public async Task<IReadOnlyDictionary<string, Product>> GetManyAsync(IEnumerable<string> productIds, CancellationToken cancellationToken)
+    {
+        var keys = productIds.Distinct(StringComparer.Ordinal).Select(KeyOf).ToList();
+        var items = await dapr.GetBulkStateAsync<Product?>(service.StateStore, keys, parallelism: 4, cancellationToken: cancellationToken);
+        return items.Where(i => i.Value is not null).ToDictionary(i => i.Value!.ProductId, i => i.Value!, StringComparer.Ordinal);
+    }
+
+    public async Task<IReadOnlyList<Product>> ListAsync(CancellationToken cancellationToken)
+    {
+        var products = await GetManyAsync(await _ids.ListAsync(cancellationToken), cancellationToken);
+        return products.Values.OrderBy(p => p.ProductId, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<Updated<Product>> PutAsync(string productId, string name, decimal price, int onHand, CancellationToken cancellationToken)
+    {
+        await _ids.AddAsync(productId, cancellationToken);
+        return await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(productId),
+            existing => Product.Put(existing, productId, name, price, onHand), cancellationToken);
+    }
+
+    /// <summary>Creates the product only when absent, so a restart never resets stock.</summary>
+    public async Task SeedAsync(Product product, CancellationToken cancellationToken)
+    {
+        await _ids.AddAsync(product.ProductId, cancellationToken);
+        await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(product.ProductId), existing => existing ?? product, cancellationToken);
+    }
+
+    public async Task<HoldOutcome> HoldAsync(string productId, string orderId, int quantity, CancellationToken cancellationToken)
+    {
+        var updated = await ChangeAsync(productId, p => p.Hold(orderId, quantity), cancellationToken);
+        return updated?.OutcomeFor(orderId) ?? HoldOutcome.Short;
+    }
+
+    public Task ReleaseAsync(string productId, string orderId, CancellationToken cancellationToken) =>
+        ChangeAsync(productId, p => p.Release(orderId), cancellationToken);
+
+    public Task CommitAsync(string productId, string orderId, CancellationToken cancellationToken) =>
+        ChangeAsync(productId, p => p.Commit(orderId), cancellationToken);
+
+    private async Task<Product?> ChangeAsync(string productId, Func<Product, Product> change, CancellationToken cancellationToken) =>
+        (await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(productId), p => p is null ? null : change(p), cancellationToken)).Value;
+}

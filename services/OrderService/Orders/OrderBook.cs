@@ -1,0 +1,123 @@
+using Dapr.Client;
+using DaprSaga.Contracts;
+using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
+using DaprSaga.ServiceDefaults.State;
+
+namespace DaprSaga.OrderService.Orders;
+
+/// <summary>A retried POST /orders with the same Idempotency-Key finds the order id the first one claimed.</summary>
+public sealed record IdempotencyClaim(string OrderId, DateTimeOffset ClaimedAt);
+
+public sealed record OrderPage(IReadOnlyList<Order> Orders, int Page, int PageSize, int TotalCount);
+
+/// <summary>
+/// The orders in order-store: one key per order (with its outbox), an index of every order
+/// (for listing) and one of open orders (for the saga deadline). Every change is a single-key
+/// conditional write; the indexes are entered before the record and left after it is terminal,
+/// so a crash at any point leaves an id a reader skips, never a record nobody can find.
+/// </summary>
+public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time)
+{
+    public const int PageSize = 50;
+
+    private readonly string _store = service.StateStore;
+    private readonly ShardedIndex _all = new(dapr, service.StateStore, "orders");
+    private readonly ShardedIndex _open = new(dapr, service.StateStore, "open-orders");
+
+    public static string KeyOf(string orderId) => $"order-{orderId}";
+
+    public async Task<Order?> GetAsync(string orderId, CancellationToken cancellationToken) =>
+        await dapr.GetStateAsync<Order?>(_store, KeyOf(orderId), cancellationToken: cancellationToken);
+
+    /// <summary>Places a new order, or returns the one an earlier request with the same idempotency key placed.</summary>
+    public async Task<Order> PlaceAsync(NewOrder order, SagaFlow flow, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var orderId = Guid.CreateVersion7(time.GetUtcNow()).ToString();
+        if (idempotencyKey is not null)
+        {
+            // First write wins, so racing retries agree on one order id.
+            var claim = await dapr.UpdateAsync<IdempotencyClaim>(
+                _store, $"idempotency-{idempotencyKey}", c => c ?? new IdempotencyClaim(orderId, time.GetUtcNow()), cancellationToken);
+            // A retry: the first request placed it (or crashed part way, and this run completes it).
+            if (!claim.Changed && await GetAsync(claim.Value!.OrderId, cancellationToken) is { Outbox.Count: 0 } placed) return placed;
+            orderId = claim.Value!.OrderId;
+        }
+        return await CreateAsync(orderId, flow, order, cancellationToken);
+    }
+
+    /// <summary>Creates the order unless it exists; rerun after a crash, it completes what is missing.</summary>
+    public async Task<Order> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken)
+    {
+        await _all.AddAsync(orderId, cancellationToken);
+        await _open.AddAsync(orderId, cancellationToken);
+        var created = await outbox.ChangeAsync<Order>(
+            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken);
+        return created.Value!;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="decide"/> (null = nothing to change) to the order and sends what it
+    /// emitted. Returns the order as it now is, or null when there is no such order.
+    /// </summary>
+    public async Task<Order?> ChangeAsync(string orderId, Func<Order, DateTimeOffset, Order?> decide, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(orderId);
+        var current = await GetAsync(orderId, cancellationToken);
+        // A repeat decides nothing on what it reads: one read, no write.
+        if (current is null || decide(current, time.GetUtcNow()) is not { } preview) return current;
+
+        Updated<Order> updated;
+        if (!Emits(current, preview))
+        {
+            // History only (a recorded fact or late event): no events, so no outbox round.
+            updated = await dapr.UpdateAsync<Order>(_store, key, o =>
+                o is not null && decide(o, time.GetUtcNow()) is { } next && !Emits(o, next) ? next : null, cancellationToken);
+            if (updated.Changed || updated.Value is null || decide(updated.Value, time.GetUtcNow()) is null) return updated.Value;
+        }
+        updated = await outbox.ChangeAsync<Order>(key, o => o is null ? null : decide(o, time.GetUtcNow()), cancellationToken);
+        if (updated is { Changed: true, Value.Status: var status } && status.IsTerminal())
+            await _open.RemoveAsync(orderId, cancellationToken);
+        return updated.Value;
+    }
+
+    /// <summary>Orders newest first, filtered, one page (1-based) of <see cref="PageSize"/>.</summary>
+    public async Task<OrderPage> ListAsync(OrderStatus? status, SagaFlow? flow, int page, CancellationToken cancellationToken)
+    {
+        var orders = (await LoadAsync(await _all.ListAsync(cancellationToken), cancellationToken))
+            .Where(o => (status is null || o.Status == status) && (flow is null || o.Flow == flow))
+            .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.OrderId, StringComparer.Ordinal)
+            .ToList();
+        return new OrderPage(orders.Skip((page - 1) * PageSize).Take(PageSize).ToList(), page, PageSize, orders.Count);
+    }
+
+    /// <summary>The saga deadline: cancels every open order created <paramref name="deadline"/> ago or earlier.</summary>
+    public async Task<int> CancelOverdueAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var cancelled = 0;
+        foreach (var order in await LoadAsync(await _open.ListAsync(cancellationToken), cancellationToken))
+        {
+            if (order.Status.IsTerminal())
+            {
+                // Finished, but the crash came before it left the index.
+                await _open.RemoveAsync(order.OrderId, cancellationToken);
+                continue;
+            }
+            if (time.GetUtcNow() - order.CreatedAt < deadline) continue;
+            var after = await ChangeAsync(order.OrderId, (o, now) => o.Apply(OrderTrigger.SagaDeadline, reacts: true, now), cancellationToken);
+            if (after is { Status: OrderStatus.Cancelled, CancellationReason: CancellationReason.SagaTimedOut }) cancelled++;
+        }
+        return cancelled;
+    }
+
+    // Ids whose record is not there yet (creation under way or crashed before the write) are skipped.
+    private async Task<IReadOnlyList<Order>> LoadAsync(IReadOnlyList<string> orderIds, CancellationToken cancellationToken)
+    {
+        if (orderIds.Count == 0) return [];
+        var items = await dapr.GetBulkStateAsync<Order?>(
+            _store, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken);
+        return items.Where(i => i.Value is not null).Select(i => i.Value!).ToList();
+    }
+
+    private static bool Emits(Order before, Order after) => after.Outbox.Count > before.Outbox.Count;
+}

@@ -1,0 +1,39 @@
+using DaprSaga.Contracts;
+
+namespace DaprSaga.OrderService.Orders;
+
+/// <summary>
+/// Something that may move an order: its name in the history (a topic, or a command of
+/// <see cref="OrderCommands"/>), the status it leads to and, for a cancellation, the reason.
+/// </summary>
+public sealed record OrderTrigger(string Name, OrderStatus Target, CancellationReason? Reason = null)
+{
+    public static OrderTrigger PaymentRequested { get; } = new(Topics.PaymentRequested, OrderStatus.AwaitingPayment);
+
+    public static OrderTrigger PaymentConfirmed { get; } = new(Topics.PaymentConfirmed, OrderStatus.Confirmed);
+
+    public static OrderTrigger DeliveryScheduled { get; } = new(Topics.DeliveryScheduled, OrderStatus.Completed);
+
+    public static OrderTrigger DeliveryFailed { get; } =
+        new(Topics.DeliveryFailed, OrderStatus.Cancelled, CancellationReason.NoCourierAvailable);
+
+    public static OrderTrigger CustomerCancel { get; } =
+        new(OrderCommands.Cancel, OrderStatus.Cancelled, CancellationReason.CustomerCancelled);
+
+    public static OrderTrigger SagaDeadline { get; } =
+        new(OrderCommands.SagaDeadline, OrderStatus.Cancelled, CancellationReason.SagaTimedOut);
+
+    public static OrderTrigger StockReservationFailed(CancellationReason reason) =>
+        new(Topics.StockReservationFailed, OrderStatus.Cancelled, reason);
+
+    public static OrderTrigger PaymentCancelled(CancellationReason reason) =>
+        new(Topics.PaymentCancelled, OrderStatus.Cancelled, reason);
+}
+
+/// <summary>History names of the commands (HTTP calls and timeouts) that change orders.</summary>
+public static class OrderCommands
+{
+    public const string Place = "place";
+    public const string Cancel = "cancel";
+    public const string SagaDeadline = "saga-deadline";
+}

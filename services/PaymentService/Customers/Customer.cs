@@ -1,0 +1,47 @@
+namespace DaprSaga.PaymentService.Customers;
+
+public enum LedgerEntryKind { Debited, Declined, Refunded }
+
+/// <summary>What happened to the customer's credit for one order; at most one entry per order.</summary>
+public sealed record LedgerEntry(decimal Amount, LedgerEntryKind Kind);
+
+/// <summary>
+/// A customer's credit balance with a ledger keyed by order id. The ledger lives in the same key
+/// as the balance, so "was this order's debit or refund already applied?" is answered by the
+/// same conditional write that applies it.
+/// </summary>
+public sealed record Customer(string CustomerId, string Name, decimal Credit, IReadOnlyDictionary<string, LedgerEntry> Ledger)
+{
+    public static Customer Open(string customerId, string name, decimal credit) =>
+        new(customerId, name, credit, new Dictionary<string, LedgerEntry>());
+
+    public LedgerEntry? EntryFor(string orderId) => Ledger.GetValueOrDefault(orderId);
+
+    /// <summary>
+    /// Debits the order's amount once: an order already in the ledger (debited, declined or
+    /// refunded) is left as it is, so a resumed or repeated confirmation never debits twice and
+    /// a declined one stays declined even if credit arrives later.
+    /// </summary>
+    public Customer Debit(string orderId, decimal amount)
+    {
+        if (Ledger.ContainsKey(orderId)) return this;
+        return Credit >= amount
+            ? this with { Credit = Credit - amount, Ledger = With(orderId, new(amount, LedgerEntryKind.Debited)) }
+            : this with { Ledger = With(orderId, new(amount, LedgerEntryKind.Declined)) };
+    }
+
+    /// <summary>Gives back what the order debited, once; any other entry (or none) is left alone.</summary>
+    public Customer Refund(string orderId) =>
+        EntryFor(orderId) is { Kind: LedgerEntryKind.Debited } debit
+            ? this with { Credit = Credit + debit.Amount, Ledger = With(orderId, debit with { Kind = LedgerEntryKind.Refunded }) }
+            : this;
+
+    private Dictionary<string, LedgerEntry> With(string orderId, LedgerEntry entry) =>
+        new(Ledger, StringComparer.Ordinal) { [orderId] = entry };
+}
+
+/// <summary>The customer resource on the wire (the ledger stays inside).</summary>
+public sealed record CustomerView(string CustomerId, string Name, decimal Credit)
+{
+    public static CustomerView Of(Customer customer) => new(customer.CustomerId, customer.Name, customer.Credit);
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using DaprSaga.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace DaprSaga.PaymentService.Customers;
+
+/// <summary>Register customers and read their credit.</summary>
+public static class CustomersApi
+{
+    /// <summary>POST /customers body; optional members here, so a missing one is named in the 400.</summary>
+    public sealed record NewCustomer
+    {
+        public string? Name { get; init; }
+
+        public decimal? Credit { get; init; }
+    }
+
+    public static RouteGroupBuilder MapCustomersApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/customers").WithTags("Customers");
+        group.MapPost("/", CreateAsync).Accepts<NewCustomer>("application/json");
+        group.MapGet("/{customerId}", GetAsync);
+        return group;
+    }
+
+    public static async Task<Results<Created<CustomerView>, ValidationProblem>> CreateAsync(
+        HttpRequest request, CustomerStore customers, CancellationToken cancellationToken)
+    {
+        NewCustomer? body;
+        try
+        {
+            // Read here rather than bound, so a wrongly typed field is a 400 naming that field.
+            body = await JsonSerializer.DeserializeAsync<NewCustomer>(request.Body, ServiceDefaultsExtensions.JsonOptions, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [FieldOf(e.Path)] = ["is not valid JSON of the expected type"] });
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (!Input.IsName(body?.Name)) errors["name"] = [Input.NameMessage];
+        if (body?.Credit is not { } credit || !Input.IsMoney(credit)) errors["credit"] = [Input.MoneyMessage];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var customer = await customers.CreateAsync(
+            Customer.Open(Guid.NewGuid().ToString("N"), body!.Name!.Trim(), body.Credit!.Value), cancellationToken);
+        return TypedResults.Created($"/customers/{customer.CustomerId}", CustomerView.Of(customer));
+    }
+
+    public static async Task<Results<Ok<CustomerView>, NotFound, ValidationProblem>> GetAsync(
+        string customerId, CustomerStore customers, CancellationToken cancellationToken)
+    {
+        if (Input.IdErrors(nameof(customerId), customerId) is { } errors) return TypedResults.ValidationProblem(errors);
+        return await customers.FindAsync(customerId, cancellationToken) is { } customer
+            ? TypedResults.Ok(CustomerView.Of(customer))
+            : TypedResults.NotFound();
+    }
+
+    // "$.credit" → "credit"; a body that is not an object at all is the body's fault.
+    private static string FieldOf(string? jsonPath) =>
+        jsonPath is { Length: > 2 } && jsonPath.StartsWith("$.", StringComparison.Ordinal)
+            ? jsonPath[2..].Split('.', '[')[0]
+            : "body";
+}

@@ -1,0 +1,185 @@
+using DaprSaga.Contracts;
+using DaprSaga.DeliveryService.Deliveries;
+
+namespace DaprSaga.DeliveryService.Tests;
+
+/// <summary>The reactions to order-confirmed and order-cancelled, through the test sidecar.</summary>
+public sealed class ChoreographyTests : IAsyncLifetime
+{
+    private DeliveryHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await DeliveryHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public void TheSidecarSubscribesToWhatTheTopologyListsWithTheAppsDeadLetterTopic()
+    {
+        var subscriptions = _host.Sidecar.Subscriptions.OrderBy(s => s.Topic, StringComparer.Ordinal).ToList();
+
+        Assert.Equal(Topology.Subscribes[AppIds.DeliveryService].Order(StringComparer.Ordinal), subscriptions.Select(s => s.Topic));
+        Assert.All(subscriptions, s => Assert.Equal(Topics.DeadLetters(AppIds.DeliveryService), s.DeadLetterTopic));
+        Assert.All(subscriptions, s => Assert.Equal(Components.PubSub, s.PubsubName));
+    }
+
+    [Fact]
+    public async Task AnOrderConfirmedInNorthIsScheduledWithANorthCourier()
+    {
+        await _host.ConfirmAsync("o-north", "north");
+        await _host.IdleAsync();
+
+        var delivery = await _host.DeliveryAsync("o-north");
+        Assert.Equal(new DeliveryView("o-north", "c-north-1", "north", DeliveryStatus.Scheduled, null), delivery);
+        var scheduled = Assert.Single(_host.Testbed.PubSub(Components.PubSub).Published(Topics.DeliveryScheduled));
+        Assert.Equal(Topics.EventType(Topics.DeliveryScheduled), (string?)scheduled.Envelope["type"]);
+        Assert.Equal("c-north-1", (string?)scheduled.Envelope["data"]!["courierId"]);
+        Assert.Equal("Choreography", (string?)scheduled.Envelope["data"]!["flow"]);
+        Assert.Equal(1, (await _host.CourierAsync("c-north-1")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task NoCourierInWestFailsTheDeliveryAndSaysSo()
+    {
+        await _host.ConfirmAsync("o-west", "west");
+        await _host.IdleAsync();
+
+        var delivery = await _host.DeliveryAsync("o-west");
+        Assert.Equal(new DeliveryView("o-west", null, "west", DeliveryStatus.Failed, CancellationReason.NoCourierAvailable), delivery);
+        var failed = Assert.Single(_host.Published(Topics.DeliveryFailed));
+        Assert.Equal(("o-west", "NoCourierAvailable"), ((string?)failed["orderId"], (string?)failed["reason"]));
+        Assert.Empty(_host.Published(Topics.DeliveryScheduled));
+    }
+
+    [Fact]
+    public async Task TheOnlyEastSlotGoesToTheFirstOrderAndTheSecondFails()
+    {
+        await _host.ConfirmAsync("o-east-1", "east");
+        await _host.IdleAsync();
+        await _host.ConfirmAsync("o-east-2", "east");
+        await _host.IdleAsync();
+
+        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-east-1"))?.Status);
+        Assert.Equal(DeliveryStatus.Failed, (await _host.DeliveryAsync("o-east-2"))?.Status);
+        Assert.Single(_host.PublishedFor(Topics.DeliveryFailed, "o-east-2"));
+        Assert.Equal(1, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task DuplicateOrderConfirmedEventsTakeOneSlot()
+    {
+        // Delivered concurrently by the sidecar: the duplicates race each other.
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => _host.ConfirmAsync("o-dup", "north")));
+        await _host.IdleAsync();
+
+        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-dup"))?.Status);
+        Assert.Single(_host.PublishedFor(Topics.DeliveryScheduled, "o-dup"));
+        var north = (await _host.CourierAsync("c-north-1")).ActiveDeliveries + (await _host.CourierAsync("c-north-2")).ActiveDeliveries;
+        Assert.Equal(1, north);
+        Assert.Equal(0, _host.Testbed.DeadLettered);
+        _host.AssertCourierInvariants();
+    }
+
+    [Fact]
+    public async Task ManyOrdersRacingForTheEastSlotGetOneScheduledAndTheRestFailed()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(i => _host.ConfirmAsync($"o-race-{i}", "east")));
+        await _host.IdleAsync();
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => _host.DeliveryAsync($"o-race-{i}")));
+        Assert.Equal(1, statuses.Count(d => d?.Status == DeliveryStatus.Scheduled));
+        Assert.Equal(5, statuses.Count(d => d?.Status == DeliveryStatus.Failed));
+        Assert.Equal(1, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Equal(0, _host.Testbed.DeadLettered);
+        _host.AssertCourierInvariants();
+    }
+
+    [Fact]
+    public async Task OrderCancelledFreesTheSlotForTheNextOrder()
+    {
+        await _host.ConfirmAsync("o-1", "east");
+        await _host.IdleAsync();
+        await _host.CancelAsync("o-1", CancellationReason.SagaTimedOut);
+        await _host.IdleAsync();
+
+        Assert.Equal(new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Cancelled, CancellationReason.SagaTimedOut), await _host.DeliveryAsync("o-1"));
+        var cancelled = Assert.Single(_host.Published(Topics.DeliveryCancelled));
+        Assert.Equal("c-east-1", (string?)cancelled["courierId"]);
+        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+
+        await _host.ConfirmAsync("o-2", "east");
+        await _host.IdleAsync();
+        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-2"))?.Status);
+    }
+
+    [Fact]
+    public async Task ARepeatedOrderCancelledAndALateOrderConfirmedChangeNothing()
+    {
+        await _host.ConfirmAsync("o-1", "east");
+        await _host.IdleAsync();
+        await _host.CancelAsync("o-1");
+        await _host.CancelAsync("o-1");
+        await _host.ConfirmAsync("o-1", "east");
+        await _host.IdleAsync();
+
+        Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-1"))?.Status);
+        Assert.Single(_host.Published(Topics.DeliveryCancelled));
+        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task OrderCancelledBeforeOrderConfirmedLeavesATombstoneAndNoSlotIsTakenLater()
+    {
+        await _host.CancelAsync("o-early", CancellationReason.PaymentCancelled);
+        await _host.IdleAsync();
+        await _host.ConfirmAsync("o-early", "east");
+        await _host.IdleAsync();
+
+        Assert.Equal(new DeliveryView("o-early", null, "", DeliveryStatus.Cancelled, CancellationReason.PaymentCancelled), await _host.DeliveryAsync("o-early"));
+        Assert.Empty(_host.Published(Topics.DeliveryScheduled));
+        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task OrderCancelledRacingOrderConfirmedNeverLeavesASlotTaken()
+    {
+        var orders = Enumerable.Range(0, 8).Select(i => $"o-mix-{i}").ToList();
+        await Task.WhenAll(orders.SelectMany(o => new[] { _host.ConfirmAsync(o, "north"), _host.CancelAsync(o) }));
+        await _host.IdleAsync();
+
+        foreach (var order in orders) Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync(order))?.Status);
+        Assert.Equal(0, (await _host.CourierAsync("c-north-1")).ActiveDeliveries);
+        Assert.Equal(0, (await _host.CourierAsync("c-north-2")).ActiveDeliveries);
+        // Every delivery announced as scheduled was announced as cancelled too.
+        Assert.Equal(_host.Published(Topics.DeliveryScheduled).Count, _host.Published(Topics.DeliveryCancelled).Count);
+        Assert.Equal(0, _host.Testbed.DeadLettered);
+        _host.AssertCourierInvariants();
+    }
+
+    [Fact]
+    public async Task EventsOfOrchestratedOrdersAreAcknowledgedAndIgnored()
+    {
+        await _host.ConfirmAsync("o-orch", "north", SagaFlow.Orchestration);
+        await _host.PublishAsync(new OrderCancelled("o-orch-2", SagaFlow.Orchestration, CancellationReason.OutOfStock, DateTimeOffset.UtcNow));
+        await _host.IdleAsync();
+
+        Assert.Null(await _host.DeliveryAsync("o-orch"));
+        Assert.Null(await _host.DeliveryAsync("o-orch-2"));
+        Assert.Equal(0, _host.Testbed.Redeliveries);
+        Assert.Equal(0, _host.Testbed.DeadLettered);
+    }
+
+    [Fact]
+    public async Task AMalformedEventIsDroppedToTheAppsDeadLetterTopic()
+    {
+        await _host.Orders.PublishEventAsync(Components.PubSub, Topics.OrderConfirmed, new { orderId = "o-bad", deliveryZone = "north" });
+        await _host.Orders.PublishEventAsync(Components.PubSub, Topics.OrderCancelled, new { orderId = "o||bad", flow = "Choreography", reason = "OutOfStock", occurredAt = DateTimeOffset.UtcNow });
+        await _host.IdleAsync();
+
+        var dead = _host.Testbed.PubSub(Components.PubSub).Published(Topics.DeadLetters(AppIds.DeliveryService));
+        Assert.Equal(2, dead.Count);
+        Assert.Equal(0, _host.Testbed.Redeliveries);
+        Assert.Null(await _host.DeliveryAsync("o-bad"));
+    }
+}

@@ -1,0 +1,130 @@
+using DaprSaga.DeliveryService.Couriers;
+
+namespace DaprSaga.DeliveryService.Tests;
+
+public sealed class CourierTests
+{
+    private static readonly Courier East = Courier.Register("c-east-1", "East", "east", capacity: 1);
+
+    [Fact]
+    public void ACourierWithAFreeSlotInTheZoneTakesTheOrder()
+    {
+        var (next, answer) = East.Take("o-1", "east");
+
+        Assert.Equal(AssignmentState.Active, answer);
+        Assert.Equal(1, next!.ActiveDeliveries);
+        Assert.False(next.HasFreeSlot);
+    }
+
+    [Fact]
+    public void AFullCourierDeclinesAndRemembersIt()
+    {
+        var (full, _) = East.Take("o-1", "east");
+
+        var (next, answer) = full!.Take("o-2", "east");
+
+        Assert.Equal(AssignmentState.Declined, answer);
+        Assert.Equal(AssignmentState.Declined, next!.AnswerFor("o-2"));
+        Assert.Equal(1, next.ActiveDeliveries);
+    }
+
+    [Fact]
+    public void ACourierOfAnotherZoneDeclines()
+    {
+        var (next, answer) = East.Take("o-1", "west");
+
+        Assert.Equal(AssignmentState.Declined, answer);
+        Assert.Equal(0, next!.ActiveDeliveries);
+    }
+
+    [Fact]
+    public void ZonesMatchIgnoringCase() => Assert.Equal(AssignmentState.Active, East.Take("o-1", "East").Answer);
+
+    [Fact]
+    public void ARepeatedTakeGetsTheSameAnswerAndChangesNothing()
+    {
+        var (taken, _) = East.Take("o-1", "east");
+
+        var (next, answer) = taken!.Take("o-1", "east");
+
+        Assert.Null(next);
+        Assert.Equal(AssignmentState.Active, answer);
+    }
+
+    [Fact]
+    public void ATakeAfterTheReleaseNeverTakesASecondSlot()
+    {
+        var released = East.Take("o-1", "east").Next!.Release("o-1")!;
+
+        var (next, answer) = released.Take("o-1", "east");
+
+        Assert.Null(next);
+        Assert.Equal(AssignmentState.Released, answer);
+        Assert.Equal(0, released.ActiveDeliveries);
+    }
+
+    [Fact]
+    public void ReleasingFreesTheSlotOnceAndOnlyAnActiveOne()
+    {
+        var released = East.Take("o-1", "east").Next!.Release("o-1")!;
+
+        Assert.Equal(0, released.ActiveDeliveries);
+        Assert.True(released.HasFreeSlot);
+        Assert.Null(released.Release("o-1"));
+        Assert.Null(East.Release("o-unknown"));
+    }
+
+    [Fact]
+    public void WithdrawingAnActiveOrderFreesItsSlot()
+    {
+        var withdrawn = East.Take("o-1", "east").Next!.Withdraw("o-1")!;
+
+        Assert.Equal(AssignmentState.Released, withdrawn.AnswerFor("o-1"));
+        Assert.Equal(0, withdrawn.ActiveDeliveries);
+    }
+
+    [Fact]
+    public void WithdrawingAnOrderNotYetAnsweredDeclinesItSoALateTakeGetsNoSlot()
+    {
+        var withdrawn = East.Withdraw("o-1")!;
+
+        var (next, answer) = withdrawn.Take("o-1", "east");
+
+        Assert.Null(next);
+        Assert.Equal(AssignmentState.Declined, answer);
+        Assert.Equal(0, withdrawn.ActiveDeliveries);
+    }
+
+    [Fact]
+    public void WithdrawingTwiceOrADeclinedOrderChangesNothing()
+    {
+        var declined = East.Take("o-1", "east").Next!.Take("o-2", "east").Next!;
+
+        Assert.Null(declined.Withdraw("o-2"));
+        Assert.Null(declined.Withdraw("o-1")!.Withdraw("o-1"));
+    }
+
+    [Fact]
+    public void ACapacityBelowTheActiveCountKeepsTheAssignmentsButTakesNoMore()
+    {
+        var north = Courier.Register("c-n", "North", "north", 2);
+        var busy = north.Take("o-1", "north").Next!.Take("o-2", "north").Next!;
+
+        var shrunk = busy.Describe("North", "north", 1)!;
+
+        Assert.Equal(2, shrunk.ActiveDeliveries);
+        Assert.Equal(AssignmentState.Declined, shrunk.Take("o-3", "north").Answer);
+    }
+
+    [Fact]
+    public void DescribingACourierAsItIsChangesNothing() => Assert.Null(East.Describe("East", "east", 1));
+
+    [Fact]
+    public void TheViewCountsActiveAssignmentsOnly()
+    {
+        var courier = Courier.Register("c-n", "North", "north", 5)
+            .Take("o-1", "north").Next!.Take("o-2", "north").Next!.Release("o-1")!;
+
+        Assert.Equal(new CourierView("c-n", "North", "north", 5, 1), CourierView.Of(courier));
+    }
+}

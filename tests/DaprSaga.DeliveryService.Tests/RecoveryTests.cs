@@ -1,0 +1,134 @@
+using System.Net;
+using Dapr.Client;
+using DaprSaga.Contracts;
+using DaprSaga.DeliveryService.Couriers;
+using DaprSaga.DeliveryService.Deliveries;
+using DaprSaga.ServiceDefaults.State;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DaprSaga.DeliveryService.Tests;
+
+/// <summary>
+/// A crash between the single-key steps leaves the delivery mid-step; the outbox-sweep cron
+/// binding carries it on without repeating an effect. The crash is simulated by writing the
+/// state it would leave.
+/// </summary>
+public sealed class RecoveryTests : IAsyncLifetime
+{
+    private const string Store = Components.DeliveryStore;
+    private DeliveryHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await DeliveryHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private DaprClient Dapr => _host.AppDapr;
+
+    private async Task LeaveUnfinishedAsync(Delivery delivery)
+    {
+        await new ShardedIndex(Dapr, Store, "unfinished-deliveries").AddAsync(delivery.OrderId);
+        await Dapr.UpdateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf(delivery.OrderId), _ => delivery);
+    }
+
+    private async Task SweepAsync()
+    {
+        Assert.Equal(HttpStatusCode.OK, await _host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));
+        await _host.IdleAsync();
+    }
+
+    [Fact]
+    public async Task TheSweepFinishesAnAssignmentThatStoppedBeforeAskingACourier()
+    {
+        await LeaveUnfinishedAsync(Delivery.Request(null, "o-crash", SagaFlow.Choreography, "south")!);
+
+        await SweepAsync();
+
+        Assert.Equal(new DeliveryView("o-crash", "c-south-1", "south", DeliveryStatus.Scheduled, null), await _host.DeliveryAsync("o-crash"));
+        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+    }
+
+    [Fact]
+    public async Task TheSweepFinishesAnAssignmentThatStoppedAfterTakingTheSlotWithoutTakingAnother()
+    {
+        var asked = Delivery.Request(null, "o-crash", SagaFlow.Choreography, "east")!.Ask("c-east-1")!;
+        await LeaveUnfinishedAsync(asked);
+        await Dapr.UpdateAsync<Courier>(Store, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
+
+        await SweepAsync();
+
+        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-crash"))?.Status);
+        Assert.Equal(1, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+    }
+
+    [Fact]
+    public async Task AConfirmRedeliveredAfterACrashCarriesOnTheSameAssignment()
+    {
+        var asked = Delivery.Request(null, "o-crash", SagaFlow.Choreography, "east")!.Ask("c-east-1")!;
+        await LeaveUnfinishedAsync(asked);
+        await Dapr.UpdateAsync<Courier>(Store, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
+
+        await _host.ConfirmAsync("o-crash", "east");
+        await _host.IdleAsync();
+
+        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-crash"))?.Status);
+        Assert.Equal(1, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task TheSweepFinishesACancellationThatStoppedBeforeFreeingTheSlot()
+    {
+        await _host.ConfirmAsync("o-1", "east");
+        await _host.IdleAsync();
+        var scheduled = (await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-1")))!;
+        await LeaveUnfinishedAsync(Delivery.Cancel(scheduled, "o-1", SagaFlow.Choreography, CancellationReason.SagaTimedOut)!);
+
+        await SweepAsync();
+
+        Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-1"))?.Status);
+        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Single(_host.Published(Topics.DeliveryCancelled));
+    }
+
+    [Fact]
+    public async Task TheSweepFinishesADeliveredReportThatStoppedBeforeFreeingTheSlot()
+    {
+        await _host.ConfirmAsync("o-1", "east");
+        await _host.IdleAsync();
+        var scheduled = (await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-1")))!;
+        await LeaveUnfinishedAsync(scheduled.ReportDelivered()!);
+
+        await SweepAsync();
+
+        Assert.Equal(DeliveryStatus.Delivered, (await _host.DeliveryAsync("o-1"))?.Status);
+        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task TheSweepPublishesEventsACrashLeftUnsent()
+    {
+        var failed = Delivery.Request(null, "o-unsent", SagaFlow.Choreography, "west")!.NoCourierLeft(DateTimeOffset.UtcNow)!;
+        await new ShardedIndex(Dapr, Store, "outbox").AddAsync(DeliveryDispatcher.KeyOf("o-unsent"));
+        await Dapr.SaveStateAsync(Store, DeliveryDispatcher.KeyOf("o-unsent"), failed);
+
+        await SweepAsync();
+        await SweepAsync();
+
+        Assert.Single(_host.PublishedFor(Topics.DeliveryFailed, "o-unsent"));
+        Assert.Empty((await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-unsent")))!.Outbox);
+    }
+
+    [Fact]
+    public async Task ASlowDuplicateThatAsksTheCourierAfterTheCancellationGetsNoSlot()
+    {
+        await _host.ConfirmAsync("o-1", "east");
+        await _host.IdleAsync();
+        await _host.CancelAsync("o-1");
+        await _host.IdleAsync();
+
+        // What a handler that read the delivery while it was asking c-east-1 would do now.
+        await _host.App.Services.GetRequiredService<CourierRoster>().TakeAsync("c-east-1", "o-1", "east", CancellationToken.None);
+
+        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using DaprSaga.Contracts;
+using DaprSaga.OrderService.Orders;
+using DaprSaga.ServiceDefaults;
+using DaprSaga.TestSidecar;
+using Microsoft.AspNetCore.Http;
+
+namespace DaprSaga.OrderService.Tests;
+
+public sealed class PlacingOrdersTests : ServiceTest
+{
+    [Fact]
+    public void TheSidecarSubscribesExactlyTheTopologyWithTheAppsOwnDeadLetterTopic()
+    {
+        var subscriptions = Host.Sidecar.Subscriptions;
+
+        Assert.Equal(Topology.Subscribes[AppIds.OrderService].Order(), subscriptions.Select(s => s.Topic).Order());
+        Assert.All(subscriptions, s =>
+        {
+            Assert.Equal(Components.PubSub, s.PubsubName);
+            Assert.Equal(Topics.DeadLetters(AppIds.OrderService), s.DeadLetterTopic);
+        });
+    }
+
+    [Fact]
+    public async Task PlacingAnOrderStoresItPendingAndPublishesOrderPlaced()
+    {
+        using var response = await Host.Http.PostAsJsonAsync("/orders", new
+        {
+            customerId = "alice",
+            items = new[] { new { productId = "widget", quantity = 2, unitPrice = 10.00m }, new { productId = "gadget", quantity = 1, unitPrice = 25.00m } },
+            deliveryZone = "north",
+            autoConfirmPayment = true,
+        });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = (await response.Content.ReadFromJsonAsync<OrderAccepted>(ServiceDefaultsExtensions.JsonOptions))!;
+        Assert.Equal((OrderStatus.Pending, SagaFlow.Choreography), (accepted.Status, accepted.Flow));
+        Assert.Equal($"/orders/{accepted.OrderId}", response.Headers.Location?.ToString());
+
+        var order = await Host.GetAsync(accepted.OrderId);
+        Assert.Equal((45.00m, OrderStatus.Pending, "north", Host.Now), (order.Total, order.Status, order.DeliveryZone, order.CreatedAt));
+
+        var placed = Assert.Single(Host.Published(Topics.OrderPlaced));
+        Assert.Equal("order-placed.v1", (string?)placed.Envelope["type"]);
+        Assert.Equal(AppIds.OrderService, (string?)placed.Envelope["source"]);
+        var data = Host.PublishedData(Topics.OrderPlaced).Single();
+        Assert.Equal(accepted.OrderId, data.GetProperty("orderId").GetString());
+        Assert.Equal("Choreography", data.GetProperty("flow").GetString());
+        Assert.Equal("alice", data.GetProperty("customerId").GetString());
+        Assert.Equal(45.00m, data.GetProperty("total").GetDecimal());
+        Assert.Equal("north", data.GetProperty("deliveryZone").GetString());
+        Assert.True(data.GetProperty("autoConfirmPayment").GetBoolean());
+        var lines = data.GetProperty("items").EnumerateArray()
+            .Select(i => (i.GetProperty("productId").GetString(), i.GetProperty("quantity").GetInt32(), i.GetProperty("unitPrice").GetDecimal()));
+        Assert.Equal([("widget", 2, 10.00m), ("gadget", 1, 25.00m)], lines);
+    }
+
+    [Fact]
+    public async Task AutoConfirmPaymentIsOffUnlessAskedFor()
+    {
+        await Host.PlaceAsync();
+
+        Assert.False(Host.PublishedData(Topics.OrderPlaced).Single().GetProperty("autoConfirmPayment").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ARetriedPostWithTheSameIdempotencyKeyReturnsTheSameOrder()
+    {
+        async Task<(HttpStatusCode, OrderAccepted?)> PostAsync(string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = JsonContent.Create(OrderServiceHost.HappyOrder()) };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await Host.Http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadFromJsonAsync<OrderAccepted>(ServiceDefaultsExtensions.JsonOptions));
+        }
+
+        var (firstStatus, first) = await PostAsync("checkout-42");
+        var (againStatus, again) = await PostAsync("checkout-42");
+        var (_, other) = await PostAsync("checkout-43");
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (firstStatus, againStatus));
+        Assert.Equal(first!.OrderId, again!.OrderId);
+        Assert.NotEqual(first.OrderId, other!.OrderId);
+        Assert.Equal(2, Host.Published(Topics.OrderPlaced).Count);
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesTheCustomerFacingEndpointsOnly()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(await Host.Http.GetStringAsync("/swagger/v1/swagger.json"));
+
+        var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(["/orders", "/orders/{orderId}", "/orders/{orderId}/cancel"], paths);
+    }
+
+    [Fact]
+    public async Task AnUnknownOrderIsNotFound()
+    {
+        using var response = await Host.Http.GetAsync("/orders/no-such-order");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnOrderPlacedWhileTheBrokerFailsIsPublishedByTheOutboxSweep()
+    {
+        Host.Faults.With(FaultKind.PublishError, 1.0);
+        using var failed = await Host.Http.PostAsJsonAsync("/orders", OrderServiceHost.HappyOrder());
+        Host.Faults.With(FaultKind.PublishError, 0.0);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Empty(Host.Published(Topics.OrderPlaced));
+
+        Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));
+        Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));
+
+        var placed = Assert.Single(Host.Published(Topics.OrderPlaced));
+        var orderId = (string)placed.Envelope["data"]!["orderId"]!;
+        Assert.Equal(OrderStatus.Pending, (await Host.GetAsync(orderId)).Status);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using DaprSaga.Contracts;
+using Microsoft.AspNetCore.Http;
+
+namespace DaprSaga.OrderService.Tests;
+
+/// <summary>One order-service for the whole class: refused input stores nothing, so tests cannot disturb each other.</summary>
+public sealed class SharedOrderService : IAsyncLifetime
+{
+    public OrderServiceHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await OrderServiceHost.StartAsync();
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+public sealed class RefusingBadInputTests(SharedOrderService service) : IClassFixture<SharedOrderService>
+{
+    private OrderServiceHost Host => service.Host;
+
+    public static TheoryData<string, string> BadBodies => new()
+    {
+        { """{"items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north"}""", "customerId" },
+        { """{"customerId":"a||b","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north"}""", "customerId" },
+        { """{"customerId":"alice","items":[],"deliveryZone":"north"}""", "items" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":0,"unitPrice":10}],"deliveryZone":"north"}""", "items[0].quantity" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":1001,"unitPrice":10}],"deliveryZone":"north"}""", "items[0].quantity" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":"two","unitPrice":10}],"deliveryZone":"north"}""", "items[0].quantity" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10.001}],"deliveryZone":"north"}""", "items[0].unitPrice" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":-1}],"deliveryZone":"north"}""", "items[0].unitPrice" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":1}],"deliveryZone":"north"}""", "items[0].unitPrice" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10},{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north"}""", "items[1].productId" },
+        { """{"customerId":"alice","items":[{"productId":"","quantity":1,"unitPrice":10}],"deliveryZone":"north"}""", "items[0].productId" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":""}""", "deliveryZone" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"a-zone-name-longer-than-32-chars!"}""", "deliveryZone" },
+        { """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north","autoConfirmPayment":"yes"}""", "autoConfirmPayment" },
+        { "not json", "body" },
+        { "null", "body" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task BadInputIsRefusedWith400NamingTheFieldAndNothingIsStored(string body, string field)
+    {
+        using var response = await Host.Http.PostAsync("/orders", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await AssertRefusedAsync(response, field);
+    }
+
+    [Fact]
+    public async Task MoreThanFiftyLinesAreRefused()
+    {
+        var items = Enumerable.Range(0, 51).Select(i => new { productId = $"p-{i}", quantity = 1, unitPrice = 1m });
+
+        using var response = await Host.Http.PostAsJsonAsync("/orders", new { customerId = "alice", items, deliveryZone = "north" });
+
+        await AssertRefusedAsync(response, "items");
+    }
+
+    [Fact]
+    public async Task AnInvalidIdempotencyKeyIsRefused()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = JsonContent.Create(OrderServiceHost.HappyOrder()) };
+        request.Headers.Add("Idempotency-Key", "a||b");
+
+        using var response = await Host.Http.SendAsync(request);
+
+        await AssertRefusedAsync(response, "Idempotency-Key");
+    }
+
+    private async Task AssertRefusedAsync(HttpResponseMessage response, string field)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<HttpValidationProblemDetails>())!;
+        Assert.Contains(field, problem.Errors.Keys);
+        Assert.DoesNotContain(Host.Testbed.StateStore(Components.OrderStore).Snapshot().Keys, k => k.Contains("||order-", StringComparison.Ordinal));
+        Assert.Empty(Host.Published(Topics.OrderPlaced));
+    }
+}

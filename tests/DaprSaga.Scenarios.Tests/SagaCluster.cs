@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using DaprSaga.Contracts;
+using DaprSaga.TestSidecar;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using DeliveryEntry = DaprSaga.DeliveryService.Deliveries.Delivery;
+using InventoryEntry = DaprSaga.InventoryService.Reservations.Reservation;
+using OrderEntry = DaprSaga.OrderService.Orders.Order;
+using PaymentEntry = DaprSaga.PaymentService.Payments.Payment;
+
+namespace DaprSaga.Scenarios.Tests;
+
+/// <summary>
+/// The four participant services, each in memory beside its own test sidecar, on one testbed
+/// with the real component scopes and one fake clock. Time moves only when a test says so.
+/// </summary>
+public sealed class SagaCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(30);
+
+    private SagaCluster(Testbed testbed, FakeTimeProvider clock) => (Testbed, Clock) = (testbed, clock);
+
+    public Testbed Testbed { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public ServiceUnderTest Order { get; private set; } = null!;
+    public ServiceUnderTest Inventory { get; private set; } = null!;
+    public ServiceUnderTest Payment { get; private set; } = null!;
+    public ServiceUnderTest Delivery { get; private set; } = null!;
+
+    public IEnumerable<ServiceUnderTest> Services => [Order, Inventory, Payment, Delivery];
+
+    public static async Task<SagaCluster> StartAsync(FaultPlan? faults = null)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        var cluster = new SagaCluster(new Testbed(faults, timeProvider: clock), clock);
+        cluster.Testbed.PubSub(Components.PubSub, ComponentFiles.PubSubMetadata());
+        void UseClock(IServiceCollection s) => s.AddSingleton<TimeProvider>(clock);
+
+        cluster.Order = ServiceUnderTest.For<OrderEntry>(await cluster.SidecarFor(AppIds.OrderService), UseClock);
+        cluster.Inventory = ServiceUnderTest.For<InventoryEntry>(await cluster.SidecarFor(AppIds.InventoryService), UseClock);
+        cluster.Payment = ServiceUnderTest.For<PaymentEntry>(await cluster.SidecarFor(AppIds.PaymentService), UseClock);
+        cluster.Delivery = ServiceUnderTest.For<DeliveryEntry>(await cluster.SidecarFor(AppIds.DeliveryService), UseClock);
+        foreach (var service in cluster.Services) await service.StartAsync();
+
+        // Each service seeds its demo data at start; wait until all of it is there.
+        await Eventually.TrueAsync(async () =>
+            await cluster.Inventory.Http.GetAsync(new Uri("/products/unobtainium", UriKind.Relative)) is { IsSuccessStatusCode: true }
+            && await cluster.Payment.Http.GetAsync(new Uri("/customers/carol", UriKind.Relative)) is { IsSuccessStatusCode: true }
+            && await cluster.Delivery.Http.GetAsync(new Uri("/couriers/c-east-1", UriKind.Relative)) is { IsSuccessStatusCode: true });
+        return cluster;
+    }
+
+    private Task<Sidecar> SidecarFor(string appId) => Testbed.StartSidecarAsync(new SidecarOptions(appId)
+    {
+        StateStores = [Components.StoreOf[appId]],
+        PubSubs = [Components.PubSub],
+        Bindings = Components.BindingsOf[appId],
+    });
+
+    /// <summary>Places a choreography order and returns its id.</summary>
+    public async Task<string> PlaceOrderAsync(
+        string customerId, string zone, bool autoConfirmPayment, params (string ProductId, int Quantity, decimal UnitPrice)[] items)
+    {
+        using var response = await Order.Http.PostAsJsonAsync(new Uri("/orders", UriKind.Relative), new
+        {
+            customerId,
+            items = items.Select(i => new { productId = i.ProductId, quantity = i.Quantity, unitPrice = i.UnitPrice }),
+            deliveryZone = zone,
+            autoConfirmPayment,
+        });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        return (string)body!["orderId"]!;
+    }
+
+    /// <summary>Waits until no message is in flight anywhere (the saga has done all it can for now).</summary>
+    public Task QuiesceAsync() => Testbed.WaitForIdleAsync(Quiet);
+
+    /// <summary>Moves the shared clock, fires every cron binding (as their schedules would), and waits.</summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        Clock.Advance(by);
+        await TickAsync();
+    }
+
+    public async Task TickAsync()
+    {
+        foreach (var service in Services)
+        {
+            foreach (var binding in service.Sidecar.Options.Bindings) await service.Sidecar.TriggerBindingAsync(binding);
+        }
+        await QuiesceAsync();
+    }
+
+    public Task<JsonObject> OrderAsync(string id) => GetAsync(Order, $"/orders/{id}");
+    public Task<JsonObject> ProductAsync(string id) => GetAsync(Inventory, $"/products/{id}");
+    public Task<JsonObject> ReservationAsync(string id) => GetAsync(Inventory, $"/reservations/{id}");
+    public Task<JsonObject> CustomerAsync(string id) => GetAsync(Payment, $"/customers/{id}");
+    public Task<JsonObject> PaymentAsync(string id) => GetAsync(Payment, $"/payments/{id}");
+    public Task<JsonObject> CourierAsync(string id) => GetAsync(Delivery, $"/couriers/{id}");
+    public Task<JsonObject> DeliveryAsync(string id) => GetAsync(Delivery, $"/deliveries/{id}");
+
+    public static async Task<HttpStatusCode> StatusOfAsync(ServiceUnderTest service, string path) =>
+        (await service.Http.GetAsync(new Uri(path, UriKind.Relative))).StatusCode;
+
+    private static async Task<JsonObject> GetAsync(ServiceUnderTest service, string path)
+    {
+        using var response = await service.Http.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.True(response.IsSuccessStatusCode, $"GET {service.AppId}{path} answered {(int)response.StatusCode}");
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in Services) await service.StopAsync();
+        await Testbed.DisposeAsync();
+    }
+}
+
+/// <summary>Awaits a condition that becomes true asynchronously, with a deadline.</summary>
+public static class Eventually
+{
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan? deadline = null)
+    {
+        using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(15));
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (!await condition())
+        {
+            if (!await poll.WaitForNextTickAsync(timeout.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default))
+                throw new TimeoutException("condition not met before the deadline");
+        }
+    }
+}

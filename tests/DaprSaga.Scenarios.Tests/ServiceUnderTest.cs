@@ -1,0 +1,45 @@
+using DaprSaga.TestSidecar;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DaprSaga.Scenarios.Tests;
+
+/// <summary>One service of the saga beside its sidecar; it can be stopped and started again.</summary>
+public sealed class ServiceUnderTest
+{
+    private readonly Func<Task<(HttpClient Client, IAsyncDisposable Host)>> _start;
+    private (HttpClient Client, IAsyncDisposable Host)? _running;
+
+    private ServiceUnderTest(Sidecar sidecar, Func<Task<(HttpClient, IAsyncDisposable)>> start) =>
+        (Sidecar, _start) = (sidecar, start);
+
+    public Sidecar Sidecar { get; }
+
+    public string AppId => Sidecar.AppId;
+
+    public HttpClient Http => _running?.Client ?? throw new InvalidOperationException($"{AppId} is stopped");
+
+    public static ServiceUnderTest For<TEntryPoint>(Sidecar sidecar, Action<IServiceCollection> configureServices)
+        where TEntryPoint : class =>
+        new(sidecar, async () =>
+        {
+            var factory = await new SidecarAppFactory<TEntryPoint>(sidecar, configureServices).StartAsync();
+            return (factory.CreateClient(), factory);
+        });
+
+    public async Task StartAsync() => _running ??= await _start();
+
+    /// <summary>Stops the app as a crash would: in-flight deliveries fail and wait; its sidecar and state stay.</summary>
+    public async Task StopAsync()
+    {
+        if (_running is not { } running) return;
+        _running = null;
+        running.Client.Dispose();
+        await running.Host.DisposeAsync();
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAsync();
+    }
+}
