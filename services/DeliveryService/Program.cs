@@ -12,6 +12,7 @@ var app = builder.Build();
 app.MapServiceDefaults();
 app.MapCourierApi();
 app.MapDeliveryApi();
+app.MapDeliveryCommands();
 app.MapDeliveryEvents();
 
 app.Run();

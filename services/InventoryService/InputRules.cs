@@ -6,6 +6,7 @@ public static class InputRules
     public const int MaxQuantity = 1000;
     public const decimal MaxMoney = 1_000_000m;
     public const int MaxStock = 1_000_000_000;
+    public const string IdMessage = "must be 1..64 characters of A-Z, a-z, 0-9, - or _";
 
     /// <summary>1..64 chars of [A-Za-z0-9-_]; that also keeps Dapr's "||" key separator out.</summary>
     public static bool IsId(string? value) =>

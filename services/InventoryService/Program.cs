@@ -12,6 +12,7 @@ var app = builder.Build();
 app.MapServiceDefaults();
 app.MapProductsApi();
 app.MapReservationsApi();
+app.MapReservationCommandsApi();
 app.MapReservationEvents();
 
 app.Run();

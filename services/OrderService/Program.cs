@@ -1,6 +1,7 @@
 using DaprSaga.Contracts;
 using DaprSaga.OrderService;
 using DaprSaga.OrderService.Choreography;
+using DaprSaga.OrderService.Orchestration;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.OrderService.Recovery;
 using DaprSaga.ServiceDefaults;
@@ -12,6 +13,7 @@ builder.AddOrders();
 var app = builder.Build();
 app.MapServiceDefaults();
 app.MapOrdersApi();
+app.MapOrderCommandsApi();
 app.MapOrderEventHandlers();
 app.MapRecoveryApi();
 

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using DaprSaga.ServiceDefaults;
+
 namespace DaprSaga.PaymentService;
 
 /// <summary>The input limits of the brief, each answering with a field → message entry.</summary>
@@ -14,10 +17,46 @@ public static class Input
     /// <summary>0..1,000,000 with at most 2 decimals.</summary>
     public static bool IsMoney(decimal value) => value is >= 0 and <= MaxMoney && decimal.Round(value, 2) == value;
 
+    /// <summary>
+    /// A payment amount: at least 0 with at most 2 decimals. No upper bound: it is an order's total
+    /// (many lines, each up to the price limit), already checked by whoever computed it.
+    /// </summary>
+    public static bool IsAmount(decimal value) => value >= 0 && decimal.Round(value, 2) == value;
+
     public static Dictionary<string, string[]>? IdErrors(string field, string? value) =>
-        IsId(value) ? null : new() { [field] = ["must be 1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'"] };
+        IsId(value) ? null : new() { [field] = [IdMessage] };
+
+    public const string IdMessage = "must be 1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'";
 
     public const string NameMessage = "must be 1 to 100 characters";
 
     public const string MoneyMessage = "must be between 0 and 1000000 with at most 2 decimals";
+
+    public const string AmountMessage = "must be at least 0 with at most 2 decimals";
+
+    /// <summary>
+    /// Reads a JSON body here rather than binding it, so a wrongly typed field is a 400 naming that
+    /// field. An empty body reads as null (the caller decides whether that is allowed).
+    /// </summary>
+    public static async Task<(T? Body, Dictionary<string, string[]>? Errors)> ReadJsonAsync<T>(
+        HttpRequest request, CancellationToken cancellationToken) where T : class
+    {
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        if (string.IsNullOrWhiteSpace(text)) return (null, null);
+        try
+        {
+            return (JsonSerializer.Deserialize<T>(text, ServiceDefaultsExtensions.JsonOptions), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, new() { [FieldOf(e.Path)] = ["is not valid JSON of the expected type"] });
+        }
+    }
+
+    // "$.credit" → "credit"; a body that is not an object at all is the body's fault.
+    private static string FieldOf(string? jsonPath) =>
+        jsonPath is { Length: > 2 } && jsonPath.StartsWith("$.", StringComparison.Ordinal)
+            ? jsonPath[2..].Split('.', '[')[0]
+            : "body";
 }

@@ -12,6 +12,7 @@ var app = builder.Build();
 app.MapServiceDefaults();
 app.MapCustomersApi();
 app.MapPaymentsApi();
+app.MapPaymentCommandsApi();
 app.MapPaymentEvents();
 app.MapPaymentMaintenanceApi();
 

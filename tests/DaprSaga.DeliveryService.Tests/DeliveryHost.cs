@@ -20,6 +20,8 @@ public sealed class DeliveryHost : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
+    private readonly List<DaprClient> _callers = [];
+
     private DeliveryHost(Testbed testbed, Sidecar sidecar, Sidecar orderSidecar, SidecarAppFactory<Delivery> app, DaprClient orders)
     {
         (Testbed, Sidecar, OrderSidecar, App, Orders) = (testbed, sidecar, orderSidecar, app, orders);
@@ -82,6 +84,24 @@ public sealed class DeliveryHost : IAsyncDisposable
     public Task CancelAsync(string orderId, CancellationReason reason = CancellationReason.CustomerCancelled) =>
         PublishAsync(new OrderCancelled(orderId, SagaFlow.Choreography, reason, DateTimeOffset.UtcNow));
 
+    /// <summary>
+    /// An HTTP client that calls delivery-service through Dapr service invocation from a sidecar
+    /// of <paramref name="callerAppId"/> (no app; order-service's is the one already running),
+    /// the way order-process-service does.
+    /// </summary>
+    public async Task<HttpClient> InvokerFromAsync(string callerAppId)
+    {
+        var caller = callerAppId == OrderSidecar.AppId
+            ? OrderSidecar
+            : await Testbed.StartSidecarAsync(new SidecarOptions(callerAppId));
+        var dapr = new DaprClientBuilder()
+            .UseGrpcEndpoint(caller.GrpcEndpoint.ToString())
+            .UseHttpEndpoint(caller.HttpEndpoint.ToString())
+            .Build();
+        _callers.Add(dapr);
+        return dapr.CreateInvokableHttpClient(AppIds.DeliveryService);
+    }
+
     public Task IdleAsync() => Testbed.WaitForIdleAsync(Deadline);
 
     /// <summary>
@@ -123,6 +143,7 @@ public sealed class DeliveryHost : IAsyncDisposable
     {
         Http.Dispose();
         Orders.Dispose();
+        foreach (var caller in _callers) caller.Dispose();
         await App.DisposeAsync();
         await Testbed.DisposeAsync();
     }

@@ -121,6 +121,27 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public void AnOrchestratedCancellationWithoutReasonLeavesAnOrchestratedTombstone()
+    {
+        var tombstone = Delivery.Cancel(null, "o-1", SagaFlow.Orchestration, null)!;
+
+        Assert.Equal((DeliveryPhase.Cancelled, SagaFlow.Orchestration, (CancellationReason?)null), (tombstone.Phase, tombstone.Flow, tombstone.Reason));
+        Assert.Equal(new DeliveryView("o-1", null, "", DeliveryStatus.Cancelled, null), DeliveryView.Of(tombstone));
+    }
+
+    [Fact]
+    public void CancellingKeepsTheFlowOfTheDelivery()
+    {
+        var orchestrated = Delivery.Request(null, "o-1", SagaFlow.Orchestration, "north")!.Ask("c-north-1")!
+            .Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([]);
+
+        var cancelled = Delivery.Cancel(orchestrated, "o-1", SagaFlow.Choreography, null)!.Withdrawn(Now)!;
+
+        Assert.Equal(SagaFlow.Orchestration, cancelled.Flow);
+        Assert.Equal(SagaFlow.Orchestration, Event<DeliveryCancelled>(cancelled).Flow);
+    }
+
+    [Fact]
     public void CancellingAScheduledDeliveryWithdrawsFromItsCourierThenAnnouncesIt()
     {
         var cancelling = Delivery.Cancel(Scheduled(), "o-1", SagaFlow.Choreography, CancellationReason.SagaTimedOut)!;

@@ -267,7 +267,9 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         var document = await _app.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
 
         var paths = document!["paths"]!.AsObject().Select(p => p.Key).Order();
-        Assert.Equal(["/products", "/products/{productId}", "/reservations/{orderId}"], paths);
+        Assert.Equal(
+            ["/products", "/products/{productId}", "/reservations/{orderId}", "/reservations/{orderId}/commit", "/reservations/{orderId}/release"],
+            paths);
     }
 
     [Fact]

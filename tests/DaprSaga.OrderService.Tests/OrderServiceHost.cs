@@ -19,6 +19,8 @@ public sealed class OrderServiceHost : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
+    private readonly List<IDisposable> _disposables = [];
+
     private OrderServiceHost(Testbed testbed, FakeTimeProvider clock) => (Testbed, Clock) = (testbed, clock);
 
     public Testbed Testbed { get; }
@@ -100,8 +102,49 @@ public sealed class OrderServiceHost : IAsyncDisposable
 
     public Task<HttpResponseMessage> CancelAsync(string orderId) => Http.PostAsync($"/orders/{orderId}/cancel", null);
 
+    /// <summary>
+    /// Sends a participant command as order-process-service's Participants does: camelCase JSON
+    /// (`{}` when it has nothing to say), optionally with a dapr-caller-app-id header.
+    /// </summary>
+    public async Task<HttpResponseMessage> CommandAsync(HttpMethod method, string path, object? body = null, string? caller = null)
+    {
+        using var request = new HttpRequestMessage(method, path)
+        {
+            Content = JsonContent.Create(body ?? new { }, options: ServiceDefaultsExtensions.JsonOptions),
+        };
+        if (caller is not null) request.Headers.Add("dapr-caller-app-id", caller);
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>PUT /orders/{id}: creates the order as the orchestrator's first step.</summary>
+    public Task<HttpResponseMessage> CreateOrchestratedAsync(string orderId, object? body = null, string? caller = null) =>
+        CommandAsync(HttpMethod.Put, $"/orders/{orderId}", body ?? HappyOrder(), caller);
+
+    /// <summary>The orchestrator's cancel {reason}, its compensation.</summary>
+    public Task<HttpResponseMessage> CompensateAsync(string orderId, CancellationReason reason, string? caller = null) =>
+        CommandAsync(HttpMethod.Post, $"/orders/{orderId}/cancel", new { reason }, caller);
+
+    /// <summary>
+    /// An HttpClient that reaches order-service through Dapr service invocation from a sidecar of
+    /// <paramref name="appId"/>, so order-service sees that app id in dapr-caller-app-id.
+    /// </summary>
+    public async Task<HttpClient> InvokerAsync(string appId)
+    {
+        var sidecar = await Testbed.StartSidecarAsync(new SidecarOptions(appId));
+        var dapr = new DaprClientBuilder()
+            .UseGrpcEndpoint(sidecar.GrpcEndpoint.ToString())
+            .UseHttpEndpoint(sidecar.HttpEndpoint.ToString())
+            .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions)
+            .Build();
+        _disposables.Add(dapr);
+        var client = dapr.CreateInvokableHttpClient(AppIds.OrderService);
+        _disposables.Add(client);
+        return client;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var disposable in _disposables) disposable.Dispose();
         Publisher.Dispose();
         Http.Dispose();
         await App.DisposeAsync();

@@ -87,12 +87,24 @@ public sealed class PlacingOrdersTests : ServiceTest
     }
 
     [Fact]
-    public async Task TheOpenApiDocumentDescribesTheCustomerFacingEndpointsOnly()
+    public async Task TheOpenApiDocumentDescribesTheCustomerEndpointsAndTheParticipantCommandsOnly()
     {
         using var document = System.Text.Json.JsonDocument.Parse(await Host.Http.GetStringAsync("/swagger/v1/swagger.json"));
 
-        var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
-        Assert.Equal(["/orders", "/orders/{orderId}", "/orders/{orderId}/cancel"], paths);
+        var operations = document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o =>
+                $"{o.Name.ToUpperInvariant()} {p.Name} [{string.Join(", ", o.Value.GetProperty("tags").EnumerateArray().Select(t => t.GetString()))}]"))
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(
+        [
+            "GET /orders [Orders]",
+            "GET /orders/{orderId} [Orders]",
+            "POST /orders [Orders]",
+            "POST /orders/{orderId}/cancel [Orders, Participant commands]",
+            "POST /orders/{orderId}/complete [Participant commands]",
+            "POST /orders/{orderId}/confirm [Participant commands]",
+            "PUT /orders/{orderId} [Participant commands]",
+        ], operations);
     }
 
     [Fact]

@@ -70,6 +70,49 @@ public sealed class RefusingBadInputTests(SharedOrderService service) : IClassFi
         await AssertRefusedAsync(response, "Idempotency-Key");
     }
 
+    public static TheoryData<string, string> BadCreateBodies()
+    {
+        var data = new TheoryData<string, string>();
+        // PUT /orders/{id} has no autoConfirmPayment: the orchestrator confirms payments itself.
+        foreach (var row in BadBodies.Where(r => (string)r[1] != "autoConfirmPayment")) data.Add((string)row[0], (string)row[1]);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BadCreateBodies))]
+    public async Task TheOrchestratorsCreateWithBadInputIsRefusedWith400NamingTheField(string body, string field)
+    {
+        using var response = await Host.Http.PutAsync("/orders/o-1", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await AssertRefusedAsync(response, field);
+    }
+
+    public static TheoryData<string, string, string?, string> BadCommands => new()
+    {
+        { "PUT /orders/bad.id", """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north"}""", null, "orderId" },
+        { "POST /orders/bad.id/confirm", "{}", null, "orderId" },
+        { "POST /orders/bad.id/complete", "{}", null, "orderId" },
+        { "POST /orders/bad.id/cancel", """{"reason":"OutOfStock"}""", null, "orderId" },
+        { "POST /orders/o-1/cancel", """{"reason":"Bored"}""", null, "reason" },
+        { "POST /orders/o-1/cancel", """{"reason":3}""", null, "reason" },
+        { "POST /orders/o-1/cancel", "not json", null, "body" },
+        { "POST /orders/o-1/cancel", "", AppIds.OrderProcessService, "reason" },
+        { "POST /orders/o-1/cancel", "{}", AppIds.OrderProcessService, "reason" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadCommands))]
+    public async Task ACommandWithBadInputIsRefusedWith400NamingTheField(string route, string body, string? caller, string field)
+    {
+        var (method, path) = (route.Split(' ')[0], route.Split(' ')[1]);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (caller is not null) request.Headers.Add("dapr-caller-app-id", caller);
+
+        using var response = await Host.Http.SendAsync(request);
+
+        await AssertRefusedAsync(response, field);
+    }
+
     private async Task AssertRefusedAsync(HttpResponseMessage response, string field)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

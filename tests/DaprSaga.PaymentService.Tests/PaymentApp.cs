@@ -54,13 +54,28 @@ public sealed class PaymentApp : IAsyncDisposable
         foreach (var publisher in new[] { AppIds.InventoryService, AppIds.OrderService })
         {
             var other = await testbed.StartSidecarAsync(new SidecarOptions(publisher) { PubSubs = [Components.PubSub] });
-            app._publishers.Add((other, new DaprClientBuilder()
-                .UseGrpcEndpoint(other.GrpcEndpoint.ToString())
-                .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions)
-                .Build()));
+            app._publishers.Add((other, NewClient(other)));
         }
         await app.StartAppAsync();
         return app;
+    }
+
+    private static DaprClient NewClient(Sidecar sidecar) => new DaprClientBuilder()
+        .UseGrpcEndpoint(sidecar.GrpcEndpoint.ToString())
+        .UseHttpEndpoint(sidecar.HttpEndpoint.ToString())
+        .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions)
+        .Build();
+
+    /// <summary>
+    /// A DaprClient on the sidecar of <paramref name="appId"/> (started on first use), e.g. to
+    /// invoke payment-service as that app: its sidecar sets dapr-caller-app-id.
+    /// </summary>
+    public async Task<DaprClient> ClientAsync(string appId)
+    {
+        if (_publishers.FirstOrDefault(p => p.Sidecar.AppId == appId).Client is { } client) return client;
+        var sidecar = await Testbed.StartSidecarAsync(new SidecarOptions(appId) { PubSubs = [Components.PubSub] });
+        _publishers.Add((sidecar, NewClient(sidecar)));
+        return _publishers[^1].Client;
     }
 
     private static string Scopes(Func<string, IEnumerable<string>> scope) =>
@@ -129,6 +144,15 @@ public sealed class PaymentApp : IAsyncDisposable
     public async Task<decimal> CreditAsync(string customerId) => (await GetAsync<CustomerView>($"/customers/{customerId}"))!.Credit;
 
     public Task<HttpResponseMessage> PostAsync(string path) => Http.PostAsync(path, null);
+
+    /// <summary>POSTs a JSON body (a string as is, anything else serialized), as <paramref name="caller"/>'s sidecar would.</summary>
+    public async Task<HttpResponseMessage> PostJsonAsync(string path, object body, string? caller = null)
+    {
+        var json = body as string ?? JsonSerializer.Serialize(body, ServiceDefaultsExtensions.JsonOptions);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        if (caller is not null) request.Headers.Add("dapr-caller-app-id", caller);
+        return await Http.SendAsync(request);
+    }
 
     public Task<System.Net.HttpStatusCode?> TriggerAsync(string binding) => Sidecar.TriggerBindingAsync(binding);
 

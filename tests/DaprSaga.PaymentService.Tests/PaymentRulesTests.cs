@@ -265,4 +265,42 @@ public sealed class PaymentRulesTests
         Assert.Equal([Topics.PaymentRequested, Topics.PaymentConfirmed, Topics.PaymentRefunded],
             (PaymentRules.Open(null, "o-1", SagaFlow.Choreography, "bob", 20m, true, Now, Timeout).Outbox.Concat(payment.Outbox)).Select(m => m.Topic));
     }
+
+    [Fact]
+    public void OnlyAnOpenForAnUnknownCustomerIsARefusal()
+    {
+        var unknown = PaymentRules.Open(null, "o-1", SagaFlow.Orchestration, "nobody", 20.00m, customerKnown: false, Now, Timeout);
+        var tombstone = PaymentRules.Void(null, "o-1", SagaFlow.Orchestration, CancellationReason.UnknownCustomer, Now);
+
+        Assert.True(PaymentRules.OpenWasRefused(unknown));
+        Assert.False(PaymentRules.OpenWasRefused(PaymentRules.Open(tombstone, "o-1", SagaFlow.Orchestration, "nobody", 20.00m, false, Now, Timeout)));
+        Assert.False(PaymentRules.OpenWasRefused(Pending()));
+        Assert.False(PaymentRules.OpenWasRefused(InPhase(PaymentPhase.Cancelled, CancellationReason.PaymentExpired)));
+    }
+
+    [Fact]
+    public void AnOrchestratedPaymentSaysOrchestrationInEveryEventItEmits()
+    {
+        var opened = PaymentRules.Open(null, "o-1", SagaFlow.Orchestration, "bob", 20.00m, customerKnown: true, Now, Timeout);
+        var pending = opened with { Outbox = [] };
+        var confirming = PaymentRules.BeginConfirm(pending, Now)!;
+        var debited = new LedgerEntry(20.00m, LedgerEntryKind.Debited);
+        var emitted = new[]
+        {
+            opened,
+            PaymentRules.Open(null, "o-2", SagaFlow.Orchestration, "nobody", 20.00m, customerKnown: false, Now, Timeout),
+            PaymentRules.FinishConfirm(confirming, debited, Now),
+            PaymentRules.FinishConfirm(confirming, new LedgerEntry(20.00m, LedgerEntryKind.Declined), Now),
+            PaymentRules.Cancel(pending, Now)!,
+            PaymentRules.Expire(pending, Now + Timeout)!,
+            PaymentRules.Void(pending, "o-1", SagaFlow.Choreography, CancellationReason.NoCourierAvailable, Now),
+            PaymentRules.FinishRefund(pending with { Phase = PaymentPhase.Refunding }, debited with { Kind = LedgerEntryKind.Refunded }, Now),
+        };
+
+        Assert.All(emitted, payment =>
+        {
+            var message = Assert.Single(payment.Outbox);
+            Assert.Equal("Orchestration", message.Data.GetProperty("flow").GetString());
+        });
+    }
 }

@@ -9,12 +9,14 @@ using DeliveryEntry = DaprSaga.DeliveryService.Deliveries.Delivery;
 using InventoryEntry = DaprSaga.InventoryService.Reservations.Reservation;
 using OrderEntry = DaprSaga.OrderService.Orders.Order;
 using PaymentEntry = DaprSaga.PaymentService.Payments.Payment;
+using ProcessEntry = DaprSaga.OrderProcessService.Processes.OrderProcess;
 
 namespace DaprSaga.Scenarios.Tests;
 
 /// <summary>
-/// The four participant services, each in memory beside its own test sidecar, on one testbed
-/// with the real component scopes and one fake clock. Time moves only when a test says so.
+/// The four participant services and the orchestrator, each in memory beside its own test
+/// sidecar, on one testbed with the real component scopes and one fake clock. Time moves only
+/// when a test says so.
 /// </summary>
 public sealed class SagaCluster : IAsyncDisposable
 {
@@ -30,8 +32,9 @@ public sealed class SagaCluster : IAsyncDisposable
     public ServiceUnderTest Inventory { get; private set; } = null!;
     public ServiceUnderTest Payment { get; private set; } = null!;
     public ServiceUnderTest Delivery { get; private set; } = null!;
+    public ServiceUnderTest Process { get; private set; } = null!;
 
-    public IEnumerable<ServiceUnderTest> Services => [Order, Inventory, Payment, Delivery];
+    public IEnumerable<ServiceUnderTest> Services => [Order, Inventory, Payment, Delivery, Process];
 
     public static async Task<SagaCluster> StartAsync(FaultPlan? faults = null)
     {
@@ -44,6 +47,7 @@ public sealed class SagaCluster : IAsyncDisposable
         cluster.Inventory = ServiceUnderTest.For<InventoryEntry>(await cluster.SidecarFor(AppIds.InventoryService), UseClock);
         cluster.Payment = ServiceUnderTest.For<PaymentEntry>(await cluster.SidecarFor(AppIds.PaymentService), UseClock);
         cluster.Delivery = ServiceUnderTest.For<DeliveryEntry>(await cluster.SidecarFor(AppIds.DeliveryService), UseClock);
+        cluster.Process = ServiceUnderTest.For<ProcessEntry>(await cluster.SidecarFor(AppIds.OrderProcessService), UseClock);
         foreach (var service in cluster.Services) await service.StartAsync();
 
         // Each service seeds its demo data at start; wait until all of it is there.
@@ -75,6 +79,33 @@ public sealed class SagaCluster : IAsyncDisposable
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
         return (string)body!["orderId"]!;
+    }
+
+    /// <summary>Starts an orchestrated order and returns its id.</summary>
+    public async Task<string> StartProcessAsync(
+        string customerId, string zone, bool autoConfirmPayment, params (string ProductId, int Quantity, decimal UnitPrice)[] items)
+    {
+        using var response = await Process.Http.PostAsJsonAsync(new Uri("/order-processes", UriKind.Relative), new
+        {
+            customerId,
+            items = items.Select(i => new { productId = i.ProductId, quantity = i.Quantity, unitPrice = i.UnitPrice }),
+            deliveryZone = zone,
+            autoConfirmPayment,
+        });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        return (string)body!["orderId"]!;
+    }
+
+    public Task<JsonObject> ProcessAsync(string id) => GetAsync(Process, $"/order-processes/{id}");
+
+    /// <summary>Waits until the orchestrated saga has stopped moving in one of <paramref name="statuses"/>, and all its events are delivered.</summary>
+    public async Task<JsonObject> SettleProcessAsync(string id, params string[] statuses)
+    {
+        string[] wanted = statuses.Length > 0 ? statuses : ["Completed", "Cancelled"];
+        await Eventually.TrueAsync(async () => Enumerable.Contains(wanted, (string?)(await ProcessAsync(id))["status"]), Quiet);
+        await QuiesceAsync();
+        return await ProcessAsync(id);
     }
 
     /// <summary>Waits until no message is in flight anywhere (the saga has done all it can for now).</summary>

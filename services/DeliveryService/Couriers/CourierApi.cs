@@ -30,7 +30,7 @@ public static class CourierApi
         string courierId, CourierInput input, CourierRoster roster, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!InputRules.IsId(courierId)) errors["courierId"] = ["1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'."];
+        if (!InputRules.IsId(courierId)) errors["courierId"] = [InputRules.IdRule];
         if (!InputRules.IsName(input.Name)) errors["name"] = ["1 to 100 characters."];
         if (!InputRules.IsZone(input.Zone)) errors["zone"] = ["1 to 32 characters."];
         if (input.Capacity is not (>= 0 and <= InputRules.MaxCapacity)) errors["capacity"] = [$"0 to {InputRules.MaxCapacity}."];

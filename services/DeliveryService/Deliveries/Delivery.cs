@@ -81,9 +81,10 @@ public sealed record Delivery(
     /// <summary>
     /// The order is cancelled. Nothing yet: a tombstone, so a late request does nothing. Assigning
     /// or Scheduled: cancel (withdraw from the courier next). Failed, Delivered or already
-    /// cancelling: nothing to undo.
+    /// cancelling: nothing to undo. The reason is null when the orchestrator compensates
+    /// without giving one.
     /// </summary>
-    public static Delivery? Cancel(Delivery? current, string orderId, SagaFlow flow, CancellationReason reason) => current switch
+    public static Delivery? Cancel(Delivery? current, string orderId, SagaFlow flow, CancellationReason? reason) => current switch
     {
         null => new(orderId, flow, "", DeliveryPhase.Cancelled, null, null, [], reason, []),
         { Phase: DeliveryPhase.Assigning or DeliveryPhase.Scheduled } => current with { Phase = DeliveryPhase.Cancelling, Reason = reason },

@@ -50,5 +50,5 @@ public static class DeliveryApi
     }
 
     private static ValidationProblem InvalidOrderId() =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = ["1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'."] });
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = [InputRules.IdRule] });
 }

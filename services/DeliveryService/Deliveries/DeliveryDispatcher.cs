@@ -38,7 +38,7 @@ public sealed class DeliveryDispatcher(
     }
 
     /// <summary>Cancels a delivery, freeing its slot, or leaves a tombstone when there is none yet.</summary>
-    public async Task<Delivery> CancelAsync(string orderId, SagaFlow flow, CancellationReason reason, CancellationToken cancellationToken)
+    public async Task<Delivery> CancelAsync(string orderId, SagaFlow flow, CancellationReason? reason, CancellationToken cancellationToken)
     {
         await _unfinished.AddAsync(orderId, cancellationToken);
         var cancelled = await ChangeAsync(orderId, d => Delivery.Cancel(d, orderId, flow, reason), cancellationToken);

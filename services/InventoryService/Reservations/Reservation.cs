@@ -28,7 +28,7 @@ public enum ReservationPhase
 /// <summary>The reservation status clients see (design.md); the "-ing" phases show as where they stand.</summary>
 public enum ReservationStatus { Reserved, Released, Committed, Rejected }
 
-/// <summary>What a reserve asks for: the order-placed event, or later the orchestrator's command.</summary>
+/// <summary>What a reserve asks for: the order-placed event, or the orchestrator's reserve command.</summary>
 public sealed record ReservationRequest(
     string OrderId, SagaFlow Flow, string CustomerId, IReadOnlyList<OrderLine> Items, decimal Amount, bool AutoConfirmPayment)
 {

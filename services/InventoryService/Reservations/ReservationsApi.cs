@@ -32,7 +32,7 @@ public static class ReservationsApi
         string orderId, StockReservations reservations, CancellationToken cancellationToken)
     {
         if (!InputRules.IsId(orderId))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = ["must be 1..64 characters of A-Z, a-z, 0-9, - or _"] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = [InputRules.IdMessage] });
         // A reservation still taking its holds has no status yet: not found until it has one.
         var view = await reservations.GetAsync(orderId, cancellationToken) is { } reservation ? ReservationView.Of(reservation) : null;
         return view is null ? TypedResults.NotFound() : TypedResults.Ok(view);

@@ -8,7 +8,7 @@ using DaprSaga.ServiceDefaults.State;
 namespace DaprSaga.InventoryService.Reservations;
 
 /// <summary>
-/// The reservation operations, shared by the choreography handlers and (later) the orchestrator's
+/// The reservation operations, shared by the choreography handlers and the orchestrator's
 /// commands. Each is idempotent per order id: the reservation record decides once (first-write or
 /// ETag), then the product steps of its phase run, each a conditional write of one product key
 /// that is a no-op when already done, and a last conditional write of the record ends the phase
@@ -50,6 +50,21 @@ public sealed class StockReservations(
         // Its order-placed handler (or the sweep) is still taking holds; releasing now would race it.
         if (reservation.Phase == ReservationPhase.Reserving) return reservation;
         return await ProgressAsync(reservation, cancellationToken);
+    }
+
+    /// <summary>
+    /// The release command, which must answer with a settled state: a reservation still taking its
+    /// holds is finished here first (each hold is idempotent per order id, so racing its other
+    /// worker is harmless), then released like any other.
+    /// </summary>
+    public async Task<Reservation> ReleaseSettledAsync(string orderId, SagaFlow flow, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var reservation = await ReleaseAsync(orderId, flow, cancellationToken);
+            if (reservation.Phase != ReservationPhase.Reserving) return reservation;
+            await ProgressAsync(reservation, cancellationToken);
+        }
     }
 
     /// <summary>Commits a live reservation; null when the order has none yet.</summary>

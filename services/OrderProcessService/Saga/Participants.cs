@@ -25,7 +25,8 @@ public sealed class Participants(DaprClient dapr)
         SendAsync(_orders, HttpMethod.Put, $"/orders/{r.OrderId}", new { r.CustomerId, r.Items, r.DeliveryZone }, ct);
 
     public Task<StepResult> ReserveStockAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}", new { r.Items, Flow = SagaFlow.Orchestration }, ct);
+        // customerId and amount ride along so inventory's stock-reserved fact is complete.
+        SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}", new { r.Items, Flow = SagaFlow.Orchestration, r.CustomerId, Amount = r.Total }, ct);
 
     public Task<StepResult> CreatePaymentAsync(SagaRequest r, CancellationToken ct) =>
         SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}", new { r.CustomerId, Amount = r.Total, Flow = SagaFlow.Orchestration }, ct);
@@ -70,10 +71,10 @@ public sealed class Participants(DaprClient dapr)
     }
 
     public Task<StepResult> CancelDeliveryAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_deliveries, HttpMethod.Post, $"/deliveries/{r.OrderId}/cancel", NoBody, ct);
+        SendAsync(_deliveries, HttpMethod.Post, $"/deliveries/{r.OrderId}/cancel", new { r.Reason }, ct);
 
     public Task<StepResult> VoidPaymentAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}/void", NoBody, ct);
+        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}/void", new { r.Reason }, ct);
 
     public Task<StepResult> ReleaseStockAsync(SagaRequest r, CancellationToken ct) =>
         SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}/release", NoBody, ct);

@@ -9,6 +9,9 @@ public sealed record HistoryEntry(DateTimeOffset At, string Trigger, bool Applie
 /// <summary>A validated order as the customer (or, later, the orchestrator) asked for it.</summary>
 public sealed record NewOrder(string CustomerId, IReadOnlyList<OrderLine> Items, string DeliveryZone, bool AutoConfirmPayment);
 
+/// <summary>What a command of the orchestrator finds: done, refused (the order is Cancelled), not due yet, or a choreography order.</summary>
+public enum CommandOutcome { Done, Refused, NotDue, OtherFlow }
+
 /// <summary>
 /// An order, stored under one key with the events its last change emitted (the outbox). Every
 /// decision is a pure function returning the next order, or null when there is nothing to change.
@@ -38,6 +41,50 @@ public sealed record Order(
             [new HistoryEntry(now, OrderCommands.Place, Applied: true, $"{OrderStatus.Pending} ({flow})")],
             [OutboxMessage.For(placed)]);
     }
+
+    /// <summary>
+    /// The orchestrator cancelled an order that was never created here: a tombstone, so a late
+    /// create finds it Cancelled and does nothing. Silent, like the participants' tombstones:
+    /// nothing was placed, so there is nothing to announce.
+    /// </summary>
+    public static Order Tombstone(string orderId, CancellationReason reason, DateTimeOffset now) => new(
+        orderId, "", [], 0m, "", false, SagaFlow.Orchestration, OrderStatus.Cancelled, reason, now, now,
+        [new HistoryEntry(now, OrderCommands.Compensate, Applied: true, $"{OrderStatus.Cancelled} ({reason}): a tombstone, no order yet")],
+        []);
+
+    /// <summary>
+    /// Once confirmed, an orchestrated order may be past its saga's pivot (delivery scheduled),
+    /// from where the saga only goes forward: only the orchestrator, compensating, may cancel it.
+    /// </summary>
+    public bool OnlyGoesForward => Flow == SagaFlow.Orchestration && Status == OrderStatus.Confirmed;
+
+    /// <summary>A cancel from outside the saga's steps (the customer, the saga deadline): not taken by an order that <see cref="OnlyGoesForward"/>.</summary>
+    public Order? CancelFromOutside(OrderTrigger cancel, DateTimeOffset now) =>
+        OnlyGoesForward ? null : Apply(cancel, reacts: true, now);
+
+    /// <summary>
+    /// Takes a command of the orchestrator, the only one who drives an orchestrated order. One
+    /// that is not due yet (complete before confirm) changes nothing, so it still counts when it
+    /// comes again on time; one after the end is recorded, once. A choreography order is not the
+    /// orchestrator's: untouched.
+    /// </summary>
+    public Order? Take(OrderTrigger command, DateTimeOffset now) =>
+        Flow != SagaFlow.Orchestration || (!Status.IsTerminal() && OrderStateMachine.Next(Status, command) is null)
+            ? null
+            : Apply(command, reacts: true, now);
+
+    /// <summary>
+    /// How a command that wants the order at <paramref name="wanted"/> is answered: a compensation
+    /// (Cancelled) is always done; otherwise done once the order got there or past it, refused
+    /// once it is Cancelled.
+    /// </summary>
+    public CommandOutcome OutcomeOf(OrderStatus wanted) =>
+        Flow != SagaFlow.Orchestration ? CommandOutcome.OtherFlow
+        : wanted == OrderStatus.Cancelled ? CommandOutcome.Done
+        : Status == OrderStatus.Cancelled ? CommandOutcome.Refused
+        // Pending..Completed are declared in the happy path's order.
+        : Status >= wanted ? CommandOutcome.Done
+        : CommandOutcome.NotDue;
 
     /// <summary>
     /// Takes <paramref name="trigger"/>: moves the order and emits what the move announces, or,

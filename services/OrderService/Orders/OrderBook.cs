@@ -40,20 +40,43 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
             var claim = await dapr.UpdateAsync<IdempotencyClaim>(
                 _store, $"idempotency-{idempotencyKey}", c => c ?? new IdempotencyClaim(orderId, time.GetUtcNow()), cancellationToken);
             // A retry: the first request placed it (or crashed part way, and this run completes it).
-            if (!claim.Changed && await GetAsync(claim.Value!.OrderId, cancellationToken) is { Outbox.Count: 0 } placed) return placed;
             orderId = claim.Value!.OrderId;
         }
-        return await CreateAsync(orderId, flow, order, cancellationToken);
+        return (await CreateAsync(orderId, flow, order, cancellationToken)).Value!;
     }
 
-    /// <summary>Creates the order unless it exists; rerun after a crash, it completes what is missing.</summary>
-    public async Task<Order> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the order unless it exists (Changed: this call created it), and returns the order
+    /// as stored, which may be an earlier one or a tombstone. Rerun after a crash, it completes
+    /// what is missing.
+    /// </summary>
+    public async Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken)
     {
+        // A repeat that finds it placed and announced: one read, nothing entered again.
+        if (await GetAsync(orderId, cancellationToken) is { Outbox.Count: 0 } existing) return new(existing, false);
         await _all.AddAsync(orderId, cancellationToken);
         await _open.AddAsync(orderId, cancellationToken);
-        var created = await outbox.ChangeAsync<Order>(
+        return await outbox.ChangeAsync<Order>(
             KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken);
-        return created.Value!;
+    }
+
+    /// <summary>
+    /// The orchestrator's cancel {reason}, a compensation, so it never refuses: the order takes it,
+    /// or, when there is none yet, a tombstone is stored (first write wins) so a late create does
+    /// nothing. Returns the order as it now is.
+    /// </summary>
+    public async Task<Order> CompensateAsync(string orderId, CancellationReason reason, CancellationToken cancellationToken)
+    {
+        var cancel = OrderTrigger.Compensate(reason);
+        if (await ChangeAsync(orderId, (o, now) => o.Take(cancel, now), cancellationToken) is { } order) return order;
+
+        await _all.AddAsync(orderId, cancellationToken);
+        var tombstone = await dapr.UpdateAsync<Order>(
+            _store, KeyOf(orderId), o => o ?? Order.Tombstone(orderId, reason, time.GetUtcNow()), cancellationToken);
+        // A create won the race: that order takes the cancel like any other.
+        return tombstone.Changed
+            ? tombstone.Value!
+            : (await ChangeAsync(orderId, (o, now) => o.Take(cancel, now), cancellationToken))!;
     }
 
     /// <summary>
@@ -104,7 +127,8 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
                 continue;
             }
             if (time.GetUtcNow() - order.CreatedAt < deadline) continue;
-            var after = await ChangeAsync(order.OrderId, (o, now) => o.Apply(OrderTrigger.SagaDeadline, reacts: true, now), cancellationToken);
+            // An orchestrated order past its confirmation is left to its orchestrator (see Order.OnlyGoesForward).
+            var after = await ChangeAsync(order.OrderId, (o, now) => o.CancelFromOutside(OrderTrigger.SagaDeadline, now), cancellationToken);
             if (after is { Status: OrderStatus.Cancelled, CancellationReason: CancellationReason.SagaTimedOut }) cancelled++;
         }
         return cancelled;

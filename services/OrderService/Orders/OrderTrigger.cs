@@ -28,6 +28,13 @@ public sealed record OrderTrigger(string Name, OrderStatus Target, CancellationR
 
     public static OrderTrigger PaymentCancelled(CancellationReason reason) =>
         new(Topics.PaymentCancelled, OrderStatus.Cancelled, reason);
+
+    // The orchestrator's commands: named apart from the customer's cancel, so each is taken once.
+    public static OrderTrigger Confirm { get; } = new(OrderCommands.Confirm, OrderStatus.Confirmed);
+
+    public static OrderTrigger Complete { get; } = new(OrderCommands.Complete, OrderStatus.Completed);
+
+    public static OrderTrigger Compensate(CancellationReason reason) => new(OrderCommands.Compensate, OrderStatus.Cancelled, reason);
 }
 
 /// <summary>History names of the commands (HTTP calls and timeouts) that change orders.</summary>
@@ -36,4 +43,7 @@ public static class OrderCommands
     public const string Place = "place";
     public const string Cancel = "cancel";
     public const string SagaDeadline = "saga-deadline";
+    public const string Confirm = "confirm";
+    public const string Complete = "complete";
+    public const string Compensate = "compensate";
 }

@@ -1,8 +1,16 @@
 using System.Text.Json;
 using DaprSaga.Contracts;
+using DaprSaga.OrderService.Orchestration;
 using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using CancelAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Accepted<DaprSaga.OrderService.Orders.OrderAccepted>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<DaprSaga.OrderService.Orders.OrderView>,
+    Microsoft.AspNetCore.Http.HttpResults.NotFound,
+    Microsoft.AspNetCore.Http.HttpResults.Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>,
+    Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult,
+    Microsoft.AspNetCore.Http.HttpResults.ValidationProblem>;
 
 namespace DaprSaga.OrderService.Orders;
 
@@ -22,7 +30,10 @@ public sealed record OrderView(
 
 public sealed record OrderListPage(IReadOnlyList<OrderView> Items, int Page, int PageSize, int TotalCount);
 
-/// <summary>The customer-facing order API: place (the choreography entry), read, list, cancel.</summary>
+/// <summary>The optional POST /orders/{id}/cancel body: only the orchestrator sends one, with why its saga compensates.</summary>
+public sealed record CancelOrderRequest(CancellationReason? Reason = null);
+
+/// <summary>The customer-facing order API: place (the choreography entry), read, list, cancel (shared with the orchestrator's compensation).</summary>
 public static class OrdersApi
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -33,7 +44,9 @@ public static class OrdersApi
         group.MapPost("/", PlaceAsync).Accepts<PlaceOrderRequest>("application/json");
         group.MapGet("/{orderId}", GetAsync);
         group.MapGet("/", ListAsync);
-        group.MapPost("/{orderId}/cancel", CancelAsync);
+        group.MapPost("/{orderId}/cancel", CancelAsync)
+            .Accepts<CancelOrderRequest>(isOptional: true, "application/json")
+            .WithTags("Orders", OrderCommandsApi.Tag);
         return group;
     }
 
@@ -41,20 +54,10 @@ public static class OrdersApi
         HttpRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, OrderBook orders,
         CancellationToken cancellationToken)
     {
-        PlaceOrderRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<PlaceOrderRequest>(request.Body, ServiceDefaultsExtensions.JsonOptions, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            // Name the field the parser stopped at ("$.items[0].quantity" → "items[0].quantity").
-            var field = e.Path is { Length: > 2 } path ? path[2..] : "body";
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = ["malformed JSON, or a value of the wrong type"] });
-        }
+        var (body, parseErrors) = await ReadJsonAsync<PlaceOrderRequest>(request, cancellationToken);
+        if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
         var errors = OrderInput.Validate(body, out var order);
-        if (idempotencyKey is not null && !OrderInput.IsId(idempotencyKey))
-            errors[IdempotencyKeyHeader] = ["1..64 characters of A-Z, a-z, 0-9, '-' or '_'"];
+        if (idempotencyKey is not null && !OrderInput.IsId(idempotencyKey)) errors[IdempotencyKeyHeader] = [OrderInput.IdMessage];
         if (errors.Count > 0 || order is null) return TypedResults.ValidationProblem(errors);
 
         var placed = await orders.PlaceAsync(order, SagaFlow.Choreography, idempotencyKey, cancellationToken);
@@ -83,30 +86,75 @@ public static class OrdersApi
     }
 
     /// <summary>
+    /// One route, two callers. Without a body it is the customer's cancel: 202, or 409 once the
+    /// order is Completed (or orchestrated and Confirmed: its saga may be past the point of no
+    /// return). With a body {reason}, or from order-process-service, it is the orchestrator's
+    /// compensation: never refused, 200 with the order as it now is.
+    /// </summary>
+    private static async Task<CancelAnswer> CancelAsync(string orderId, HttpRequest request, OrderBook orders, CancellationToken cancellationToken)
+    {
+        var (body, parseErrors) = await ReadJsonAsync<CancelOrderRequest>(request, cancellationToken);
+        var errors = parseErrors ?? [];
+        if (!OrderInput.IsId(orderId)) errors["orderId"] = [OrderInput.IdMessage];
+        var byOrchestrator = request.Headers[ParticipantCommands.CallerHeader] == AppIds.OrderProcessService || body?.Reason is not null;
+        if (parseErrors is null && byOrchestrator && body?.Reason is null) errors["reason"] = ["the orchestrator's cancel names a cancellation reason"];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        if (!byOrchestrator) return await CancelForCustomerAsync(orderId, orders, cancellationToken);
+        // The participant-command rule of ParticipantCommands.OnlyFromCaller, for this shared route.
+        if (ParticipantCommands.RefuseOtherCaller(request, AppIds.OrderProcessService) is { } refused) return refused;
+        var order = await orders.CompensateAsync(orderId, body!.Reason!.Value, cancellationToken);
+        if (OrderCommandsApi.Refusal(order, OrderStatus.Cancelled) is { } otherFlow) return otherFlow;
+        return TypedResults.Ok(OrderView.Of(order));
+    }
+
+    /// <summary>
     /// The customer cancels before completion. Idempotent: the order takes the cancel once, so a
     /// repeat finds it Cancelled and answers 202 again without a second order-cancelled.
     /// </summary>
-    private static async Task<Results<Accepted<OrderAccepted>, NotFound, Conflict<ProblemDetails>, ValidationProblem>> CancelAsync(
-        string orderId, OrderBook orders, CancellationToken cancellationToken)
+    private static async Task<CancelAnswer> CancelForCustomerAsync(string orderId, OrderBook orders, CancellationToken cancellationToken)
     {
-        if (!OrderInput.IsId(orderId)) return InvalidOrderId();
-        var order = await orders.ChangeAsync(orderId, (o, now) => o.Apply(OrderTrigger.CustomerCancel, reacts: true, now), cancellationToken);
+        var order = await orders.ChangeAsync(orderId, (o, now) => o.CancelFromOutside(OrderTrigger.CustomerCancel, now), cancellationToken);
         if (order is null) return TypedResults.NotFound();
-        if (order.Status != OrderStatus.Completed) return Accepted(order);
+        if (order.Status != OrderStatus.Completed && !order.OnlyGoesForward) return Accepted(order);
         return TypedResults.Conflict(new ProblemDetails
         {
-            Title = "The order is completed",
-            Detail = $"Order {orderId} is Completed and can no longer be cancelled.",
+            Title = order.OnlyGoesForward ? "The order's saga only goes forward now" : "The order is completed",
+            Detail = order.OnlyGoesForward
+                ? $"Order {orderId} is Confirmed by its orchestrator, which may already have scheduled the delivery."
+                : $"Order {orderId} is Completed and can no longer be cancelled.",
             Status = StatusCodes.Status409Conflict,
-            Extensions = { ["orderStatus"] = nameof(OrderStatus.Completed) },
+            Extensions = { ["orderStatus"] = order.Status.ToString() },
         });
+    }
+
+    /// <summary>
+    /// Reads a JSON body here rather than binding it, so a wrongly typed field is a 400 naming
+    /// that field. An empty body reads as null (the caller decides whether that is allowed).
+    /// </summary>
+    internal static async Task<(T? Body, Dictionary<string, string[]>? Errors)> ReadJsonAsync<T>(
+        HttpRequest request, CancellationToken cancellationToken) where T : class
+    {
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        if (string.IsNullOrWhiteSpace(text)) return (null, null);
+        try
+        {
+            return (JsonSerializer.Deserialize<T>(text, ServiceDefaultsExtensions.JsonOptions), null);
+        }
+        catch (JsonException e)
+        {
+            // Name the field the parser stopped at ("$.items[0].quantity" → "items[0].quantity").
+            var field = e.Path is { Length: > 2 } path ? path[2..] : "body";
+            return (null, new() { [field] = ["malformed JSON, or a value of the wrong type"] });
+        }
     }
 
     private static Accepted<OrderAccepted> Accepted(Order order) =>
         TypedResults.Accepted($"/orders/{order.OrderId}", new OrderAccepted(order.OrderId, order.Status, order.Flow));
 
-    private static ValidationProblem InvalidOrderId() =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = ["1..64 characters of A-Z, a-z, 0-9, '-' or '_'"] });
+    internal static ValidationProblem InvalidOrderId() =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = [OrderInput.IdMessage] });
 
     private static TEnum? ParseEnum<TEnum>(string? value, string field, Dictionary<string, string[]> errors) where TEnum : struct, Enum
     {

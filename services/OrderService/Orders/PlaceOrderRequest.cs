@@ -13,6 +13,8 @@ public static class OrderInput
 {
     public const int MaxItems = 50;
 
+    public const string IdMessage = "1..64 characters of A-Z, a-z, 0-9, '-' or '_'";
+
     public static bool IsId(string? id) =>
         id is { Length: >= 1 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
@@ -23,7 +25,7 @@ public static class OrderInput
         var errors = new Dictionary<string, string[]>();
         if (request is null) return Error(errors, "body", "a JSON object is required");
 
-        if (!IsId(request.CustomerId)) Error(errors, "customerId", "1..64 characters of A-Z, a-z, 0-9, '-' or '_'");
+        if (!IsId(request.CustomerId)) Error(errors, "customerId", IdMessage);
         if (request.DeliveryZone is not { Length: >= 1 and <= 32 } zone || string.IsNullOrWhiteSpace(zone) || zone.Contains("||", StringComparison.Ordinal))
             Error(errors, "deliveryZone", "1..32 characters");
 
@@ -38,7 +40,7 @@ public static class OrderInput
                 Error(errors, field, "a line {productId, quantity, unitPrice} is required");
                 continue;
             }
-            if (!IsId(line.ProductId)) Error(errors, $"{field}.productId", "1..64 characters of A-Z, a-z, 0-9, '-' or '_'");
+            if (!IsId(line.ProductId)) Error(errors, $"{field}.productId", IdMessage);
             else if (!seen.Add(line.ProductId!)) Error(errors, $"{field}.productId", "each product may appear on one line only");
             if (line.Quantity is not (>= 1 and <= 1000)) Error(errors, $"{field}.quantity", "1..1000");
             if (!IsMoney(line.UnitPrice)) Error(errors, $"{field}.unitPrice", "0..1000000 with at most 2 decimals");

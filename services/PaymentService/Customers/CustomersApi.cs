@@ -1,5 +1,3 @@
-using System.Text.Json;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.PaymentService.Customers;
@@ -26,16 +24,8 @@ public static class CustomersApi
     public static async Task<Results<Created<CustomerView>, ValidationProblem>> CreateAsync(
         HttpRequest request, CustomerStore customers, CancellationToken cancellationToken)
     {
-        NewCustomer? body;
-        try
-        {
-            // Read here rather than bound, so a wrongly typed field is a 400 naming that field.
-            body = await JsonSerializer.DeserializeAsync<NewCustomer>(request.Body, ServiceDefaultsExtensions.JsonOptions, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [FieldOf(e.Path)] = ["is not valid JSON of the expected type"] });
-        }
+        var (body, bodyErrors) = await Input.ReadJsonAsync<NewCustomer>(request, cancellationToken);
+        if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
 
         var errors = new Dictionary<string, string[]>();
         if (!Input.IsName(body?.Name)) errors["name"] = [Input.NameMessage];
@@ -55,10 +45,4 @@ public static class CustomersApi
             ? TypedResults.Ok(CustomerView.Of(customer))
             : TypedResults.NotFound();
     }
-
-    // "$.credit" → "credit"; a body that is not an object at all is the body's fault.
-    private static string FieldOf(string? jsonPath) =>
-        jsonPath is { Length: > 2 } && jsonPath.StartsWith("$.", StringComparison.Ordinal)
-            ? jsonPath[2..].Split('.', '[')[0]
-            : "body";
 }

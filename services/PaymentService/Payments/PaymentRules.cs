@@ -34,6 +34,14 @@ public static class PaymentRules
     }
 
     /// <summary>
+    /// Whether the open was refused (unknown customer), so a repeated create answers 409 again.
+    /// A tombstone (voided before it was opened: no customer) is no refusal: the open finds the
+    /// order already compensated, and there is nothing left for it to do.
+    /// </summary>
+    public static bool OpenWasRefused(Payment payment) =>
+        payment is { Phase: PaymentPhase.Cancelled, Reason: CancellationReason.UnknownCustomer, CustomerId: not null };
+
+    /// <summary>
     /// A confirm by the payment's clock: at or after expiresAt it cancels the payment
     /// (PaymentExpired); otherwise it starts the debit (Confirming). Any other phase is the answer.
     /// </summary>

@@ -10,7 +10,8 @@ public static class PaymentsApi
     {
         var group = endpoints.MapGroup("/payments").WithTags("Payments");
         group.MapGet("/{orderId}", GetAsync);
-        group.MapPost("/{orderId}/confirm", ConfirmAsync);
+        // The orchestrator confirms through this same customer route (so no caller check here).
+        group.MapPost("/{orderId}/confirm", ConfirmAsync).WithTags("Payments", PaymentCommandsApi.Tag);
         group.MapPost("/{orderId}/cancel", CancelAsync);
         return group;
     }
@@ -52,7 +53,7 @@ public static class PaymentsApi
     }
 
     /// <summary>409 naming why the payment cannot do what was asked (its cancellation reason, when it has one).</summary>
-    private static ProblemHttpResult Refused(Payment payment)
+    internal static ProblemHttpResult Refused(Payment payment)
     {
         // "paymentStatus", not "status": ProblemDetails already has a numeric status member.
         var extensions = new Dictionary<string, object?> { ["paymentStatus"] = payment.Status.ToString() };
