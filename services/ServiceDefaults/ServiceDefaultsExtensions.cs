@@ -53,6 +53,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(o => o.SupportNonNullableReferenceTypes());
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddTelemetry(appId);
         return builder;
     }
 

@@ -36,12 +36,16 @@ public sealed class SagaCluster : IAsyncDisposable
 
     public IEnumerable<ServiceUnderTest> Services => [Order, Inventory, Payment, Delivery, Process];
 
-    public static async Task<SagaCluster> StartAsync(FaultPlan? faults = null)
+    public static async Task<SagaCluster> StartAsync(FaultPlan? faults = null, Action<IServiceCollection>? configureServices = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
         var cluster = new SagaCluster(new Testbed(faults, timeProvider: clock), clock);
         cluster.Testbed.PubSub(Components.PubSub, ComponentFiles.PubSubMetadata());
-        void UseClock(IServiceCollection s) => s.AddSingleton<TimeProvider>(clock);
+        void UseClock(IServiceCollection s)
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            configureServices?.Invoke(s);
+        }
 
         cluster.Order = ServiceUnderTest.For<OrderEntry>(await cluster.SidecarFor(AppIds.OrderService), UseClock);
         cluster.Inventory = ServiceUnderTest.For<InventoryEntry>(await cluster.SidecarFor(AppIds.InventoryService), UseClock);
