@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using DaprSaga.Contracts;
+using HdrHistogram;
+
+namespace DaprSaga.Bench.Driver;
+
+/// <summary>Runs each flow on a fresh cluster, measures, verifies, and reports.</summary>
+public static class Bench
+{
+    private static readonly TimeSpan SagaDeadline = TimeSpan.FromMinutes(5);
+
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var results = new List<FlowResult>();
+        Console.WriteLine($"DaprSaga benchmark: {options.Sagas} sagas per flow (+{options.Warmup} warm-up), concurrency {options.Concurrency}, " +
+            $"{Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        foreach (var flow in options.Flows)
+        {
+            var result = await RunFlowAsync(flow, options);
+            results.Add(result);
+            Report.PrintFlow(result);
+        }
+        Report.PrintSummary(results);
+        if (options.JsonPath is { } path)
+        {
+            await File.WriteAllTextAsync(path, Report.Json(options, results));
+            Console.WriteLine($"JSON written to {path}");
+        }
+        var failed = results.Where(r => r.Mismatches.Count > 0).ToList();
+        if (failed.Count == 0) return 0;
+        foreach (var r in failed)
+        {
+            Console.Error.WriteLine($"{r.Flow}: {r.Mismatches.Count} mismatch(es); first ones:");
+            foreach (var m in r.Mismatches.Take(10)) Console.Error.WriteLine("  " + m);
+        }
+        return 1;
+    }
+
+    private static async Task<FlowResult> RunFlowAsync(SagaFlow flow, BenchOptions options)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"== {flow}: starting the sidecar and services processes");
+        await using var cluster = await Cluster.StartAsync();
+        var workload = new Workload(options.Warmup + options.Sagas);
+        var customers = await SetUpAsync(cluster, workload);
+
+        var warmup = workload.Sagas.Take(options.Warmup).ToList();
+        var measured = workload.Sagas.Skip(options.Warmup).ToList();
+        var orderIds = new string[workload.Sagas.Count];
+        Console.WriteLine($"   warm-up: {warmup.Count} sagas");
+        await DriveAsync(cluster, flow, warmup, customers, options.Concurrency, orderIds, progress: null);
+        var (sidecarsBefore, appsBefore) = await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
+        var driverCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+
+        Console.WriteLine($"   measuring: {measured.Count} sagas at concurrency {options.Concurrency}");
+        using var progress = new ProgressBar(measured.Count, () => cluster.Tracker.TerminalCount - warmup.Count);
+        var (latencies, firstPlaced, lastEnded) = await DriveAsync(cluster, flow, measured, customers, options.Concurrency, orderIds, progress);
+        progress.Finish();
+        var (sidecarsAfter, appsAfter) = await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
+        var driverCpu = Process.GetCurrentProcess().TotalProcessorTime - driverCpuBefore;
+
+        Console.WriteLine($"   hop floor: {options.HopDuration.TotalSeconds:0.#} s of app → sidecar → app at concurrency {options.Concurrency}");
+        var hop = await MeasureHopFloorAsync(cluster, options);
+
+        Console.WriteLine("   verifying every saga and every resource");
+        var mismatches = await Verifier.VerifyAsync(cluster, flow, workload, orderIds, customers);
+
+        var elapsed = Stopwatch.GetElapsedTime(firstPlaced, lastEnded);
+        return FlowResult.From(flow, measured.Count, options.Concurrency, elapsed, latencies,
+            sidecarsBefore, sidecarsAfter, appsBefore, appsAfter, driverCpu, hop, mismatches,
+            measured.GroupBy(s => s.Outcome).ToDictionary(g => g.Key, g => g.Count()));
+    }
+
+    /// <summary>Products, customers and couriers of the benchmark's own, sized for every saga of the run.</summary>
+    private static async Task<string[]> SetUpAsync(Cluster cluster, Workload workload)
+    {
+        for (var k = 0; k < Workload.ProductCount; k++)
+        {
+            await PutAsync(cluster.Inventory, $"/products/{Workload.ProductId(k)}",
+                new { name = $"Bench product {k}", price = Workload.PriceOf(k), onHand = workload.InitialStock[Workload.ProductId(k)] });
+        }
+        await PutAsync(cluster.Inventory, $"/products/{Workload.EmptyProduct}", new { name = "Bench sold out", price = Workload.EmptyProductPrice, onHand = 0 });
+        for (var k = 0; k < Workload.CourierCount; k++)
+        {
+            await PutAsync(cluster.Delivery, $"/couriers/{Workload.CourierId(k)}",
+                new { name = $"Bench courier {k}", zone = Workload.Zone, capacity = workload.CourierCapacity });
+        }
+        // Slot -1 (the last entry) is the customer who cannot pay.
+        var customers = new string[Workload.CustomerCount + 1];
+        for (var c = 0; c <= Workload.CustomerCount; c++)
+        {
+            var credit = c < Workload.CustomerCount ? workload.InitialCredit[c] : Workload.PoorCustomerCredit;
+            using var response = await cluster.Payment.PostAsJsonAsync(new Uri("/customers", UriKind.Relative), new { name = $"Bench customer {c}", credit });
+            if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"POST /customers answered {(int)response.StatusCode}");
+            customers[c] = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["customerId"]!;
+        }
+        return customers;
+    }
+
+    private static async Task PutAsync(HttpClient client, string path, object body)
+    {
+        using var response = await client.PutAsJsonAsync(new Uri(path, UriKind.Relative), body);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"PUT {path} answered {(int)response.StatusCode}");
+    }
+
+    public static string CustomerOf(SagaPlan saga, string[] customers) => customers[saga.CustomerSlot < 0 ? Workload.CustomerCount : saga.CustomerSlot];
+
+    /// <summary>
+    /// Places the sagas, never more than <paramref name="concurrency"/> unfinished at a time, and
+    /// waits until each has ended; records placement-to-terminal latency in microseconds.
+    /// </summary>
+    private static async Task<(LongHistogram Latencies, long FirstPlaced, long LastEnded)> DriveAsync(
+        Cluster cluster, SagaFlow flow, List<SagaPlan> sagas, string[] customers, int concurrency, string[] orderIds,
+        ProgressBar? progress)
+    {
+        var latencies = new LongHistogram(TimeSpan.FromMinutes(10).Ticks / 10, 3);
+        using var slots = new SemaphoreSlim(concurrency);
+        var running = new List<Task<TerminalTracker.Entry>>(sagas.Count);
+        var firstPlaced = Stopwatch.GetTimestamp();
+        var (client, path) = flow == SagaFlow.Choreography ? (cluster.Order, "/orders") : (cluster.Process, "/order-processes");
+        foreach (var saga in sagas)
+        {
+            await slots.WaitAsync();
+            running.Add(PlaceAndAwaitAsync(saga));
+        }
+        var ended = await Task.WhenAll(running).WaitAsync(SagaDeadline);
+        foreach (var entry in ended) latencies.RecordValue((long)Stopwatch.GetElapsedTime(entry.PlacedAt, entry.EndedAt).TotalMicroseconds);
+        return (latencies, firstPlaced, ended.Max(e => e.EndedAt));
+
+        async Task<TerminalTracker.Entry> PlaceAndAwaitAsync(SagaPlan saga)
+        {
+            try
+            {
+                var placedAt = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), new
+                {
+                    customerId = CustomerOf(saga, customers),
+                    items = saga.Items.Select(i => new { productId = i.ProductId, quantity = i.Quantity, unitPrice = i.UnitPrice }),
+                    deliveryZone = saga.Zone,
+                    autoConfirmPayment = true,
+                });
+                if (response.StatusCode != HttpStatusCode.Accepted)
+                    throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                var orderId = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["orderId"]!;
+                orderIds[saga.Index] = orderId;
+                var entry = cluster.Tracker.Placed(orderId, placedAt);
+                await entry.Done.Task.WaitAsync(SagaDeadline);
+                return entry;
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+    }
+
+    private static async Task<HopFloorResult> MeasureHopFloorAsync(Cluster cluster, BenchOptions options)
+    {
+        var sidecarsBefore = await cluster.Sidecars.SendAsync("stats");
+        var appsBefore = await cluster.Apps.SendAsync("stats");
+        var hop = await cluster.Apps.SendAsync("hop", new JsonObject
+        {
+            ["concurrency"] = options.Concurrency,
+            ["durationMs"] = options.HopDuration.TotalMilliseconds,
+        });
+        var sidecarsAfter = await cluster.Sidecars.SendAsync("stats");
+        var appsAfter = await cluster.Apps.SendAsync("stats");
+        var hops = (long)hop["hops"]!;
+        var seconds = (double)hop["elapsedMs"]! / 1000;
+        return new HopFloorResult(
+            hops, (long)hop["failed"]!, hops / seconds, options.Concurrency,
+            CpuMs(appsBefore, appsAfter) / hops, CpuMs(sidecarsBefore, sidecarsAfter) / hops);
+    }
+
+    public static double CpuMs(JsonObject before, JsonObject after) => (double)after["cpuMs"]! - (double)before["cpuMs"]!;
+}

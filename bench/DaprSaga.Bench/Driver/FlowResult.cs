@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using DaprSaga.Contracts;
+using HdrHistogram;
+
+namespace DaprSaga.Bench.Driver;
+
+public sealed record HopFloorResult(long Hops, long Failed, double HopsPerSecond, int Concurrency, double AppCpuMsPerHop, double SidecarCpuMsPerHop);
+
+public sealed record Latency(double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs);
+
+/// <summary>Everything measured for one flow, per saga where it says so.</summary>
+public sealed record FlowResult(
+    SagaFlow Flow,
+    int Sagas,
+    int Concurrency,
+    IReadOnlyDictionary<Outcome, int> Mix,
+    double ElapsedSeconds,
+    double SagasPerSecond,
+    Latency Latency,
+    IReadOnlyDictionary<string, double> CallsPerSaga,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> CallsPerSagaByApp,
+    double HopsPerSaga,
+    double ServiceCpuMsPerSaga,
+    double SidecarCpuMsPerSaga,
+    double DriverCpuMsPerSaga,
+    double ServicesPeakMemoryMb,
+    double SidecarsPeakMemoryMb,
+    long Redeliveries,
+    long DeadLettered,
+    long Dropped,
+    HopFloorResult HopFloor,
+    double HopBoundSagasPerSecond,
+    double AchievedOverHopBound,
+    IReadOnlyList<string> Mismatches)
+{
+    /// <summary>The kinds that are app ↔ sidecar hops (the binding and metadata kinds are not per saga).</summary>
+    public static readonly string[] Kinds = ["Publish", "Delivery", "StateRead", "StateWrite", "StateTransaction", "Invoke"];
+
+    public static FlowResult From(
+        SagaFlow flow, int sagas, int concurrency, TimeSpan elapsed, LongHistogram latencies,
+        JsonObject sidecarsBefore, JsonObject sidecarsAfter, JsonObject appsBefore, JsonObject appsAfter,
+        TimeSpan driverCpu, HopFloorResult hop, IReadOnlyList<string> mismatches, IReadOnlyDictionary<Outcome, int> mix)
+    {
+        var byApp = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        foreach (var (appId, after) in sidecarsAfter["calls"]!.AsObject())
+        {
+            var before = sidecarsBefore["calls"]![appId]?.AsObject();
+            byApp[appId] = Kinds.ToDictionary(k => k, k => ((long?)after![k] ?? 0) - ((long?)before?[k] ?? 0) is var n ? (double)n / sagas : 0);
+        }
+        var perKind = Kinds.ToDictionary(k => k, k => byApp.Values.Sum(a => a[k]));
+        var hops = perKind.Values.Sum();
+        var rate = sagas / elapsed.TotalSeconds;
+        var bound = hop.HopsPerSecond / hops;
+        double Ms(double percentile) => latencies.GetValueAtPercentile(percentile) / 1000.0;
+        return new FlowResult(
+            flow, sagas, concurrency, mix, elapsed.TotalSeconds, rate,
+            new Latency(Ms(50), Ms(95), Ms(99), latencies.GetMaxValue() / 1000.0, latencies.GetMean() / 1000.0),
+            perKind, byApp, hops,
+            Bench.CpuMs(appsBefore, appsAfter) / sagas,
+            Bench.CpuMs(sidecarsBefore, sidecarsAfter) / sagas,
+            driverCpu.TotalMilliseconds / sagas,
+            (long)appsAfter["peakWorkingSetBytes"]! / 1048576.0,
+            (long)sidecarsAfter["peakWorkingSetBytes"]! / 1048576.0,
+            Delta("redeliveries"), Delta("deadLettered"), Delta("dropped"),
+            hop, bound, rate / bound, mismatches);
+
+        long Delta(string name) => (long)sidecarsAfter[name]! - (long)sidecarsBefore[name]!;
+    }
+}

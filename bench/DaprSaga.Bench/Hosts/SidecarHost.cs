@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DaprSaga.Contracts;
+using DaprSaga.TestSidecar;
+using YamlDotNet.RepresentationModel;
+
+namespace DaprSaga.Bench.Hosts;
+
+/// <summary>
+/// The sidecar process: one testbed (broker and state stores) with a test sidecar per app, plus
+/// one for the hop floor's echo app, under the scopes of components/pubsub/redis/pubsub.yaml.
+/// It watches the terminal order topics and reports each order's first terminal event at once.
+/// </summary>
+public static class SidecarHost
+{
+    public const string EchoAppId = "bench-echo";
+
+    private static readonly string[] TerminalTopics = [Topics.OrderCompleted, Topics.OrderCancelled];
+
+    public static async Task RunAsync()
+    {
+        using var channel = new ControlChannel();
+        await using var testbed = new Testbed();
+        testbed.PubSub(Components.PubSub, PubSubMetadata());
+        var sidecars = new Dictionary<string, Sidecar>();
+        foreach (var appId in AppIds.All)
+        {
+            sidecars[appId] = await testbed.StartSidecarAsync(new SidecarOptions(appId)
+            {
+                StateStores = [Components.StoreOf[appId]],
+                PubSubs = [Components.PubSub],
+                Bindings = Components.BindingsOf[appId],
+            });
+        }
+        sidecars[EchoAppId] = await testbed.StartSidecarAsync(new SidecarOptions(EchoAppId));
+
+        using var stopWatching = new CancellationTokenSource();
+        var watching = WatchTerminalEventsAsync(testbed, channel, stopWatching.Token);
+
+        var endpoints = new JsonObject();
+        foreach (var (appId, sidecar) in sidecars)
+            endpoints[appId] = new JsonObject { ["grpc"] = sidecar.GrpcEndpoint.ToString(), ["http"] = sidecar.HttpEndpoint.ToString() };
+        channel.Reply(new JsonObject { ["sidecars"] = endpoints, ["pid"] = Environment.ProcessId });
+
+        await channel.ServeAsync(async (command, args) =>
+        {
+            switch (command)
+            {
+                case "attach":
+                    await sidecars[(string)args["appId"]!].AttachAppAsync(new Uri((string)args["uri"]!));
+                    return [];
+                case "idle":
+                    await testbed.WaitForIdleAsync(TimeSpan.FromMilliseconds((double)args["timeoutMs"]!));
+                    return [];
+                case "stats":
+                    var stats = ControlChannel.ProcessStats();
+                    var calls = new JsonObject();
+                    foreach (var (appId, sidecar) in sidecars)
+                    {
+                        var byKind = new JsonObject();
+                        foreach (var (kind, count) in sidecar.Calls.Snapshot()) byKind[kind.ToString()] = count;
+                        calls[appId] = byKind;
+                    }
+                    stats["calls"] = calls;
+                    stats["redeliveries"] = testbed.Redeliveries;
+                    stats["deadLettered"] = testbed.DeadLettered;
+                    stats["dropped"] = testbed.Dropped;
+                    return stats;
+                default:
+                    throw new InvalidOperationException($"unknown command {command}");
+            }
+        });
+        await stopWatching.CancelAsync();
+        await watching;
+    }
+
+    /// <summary>
+    /// Polls the broker's record of the two terminal topics and writes "T {timestamp} {topic} {orderId}"
+    /// for each order's first terminal event. The timestamp is Stopwatch ticks: the OS monotonic
+    /// clock, the same in the driver process. Polling every millisecond costs this process a
+    /// little CPU (counted as sidecar CPU; it copies two lists per poll).
+    /// </summary>
+    private static async Task WatchTerminalEventsAsync(Testbed testbed, ControlChannel channel, CancellationToken stop)
+    {
+        var pubsub = testbed.PubSub(Components.PubSub);
+        var seenCount = new int[TerminalTopics.Length];
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
+        try
+        {
+            while (await tick.WaitForNextTickAsync(stop))
+            {
+                for (var t = 0; t < TerminalTopics.Length; t++)
+                {
+                    var published = pubsub.Published(TerminalTopics[t]);
+                    if (published.Count == seenCount[t]) continue;
+                    var now = Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture);
+                    for (var i = seenCount[t]; i < published.Count; i++)
+                    {
+                        var orderId = (string?)published[i].Envelope["data"]?["orderId"];
+                        if (orderId is not null && reported.Add(orderId)) channel.WriteLine($"T {now} {TerminalTopics[t]} {orderId}");
+                    }
+                    seenCount[t] = published.Count;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The metadata (publishingScopes, subscriptionScopes) of the default pub/sub component file.</summary>
+    private static Dictionary<string, string> PubSubMetadata()
+    {
+        var yaml = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(RepoRoot(), "components", "pubsub", "redis", "pubsub.yaml"));
+        yaml.Load(reader);
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        var metadata = (YamlSequenceNode)((YamlMappingNode)root["spec"])["metadata"];
+        return metadata.Cast<YamlMappingNode>().ToDictionary(
+            m => ((YamlScalarNode)m["name"]).Value!,
+            m => ((YamlScalarNode)m["value"]).Value ?? "");
+    }
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DaprSaga.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException($"No DaprSaga.sln above {AppContext.BaseDirectory}.");
+    }
+}
