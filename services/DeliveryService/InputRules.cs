@@ -25,7 +25,7 @@ public static partial class InputRules
     }
 
     private static bool HasLength(string? value, int max) =>
-        !string.IsNullOrWhiteSpace(value) && value.Length <= max;
+        !string.IsNullOrWhiteSpace(value) && value.Length <= max && !value.Any(char.IsControl) && !value.Contains("||", StringComparison.Ordinal);
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex IdPattern();

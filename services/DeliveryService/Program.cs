@@ -3,10 +3,12 @@ using DaprSaga.DeliveryService;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.DeliveryService);
 builder.AddDeliveryServices();
+builder.AddDeadLetters();
 
 var app = builder.Build();
 app.MapServiceDefaults();
@@ -14,5 +16,6 @@ app.MapCourierApi();
 app.MapDeliveryApi();
 app.MapDeliveryCommands();
 app.MapDeliveryEvents();
+app.MapDeadLetters();
 
 app.Run();

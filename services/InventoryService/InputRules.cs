@@ -14,5 +14,5 @@ public static class InputRules
 
     public static bool IsMoney(decimal value) => value is >= 0 and <= MaxMoney && decimal.Round(value, 2) == value;
 
-    public static bool IsName(string? value) => value is { Length: >= 1 and <= 100 } && !string.IsNullOrWhiteSpace(value);
+    public static bool IsName(string? value) => value is { Length: >= 1 and <= 100 } && !string.IsNullOrWhiteSpace(value) && !value.Any(char.IsControl);
 }

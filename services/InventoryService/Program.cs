@@ -3,10 +3,12 @@ using DaprSaga.InventoryService;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
 using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.InventoryService);
 builder.AddInventory();
+builder.AddDeadLetters();
 
 var app = builder.Build();
 app.MapServiceDefaults();
@@ -14,5 +16,6 @@ app.MapProductsApi();
 app.MapReservationsApi();
 app.MapReservationCommandsApi();
 app.MapReservationEvents();
+app.MapDeadLetters();
 
 app.Run();

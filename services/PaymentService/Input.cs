@@ -12,16 +12,19 @@ public static class Input
     public static bool IsId(string? value) =>
         value is { Length: >= 1 and <= 64 } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    public static bool IsName(string? value) => !string.IsNullOrWhiteSpace(value) && value.Length <= 100;
+    public static bool IsName(string? value) => !string.IsNullOrWhiteSpace(value) && value.Length <= 100 && !value.Any(char.IsControl);
 
     /// <summary>0..1,000,000 with at most 2 decimals.</summary>
     public static bool IsMoney(decimal value) => value is >= 0 and <= MaxMoney && decimal.Round(value, 2) == value;
 
+    /// <summary>The largest order total: 50 lines of 1000 at the price limit.</summary>
+    public const decimal MaxAmount = 50 * 1000 * MaxMoney;
+
     /// <summary>
-    /// A payment amount: at least 0 with at most 2 decimals. No upper bound: it is an order's total
-    /// (many lines, each up to the price limit), already checked by whoever computed it.
+    /// A payment amount: an order's total, 0..<see cref="MaxAmount"/> with at most 2 decimals; a
+    /// larger one can only be forged, and would make credit arithmetic meaningless.
     /// </summary>
-    public static bool IsAmount(decimal value) => value >= 0 && decimal.Round(value, 2) == value;
+    public static bool IsAmount(decimal value) => value is >= 0 and <= MaxAmount && decimal.Round(value, 2) == value;
 
     public static Dictionary<string, string[]>? IdErrors(string field, string? value) =>
         IsId(value) ? null : new() { [field] = [IdMessage] };
@@ -32,7 +35,7 @@ public static class Input
 
     public const string MoneyMessage = "must be between 0 and 1000000 with at most 2 decimals";
 
-    public const string AmountMessage = "must be at least 0 with at most 2 decimals";
+    public const string AmountMessage = "must be between 0 and 50000000000 with at most 2 decimals";
 
     /// <summary>
     /// Reads a JSON body here rather than binding it, so a wrongly typed field is a 400 naming that

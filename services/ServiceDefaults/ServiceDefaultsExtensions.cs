@@ -54,6 +54,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSwaggerGen(o => o.SupportNonNullableReferenceTypes());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddTelemetry(appId);
+        builder.AddDaprAppToken();
         return builder;
     }
 
@@ -61,9 +62,14 @@ public static class ServiceDefaultsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Authorization needs the endpoint, which the implicit UseRouting at the pipeline's start
+        // has chosen by now; an unauthenticated call is refused before its body is read.
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRequestBodyLimit();
         // Unwraps application/cloudevents+json so handlers bind the event's data directly.
         app.UseCloudEvents();
-        app.MapSubscribeHandler();
+        app.MapSubscribeHandler().RequireDaprAppToken();
         app.MapHealthChecks("/healthz");
         app.UseSwagger();
         app.UseSwaggerUI();

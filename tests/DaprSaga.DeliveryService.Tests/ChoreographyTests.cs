@@ -15,7 +15,8 @@ public sealed class ChoreographyTests : IAsyncLifetime
     [Fact]
     public void TheSidecarSubscribesToWhatTheTopologyListsWithTheAppsDeadLetterTopic()
     {
-        var subscriptions = _host.Sidecar.Subscriptions.OrderBy(s => s.Topic, StringComparer.Ordinal).ToList();
+        // Its own dead-letter topic is subscribed too (by MapDeadLetters), without a dead-letter topic of its own.
+        var subscriptions = _host.Sidecar.Subscriptions.Where(s => s.Topic != Topics.DeadLetters(AppIds.DeliveryService)).OrderBy(s => s.Topic, StringComparer.Ordinal).ToList();
 
         Assert.Equal(Topology.Subscribes[AppIds.DeliveryService].Order(StringComparer.Ordinal), subscriptions.Select(s => s.Topic));
         Assert.All(subscriptions, s => Assert.Equal(Topics.DeadLetters(AppIds.DeliveryService), s.DeadLetterTopic));

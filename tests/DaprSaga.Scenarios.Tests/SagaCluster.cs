@@ -36,10 +36,14 @@ public sealed class SagaCluster : IAsyncDisposable
 
     public IEnumerable<ServiceUnderTest> Services => [Order, Inventory, Payment, Delivery, Process];
 
-    public static async Task<SagaCluster> StartAsync(FaultPlan? faults = null, Action<IServiceCollection>? configureServices = null)
+    /// <param name="orderServiceOnRealSocket">Hosts order-service on Kestrel (a loopback port) so a browser can open its pages at Order.Http.BaseAddress.</param>
+    /// <param name="sidecarOptions">Changes every sidecar's options before it starts (e.g. API tokens).</param>
+    public static async Task<SagaCluster> StartAsync(
+        FaultPlan? faults = null, Action<IServiceCollection>? configureServices = null, bool orderServiceOnRealSocket = false,
+        Func<SidecarOptions, SidecarOptions>? sidecarOptions = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        var cluster = new SagaCluster(new Testbed(faults, timeProvider: clock), clock);
+        var cluster = new SagaCluster(new Testbed(faults, timeProvider: clock), clock) { _sidecarOptions = sidecarOptions };
         cluster.Testbed.PubSub(Components.PubSub, ComponentFiles.PubSubMetadata());
         void UseClock(IServiceCollection s)
         {
@@ -47,7 +51,7 @@ public sealed class SagaCluster : IAsyncDisposable
             configureServices?.Invoke(s);
         }
 
-        cluster.Order = ServiceUnderTest.For<OrderEntry>(await cluster.SidecarFor(AppIds.OrderService), UseClock);
+        cluster.Order = ServiceUnderTest.For<OrderEntry>(await cluster.SidecarFor(AppIds.OrderService), UseClock, orderServiceOnRealSocket);
         cluster.Inventory = ServiceUnderTest.For<InventoryEntry>(await cluster.SidecarFor(AppIds.InventoryService), UseClock);
         cluster.Payment = ServiceUnderTest.For<PaymentEntry>(await cluster.SidecarFor(AppIds.PaymentService), UseClock);
         cluster.Delivery = ServiceUnderTest.For<DeliveryEntry>(await cluster.SidecarFor(AppIds.DeliveryService), UseClock);
@@ -62,12 +66,18 @@ public sealed class SagaCluster : IAsyncDisposable
         return cluster;
     }
 
-    private Task<Sidecar> SidecarFor(string appId) => Testbed.StartSidecarAsync(new SidecarOptions(appId)
+    private Func<SidecarOptions, SidecarOptions>? _sidecarOptions;
+
+    private Task<Sidecar> SidecarFor(string appId)
     {
-        StateStores = [Components.StoreOf[appId]],
-        PubSubs = [Components.PubSub],
-        Bindings = Components.BindingsOf[appId],
-    });
+        var options = new SidecarOptions(appId)
+        {
+            StateStores = [Components.StoreOf[appId]],
+            PubSubs = [Components.PubSub],
+            Bindings = Components.BindingsOf[appId],
+        };
+        return Testbed.StartSidecarAsync(_sidecarOptions?.Invoke(options) ?? options);
+    }
 
     /// <summary>Places a choreography order and returns its id.</summary>
     public async Task<string> PlaceOrderAsync(

@@ -18,11 +18,14 @@ public sealed class ServiceUnderTest
 
     public HttpClient Http => _running?.Client ?? throw new InvalidOperationException($"{AppId} is stopped");
 
-    public static ServiceUnderTest For<TEntryPoint>(Sidecar sidecar, Action<IServiceCollection> configureServices)
+    /// <param name="onRealSocket">Kestrel on a free loopback port instead of the in-memory server, for clients outside the process (a browser); <see cref="Http"/>'s BaseAddress is then its URL.</param>
+    public static ServiceUnderTest For<TEntryPoint>(Sidecar sidecar, Action<IServiceCollection> configureServices, bool onRealSocket = false)
         where TEntryPoint : class =>
         new(sidecar, async () =>
         {
-            var factory = await new SidecarAppFactory<TEntryPoint>(sidecar, configureServices).StartAsync();
+            var factory = new SidecarAppFactory<TEntryPoint>(sidecar, configureServices);
+            if (onRealSocket) factory.UseKestrel(0);
+            await factory.StartAsync();
             return (factory.CreateClient(), factory);
         });
 

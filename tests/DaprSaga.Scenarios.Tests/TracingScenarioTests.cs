@@ -3,7 +3,15 @@ using OpenTelemetry.Trace;
 
 namespace DaprSaga.Scenarios.Tests;
 
+/// <summary>
+/// Tracing listeners are process-wide, so spans of clusters in other tests running at the same
+/// time would mix in: this collection runs alone.
+/// </summary>
+[CollectionDefinition(nameof(TracingScenarioTests), DisableParallelization = true)]
+public sealed class RunsAlone;
+
 /// <summary>One saga is one trace: the CloudEvent's traceparent carries it from service to service.</summary>
+[Collection(nameof(TracingScenarioTests))]
 public sealed class TracingScenarioTests
 {
     [Fact]

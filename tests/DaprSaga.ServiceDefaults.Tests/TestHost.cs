@@ -22,19 +22,24 @@ public sealed class TestHost : IAsyncDisposable
 
     public DaprClient Dapr => _app.Services.GetRequiredService<DaprClient>();
 
-    public static async Task<TestHost> StartAsync(Action<WebApplication> map, FaultPlan? faults = null)
+    /// <param name="sidecarOptions">Changes the sidecar's options (tokens, bindings) before it starts.</param>
+    public static async Task<TestHost> StartAsync(
+        Action<WebApplication> map, FaultPlan? faults = null, Action<WebApplicationBuilder>? configure = null,
+        Func<SidecarOptions, SidecarOptions>? sidecarOptions = null)
     {
         var testbed = new Testbed(faults);
-        var sidecar = await testbed.StartSidecarAsync(new SidecarOptions(AppIds.OrderService)
+        var options = new SidecarOptions(AppIds.OrderService)
         {
             StateStores = [Components.OrderStore],
             PubSubs = [Components.PubSub],
-        });
+        };
+        var sidecar = await testbed.StartSidecarAsync(sidecarOptions?.Invoke(options) ?? options);
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(sidecar.AppConfiguration);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.AddServiceDefaults(AppIds.OrderService);
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.MapServiceDefaults();
         map(app);

@@ -57,7 +57,9 @@ public sealed class PubSubTests : IAsyncDisposable
         var subscriber = await StartAsync("sub-app", a => a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(PubSub, "placed"));
         var publisher = await StartAsync("pub-app", _ => { });
 
-        using var activity = new Activity("publish").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var activity = new Activity("publish").SetIdFormat(ActivityIdFormat.W3C);
+        activity.ActivityTraceFlags = ActivityTraceFlags.Recorded; // a sampled caller, as a traced app would be
+        activity.Start();
         await publisher.Dapr.PublishEventAsync(PubSub, "placed", new Placed("o-1", 20m),
             new Dictionary<string, string> { ["cloudevent.type"] = "placed.v1", ["partitionKey"] = "o-1" });
         var received = (await subscriber.Recorder.WaitForAsync(r => r.Count == 1)).Single();

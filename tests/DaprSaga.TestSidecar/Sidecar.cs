@@ -139,7 +139,14 @@ public sealed class Sidecar : IAsyncDisposable
     }
 
     public Task AttachAppAsync(Uri appAddress) =>
-        AttachAppAsync(new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        AttachAppAsync(new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // daprd is a process of its own: the app's HTTP tracing (in this same process) must
+            // not see these calls nor rewrite the traceparent the sidecar sends with a delivery.
+            // A null propagator leaves out the diagnostics handler altogether.
+            ActivityHeadersPropagator = null,
+        })
         {
             BaseAddress = appAddress,
             Timeout = Testbed.Delivery.Timeout,

@@ -1,3 +1,4 @@
+using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.DeliveryService.Couriers;
@@ -12,23 +13,28 @@ public static class CourierApi
         var group = endpoints.MapGroup("/couriers").WithTags("Couriers");
         group.MapGet("/", ListAsync);
         group.MapGet("/{courierId}", GetAsync);
-        group.MapPut("/{courierId}", PutAsync);
+        group.MapPut("/{courierId}", PutAsync).Accepts<CourierInput>("application/json");
         return group;
     }
 
     private static async Task<Ok<IReadOnlyList<CourierView>>> ListAsync(CourierRoster roster, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<CourierView>>([.. (await roster.ListAsync(cancellationToken)).Select(CourierView.Of)]);
 
-    private static async Task<Results<Ok<CourierView>, NotFound>> GetAsync(
-        string courierId, CourierRoster roster, CancellationToken cancellationToken) =>
-        InputRules.IsId(courierId) && await roster.FindAsync(courierId, cancellationToken) is { } courier
-            ? TypedResults.Ok(CourierView.Of(courier))
-            : TypedResults.NotFound();
+    private static async Task<Results<Ok<CourierView>, NotFound, ValidationProblem>> GetAsync(
+        string courierId, CourierRoster roster, CancellationToken cancellationToken)
+    {
+        if (!InputRules.IsId(courierId)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["courierId"] = [InputRules.IdRule] });
+        return await roster.FindAsync(courierId, cancellationToken) is { } courier ? TypedResults.Ok(CourierView.Of(courier)) : TypedResults.NotFound();
+    }
 
     /// <summary>Creates or updates a courier; its assignments (and so its active deliveries) stay.</summary>
     private static async Task<Results<Ok<CourierView>, Created<CourierView>, ValidationProblem>> PutAsync(
-        string courierId, CourierInput input, CourierRoster roster, CancellationToken cancellationToken)
+        string courierId, HttpRequest request, CourierRoster roster, CancellationToken cancellationToken)
     {
+        // Read, not bound: a wrongly typed field is then a 400 naming it.
+        var (read, parseErrors) = await RequestJson.ReadAsync<CourierInput>(request, cancellationToken);
+        if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
+        var input = read ?? new CourierInput();
         var errors = new Dictionary<string, string[]>();
         if (!InputRules.IsId(courierId)) errors["courierId"] = [InputRules.IdRule];
         if (!InputRules.IsName(input.Name)) errors["name"] = ["1 to 100 characters."];

@@ -12,7 +12,7 @@ public static class DeliveryApi
         group.MapGet("/{orderId}", GetAsync);
         group.MapPost("/{orderId}/delivered", ReportDeliveredAsync);
         // The cron binding: resume unfinished steps, then send what a crash left in the outbox.
-        endpoints.MapPost("/" + Components.OutboxSweep, SweepAsync).ExcludeFromDescription();
+        endpoints.MapCronBinding(Components.OutboxSweep, SweepAsync);
         return group;
     }
 

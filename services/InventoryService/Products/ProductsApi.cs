@@ -1,3 +1,4 @@
+using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.InventoryService.Products;
@@ -23,7 +24,7 @@ public static class ProductsApi
         var group = endpoints.MapGroup("/products").WithTags("Products");
         group.MapGet("/", ListAsync);
         group.MapGet("/{productId}", GetAsync);
-        group.MapPut("/{productId}", PutAsync);
+        group.MapPut("/{productId}", PutAsync).Accepts<ProductChange>("application/json");
         return group;
     }
 
@@ -41,8 +42,12 @@ public static class ProductsApi
 
     /// <summary>Creates or updates a product; reserved and sold stay, received moves with onHand.</summary>
     private static async Task<Results<Created<ProductView>, Ok<ProductView>, ValidationProblem>> PutAsync(
-        string productId, ProductChange change, ProductCatalogue catalogue, CancellationToken cancellationToken)
+        string productId, HttpRequest request, ProductCatalogue catalogue, CancellationToken cancellationToken)
     {
+        // Read, not bound: a wrongly typed field is then a 400 naming it.
+        var (read, parseErrors) = await RequestJson.ReadAsync<ProductChange>(request, cancellationToken);
+        if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
+        var change = read ?? new ProductChange();
         var errors = new Dictionary<string, string[]>();
         if (!InputRules.IsId(productId)) errors["productId"] = [IdRule];
         if (!InputRules.IsName(change.Name)) errors["name"] = ["is required, 1..100 characters"];

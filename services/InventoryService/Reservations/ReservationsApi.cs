@@ -19,12 +19,12 @@ public static class ReservationsApi
         group.MapGet("/{orderId}", GetAsync);
 
         // The outbox-sweep cron binding: resend what a crash left unsent, finish what it left half done.
-        endpoints.MapPost("/" + Components.OutboxSweep, async (Outbox outbox, StockReservations reservations, CancellationToken cancellationToken) =>
+        endpoints.MapCronBinding(Components.OutboxSweep, async (Outbox outbox, StockReservations reservations, CancellationToken cancellationToken) =>
         {
             await outbox.SweepAsync<Reservation>(cancellationToken);
             await reservations.ResumeUnfinishedAsync(cancellationToken);
             return TypedResults.Ok();
-        }).ExcludeFromDescription();
+        });
         return group;
     }
 

@@ -9,10 +9,15 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
-public sealed record OrderLineRequest(string? ProductId, int? Quantity, decimal? UnitPrice);
+public sealed record OrderLineRequest(string? ProductId = null, int? Quantity = null, decimal? UnitPrice = null);
 
-/// <summary>The body of POST /order-processes: the same as POST /orders.</summary>
-public sealed record StartOrderProcess(string? CustomerId, IReadOnlyList<OrderLineRequest>? Items, string? DeliveryZone, bool? AutoConfirmPayment);
+/// <summary>
+/// The body of POST /order-processes: the same as POST /orders. Every member is optional to the
+/// parser (RespectRequiredConstructorParameters requires parameters without defaults), so a
+/// missing field is reported by name, and autoConfirmPayment may be left out.
+/// </summary>
+public sealed record StartOrderProcess(
+    string? CustomerId = null, IReadOnlyList<OrderLineRequest?>? Items = null, string? DeliveryZone = null, bool? AutoConfirmPayment = null);
 
 public sealed record OrderProcessView(
     string OrderId, ProcessStatus Status, string CurrentStep, IReadOnlyList<StepLog> Steps,
@@ -27,16 +32,15 @@ public static partial class OrderProcessApi
     public static IEndpointRouteBuilder MapOrderProcessApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/order-processes").WithTags("Order processes");
-        group.MapPost("/", StartAsync);
+        group.MapPost("/", StartAsync).Accepts<StartOrderProcess>("application/json");
         group.MapGet("/{orderId}", GetAsync);
         group.MapGet("/", ListAsync);
 
         // The customer's confirm or cancel resumes a waiting orchestration at once.
         endpoints.MapEventHandler<PaymentConfirmed>((e, services, _) => Resume(e.OrderId, e.Flow, services));
         endpoints.MapEventHandler<PaymentCancelled>((e, services, _) => Resume(e.OrderId, e.Flow, services));
-        endpoints.MapPost("/" + Components.ProcessRecovery, async (ProcessRecovery recovery, CancellationToken ct) =>
-            TypedResults.Ok(new { resumed = await recovery.ResumeAsync(ct) }))
-            .ExcludeFromDescription();
+        endpoints.MapCronBinding(Components.ProcessRecovery, async (ProcessRecovery recovery, CancellationToken ct) =>
+            TypedResults.Ok(new { resumed = await recovery.ResumeAsync(ct) }));
         return endpoints;
     }
 
@@ -48,16 +52,20 @@ public static partial class OrderProcessApi
     }
 
     private static async Task<Results<Accepted<OrderProcessView>, ValidationProblem>> StartAsync(
-        StartOrderProcess body, DaprClient dapr, ServiceIdentity service, ProcessIndexes indexes, ProcessWorker worker,
+        HttpRequest httpRequest, DaprClient dapr, ServiceIdentity service, ProcessIndexes indexes, ProcessWorker worker,
         TimeProvider time, CancellationToken ct)
     {
+        // Read, not bound: a wrongly typed field is then a 400 naming it.
+        var (read, parseErrors) = await RequestJson.ReadAsync<StartOrderProcess>(httpRequest, ct);
+        if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
+        if (read is not { } body) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
         var errors = Validate(body);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var orderId = Guid.NewGuid().ToString("N");
         var request = new SagaRequest(
             orderId, body.CustomerId!,
-            body.Items!.Select(i => new OrderLine(i.ProductId!, i.Quantity!.Value, i.UnitPrice!.Value)).ToList(),
+            body.Items!.Select(i => new OrderLine(i!.ProductId!, i.Quantity!.Value, i.UnitPrice!.Value)).ToList(),
             body.DeliveryZone!, body.AutoConfirmPayment ?? true);
         // Indexed first, so neither the listing nor the recovery tick can miss the instance.
         await indexes.All.AddAsync(orderId, ct);
@@ -68,10 +76,11 @@ public static partial class OrderProcessApi
         return TypedResults.Accepted($"/order-processes/{orderId}", OrderProcessView.Of(created.Value!));
     }
 
-    private static async Task<Results<Ok<OrderProcessView>, NotFound>> GetAsync(
+    private static async Task<Results<Ok<OrderProcessView>, NotFound, ValidationProblem>> GetAsync(
         string orderId, DaprClient dapr, ServiceIdentity service, CancellationToken ct)
     {
-        if (!IdPattern().IsMatch(orderId)) return TypedResults.NotFound();
+        if (!IdPattern().IsMatch(orderId))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = ["1-64 letters, digits, '-' or '_'."] });
         var process = await dapr.GetStateAsync<OrderProcess>(service.StateStore, ProcessRunner.KeyOf(orderId), cancellationToken: ct);
         return process is null ? TypedResults.NotFound() : TypedResults.Ok(OrderProcessView.Of(process));
     }
@@ -82,11 +91,14 @@ public static partial class OrderProcessApi
         ProcessStatus? wanted = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<ProcessStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            // Names only: Enum.TryParse would also take "2".
+            if (int.TryParse(status, out _) || !Enum.TryParse<ProcessStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = [$"'{status}' is not a process status."] });
             wanted = parsed;
         }
         var ids = await indexes.All.ListAsync(ct);
+        // GetBulkStateAsync refuses an empty key list (dotnet-sdk DaprClientGrpc.cs): nothing started yet is an empty list.
+        if (ids.Count == 0) return TypedResults.Ok<IReadOnlyList<OrderProcessView>>([]);
         var items = await dapr.GetBulkStateAsync<OrderProcess>(service.StateStore, ids.Select(ProcessRunner.KeyOf).ToList(), parallelism: 8, cancellationToken: ct);
         IReadOnlyList<OrderProcessView> list = items.Select(i => i.Value).OfType<OrderProcess>()
             .Where(p => wanted is null || p.Status == wanted)
@@ -101,7 +113,8 @@ public static partial class OrderProcessApi
         var errors = new Dictionary<string, string[]>();
         if (body.CustomerId is null || !IdPattern().IsMatch(body.CustomerId))
             errors["customerId"] = ["Required: 1-64 letters, digits, '-' or '_'."];
-        if (body.DeliveryZone is not { Length: > 0 and <= 32 } zone || string.IsNullOrWhiteSpace(zone))
+        if (body.DeliveryZone is not { Length: > 0 and <= 32 } zone || string.IsNullOrWhiteSpace(zone)
+            || zone.Contains("||", StringComparison.Ordinal) || zone.Any(char.IsControl))
             errors["deliveryZone"] = ["Required: 1-32 characters."];
         if (body.Items is not { Count: > 0 and <= 50 } items)
         {
@@ -110,7 +123,11 @@ public static partial class OrderProcessApi
         }
         for (var i = 0; i < items.Count; i++)
         {
-            var line = items[i];
+            if (items[i] is not { } line)
+            {
+                errors[$"items[{i}]"] = ["Required: a line {productId, quantity, unitPrice}."];
+                continue;
+            }
             if (line.ProductId is null || !IdPattern().IsMatch(line.ProductId))
                 errors[$"items[{i}].productId"] = ["Required: 1-64 letters, digits, '-' or '_'."];
             if (line.Quantity is not (>= 1 and <= 1000))
@@ -118,7 +135,7 @@ public static partial class OrderProcessApi
             if (line.UnitPrice is not { } price || price < 0 || price > 1_000_000m || decimal.Round(price, 2) != price)
                 errors[$"items[{i}].unitPrice"] = ["Required: 0-1000000 with at most 2 decimals."];
         }
-        if (items.GroupBy(i => i.ProductId).Any(g => g.Count() > 1))
+        if (items.OfType<OrderLineRequest>().GroupBy(i => i.ProductId).Any(g => g.Count() > 1))
             errors["items"] = ["Each product may appear once."];
         return errors;
     }

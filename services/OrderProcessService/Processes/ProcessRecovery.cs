@@ -9,23 +9,24 @@ namespace DaprSaga.OrderProcessService.Processes;
 /// (the fallback when a payment event was missed).
 /// </summary>
 public sealed class ProcessRecovery(
-    DaprClient dapr, ProcessIndexes indexes, ProcessRunner runner, ServiceIdentity service, TimeProvider time)
+    DaprClient dapr, ProcessIndexes indexes, ProcessRunner runner, ServiceIdentity service, TimeProvider time,
+    ILogger<ProcessRecovery> log)
 {
     public async Task<int> ResumeAsync(CancellationToken cancellationToken)
     {
         var resumed = 0;
-        foreach (var orderId in await indexes.Running.ListAsync(cancellationToken))
+        await RecoveryPass.RunAsync(await indexes.Running.ListAsync(cancellationToken), async orderId =>
         {
             var process = await dapr.GetStateAsync<OrderProcess>(service.StateStore, ProcessRunner.KeyOf(orderId), cancellationToken: cancellationToken);
             if (process is null || process.IsTerminal)
             {
                 await indexes.Running.RemoveAsync(orderId, cancellationToken);
-                continue;
+                return;
             }
-            if (process.LeaseOwner is not null && process.LeaseUntil > time.GetUtcNow()) continue;
+            if (process.LeaseOwner is not null && process.LeaseUntil > time.GetUtcNow()) return;
             await runner.RunAsync(orderId, cancellationToken);
             resumed++;
-        }
+        }, log, cancellationToken);
         return resumed;
     }
 }

@@ -1,5 +1,6 @@
 using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
+using DaprSaga.OrderService.Timeline;
 using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.OrderService.Choreography;
@@ -35,12 +36,12 @@ public static class OrderEventHandlers
         {
             // The other flow's events are only recorded: its orchestrator drives those orders.
             var choreography = e.Flow == SagaFlow.Choreography;
-            return ChangeAsync(e, services, (o, now) => o.Apply(trigger(e), choreography && o.Flow == SagaFlow.Choreography, now), cancellationToken);
+            return ChangeAsync(e, services, (o, now) => o.Apply(trigger(e), choreography && o.Flow == SagaFlow.Choreography, now, ReceivedEvent.Of(e)), cancellationToken);
         });
 
     private static void MapFact<TEvent>(this IEndpointRouteBuilder endpoints) where TEvent : class, IIntegrationEvent =>
         endpoints.MapEventHandler<TEvent>((e, services, cancellationToken) =>
-            ChangeAsync(e, services, (o, now) => o.RecordFact(TEvent.Topic, now), cancellationToken));
+            ChangeAsync(e, services, (o, now) => o.RecordFact(TEvent.Topic, now, ReceivedEvent.Of(e)), cancellationToken));
 
     private static async Task<HandlerOutcome> ChangeAsync(
         IIntegrationEvent e, IServiceProvider services, Func<Order, DateTimeOffset, Order?> decide, CancellationToken cancellationToken)

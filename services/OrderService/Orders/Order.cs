@@ -1,10 +1,22 @@
 using DaprSaga.Contracts;
+using DaprSaga.OrderService.Timeline;
 using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.OrderService.Orders;
 
-/// <summary>One line of an order's history: what came (a topic or a command) and whether it changed the order.</summary>
-public sealed record HistoryEntry(DateTimeOffset At, string Trigger, bool Applied, string? Note = null);
+/// <summary>
+/// One line of an order's history: what came (a topic or a command) and whether it changed the
+/// order. For an event: who published it, when it occurred there, and what it said; for a change
+/// that announced something: the topic order-service published. The timeline is built from these.
+/// </summary>
+public sealed record HistoryEntry(
+    DateTimeOffset At, string Trigger, bool Applied, string? Note = null,
+    string? Publisher = null, DateTimeOffset? OccurredAt = null, StepDetail? Detail = null, string? Published = null)
+{
+    // A factory, not a second constructor: the state store's JSON reads records through their one constructor.
+    public static HistoryEntry Of(DateTimeOffset at, string trigger, bool applied, string note, ReceivedEvent? received) =>
+        new(at, trigger, applied, note, received?.Publisher, received?.OccurredAt, received?.Detail);
+}
 
 /// <summary>A validated order as the customer (or, later, the orchestrator) asked for it.</summary>
 public sealed record NewOrder(string CustomerId, IReadOnlyList<OrderLine> Items, string DeliveryZone, bool AutoConfirmPayment);
@@ -38,7 +50,7 @@ public sealed record Order(
         return new Order(
             orderId, order.CustomerId, order.Items, total, order.DeliveryZone, order.AutoConfirmPayment, flow,
             OrderStatus.Pending, null, now, now,
-            [new HistoryEntry(now, OrderCommands.Place, Applied: true, $"{OrderStatus.Pending} ({flow})")],
+            [new HistoryEntry(now, OrderCommands.Place, Applied: true, $"{OrderStatus.Pending} ({flow})", Published: Topics.OrderPlaced)],
             [OutboxMessage.For(placed)]);
     }
 
@@ -91,37 +103,40 @@ public sealed record Order(
     /// when it must not move (other flow, terminal, backward), only records it. Null when this
     /// trigger was taken before: a redelivery or a repeated command changes nothing.
     /// </summary>
-    public Order? Apply(OrderTrigger trigger, bool reacts, DateTimeOffset now)
+    public Order? Apply(OrderTrigger trigger, bool reacts, DateTimeOffset now, ReceivedEvent? received = null)
     {
         if (HasSeen(trigger.Name)) return null;
-        if (!reacts) return Recorded(trigger.Name, now, $"{Flow} order: recorded only");
-        if (Status.IsTerminal()) return Recorded(trigger.Name, now, $"late: already {Status}");
+        if (!reacts) return Recorded(trigger.Name, now, $"{Flow} order: recorded only", received);
+        if (Status.IsTerminal()) return Recorded(trigger.Name, now, $"late: already {Status}", received);
         if (OrderStateMachine.Next(Status, trigger) is not { } next)
-            return Recorded(trigger.Name, now, $"late: {Status} does not go back to {trigger.Target}");
+            return Recorded(trigger.Name, now, $"late: {Status} does not go back to {trigger.Target}", received);
 
         var reason = next == OrderStatus.Cancelled
             ? trigger.Reason ?? throw new ArgumentException("a cancellation needs a reason", nameof(trigger))
             : (CancellationReason?)null;
         var note = reason is { } r ? $"{Status} → {next} ({r})" : $"{Status} → {next}";
+        var announced = Announce(next, reason, now).ToList();
+        var entry = HistoryEntry.Of(now, trigger.Name, applied: true, note, received) with { Published = announced.FirstOrDefault()?.Topic };
         return this with
         {
             Status = next,
             CancellationReason = reason,
             UpdatedAt = now,
-            History = [.. History, new HistoryEntry(now, trigger.Name, Applied: true, note)],
-            Outbox = [.. Outbox, .. Announce(next, reason, now)],
+            History = [.. History, entry],
+            Outbox = [.. Outbox, .. announced],
         };
     }
 
     /// <summary>Records another participant's fact for the timeline, once per topic.</summary>
-    public Order? RecordFact(string topic, DateTimeOffset now) => HasSeen(topic) ? null : Recorded(topic, now, "fact");
+    public Order? RecordFact(string topic, DateTimeOffset now, ReceivedEvent? received = null) =>
+        HasSeen(topic) ? null : Recorded(topic, now, "fact", received);
 
     public Order WithOutbox(IReadOnlyList<OutboxMessage> outbox) => this with { Outbox = outbox };
 
     private bool HasSeen(string trigger) => History.Any(h => h.Trigger == trigger);
 
-    private Order Recorded(string trigger, DateTimeOffset now, string note) =>
-        this with { History = [.. History, new HistoryEntry(now, trigger, Applied: false, note)] };
+    private Order Recorded(string trigger, DateTimeOffset now, string note, ReceivedEvent? received) =>
+        this with { History = [.. History, HistoryEntry.Of(now, trigger, applied: false, note, received)] };
 
     private IEnumerable<OutboxMessage> Announce(OrderStatus next, CancellationReason? reason, DateTimeOffset now) => next switch
     {

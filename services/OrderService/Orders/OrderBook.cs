@@ -17,7 +17,7 @@ public sealed record OrderPage(IReadOnlyList<Order> Orders, int Page, int PageSi
 /// conditional write; the indexes are entered before the record and left after it is terminal,
 /// so a crash at any point leaves an id a reader skips, never a record nobody can find.
 /// </summary>
-public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time)
+public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time, ILogger<OrderBook> log)
 {
     public const int PageSize = 50;
 
@@ -118,19 +118,19 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     public async Task<int> CancelOverdueAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
         var cancelled = 0;
-        foreach (var order in await LoadAsync(await _open.ListAsync(cancellationToken), cancellationToken))
+        await RecoveryPass.RunAsync(await LoadAsync(await _open.ListAsync(cancellationToken), cancellationToken), async order =>
         {
             if (order.Status.IsTerminal())
             {
                 // Finished, but the crash came before it left the index.
                 await _open.RemoveAsync(order.OrderId, cancellationToken);
-                continue;
+                return;
             }
-            if (time.GetUtcNow() - order.CreatedAt < deadline) continue;
+            if (time.GetUtcNow() - order.CreatedAt < deadline) return;
             // An orchestrated order past its confirmation is left to its orchestrator (see Order.OnlyGoesForward).
             var after = await ChangeAsync(order.OrderId, (o, now) => o.CancelFromOutside(OrderTrigger.SagaDeadline, now), cancellationToken);
             if (after is { Status: OrderStatus.Cancelled, CancellationReason: CancellationReason.SagaTimedOut }) cancelled++;
-        }
+        }, log, cancellationToken);
         return cancelled;
     }
 

@@ -101,8 +101,8 @@ public static class OrdersApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         if (!byOrchestrator) return await CancelForCustomerAsync(orderId, orders, cancellationToken);
-        // The participant-command rule of ParticipantCommands.OnlyFromCaller, for this shared route.
-        if (ParticipantCommands.RefuseOtherCaller(request, AppIds.OrderProcessService) is { } refused) return refused;
+        // The participant-command rule of ParticipantCommands.OnlyFromCaller (token, then caller), for this shared route.
+        if (await ParticipantCommands.RefuseAsync(request.HttpContext, AppIds.OrderProcessService) is { } refused) return refused;
         var order = await orders.CompensateAsync(orderId, body!.Reason!.Value, cancellationToken);
         if (OrderCommandsApi.Refusal(order, OrderStatus.Cancelled) is { } otherFlow) return otherFlow;
         return TypedResults.Ok(OrderView.Of(order));

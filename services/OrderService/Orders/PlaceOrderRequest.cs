@@ -26,7 +26,7 @@ public static class OrderInput
         if (request is null) return Error(errors, "body", "a JSON object is required");
 
         if (!IsId(request.CustomerId)) Error(errors, "customerId", IdMessage);
-        if (request.DeliveryZone is not { Length: >= 1 and <= 32 } zone || string.IsNullOrWhiteSpace(zone) || zone.Contains("||", StringComparison.Ordinal))
+        if (request.DeliveryZone is not { Length: >= 1 and <= 32 } zone || string.IsNullOrWhiteSpace(zone) || zone.Contains("||", StringComparison.Ordinal) || zone.Any(char.IsControl))
             Error(errors, "deliveryZone", "1..32 characters");
 
         var items = request.Items ?? [];

@@ -25,12 +25,10 @@ public static class RecoveryApi
 {
     public static IEndpointRouteBuilder MapRecoveryApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/" + Components.OrderRecovery, async (OrderBook orders, IOptions<OrderOptions> options, CancellationToken cancellationToken) =>
-            TypedResults.Ok(new RecoveryReport(await orders.CancelOverdueAsync(options.Value.SagaDeadline, cancellationToken))))
-            .ExcludeFromDescription();
-        endpoints.MapPost("/" + Components.OutboxSweep, async (Outbox outbox, CancellationToken cancellationToken) =>
-            TypedResults.Ok(new SweepReport(await outbox.SweepAsync<Order>(cancellationToken))))
-            .ExcludeFromDescription();
+        endpoints.MapCronBinding(Components.OrderRecovery, async (OrderBook orders, IOptions<OrderOptions> options, CancellationToken cancellationToken) =>
+            TypedResults.Ok(new RecoveryReport(await orders.CancelOverdueAsync(options.Value.SagaDeadline, cancellationToken))));
+        endpoints.MapCronBinding(Components.OutboxSweep, async (Outbox outbox, CancellationToken cancellationToken) =>
+            TypedResults.Ok(new SweepReport(await outbox.SweepAsync<Order>(cancellationToken))));
         return endpoints;
     }
 }

@@ -10,16 +10,15 @@ public static class PaymentMaintenanceApi
 
     public static IEndpointRouteBuilder MapPaymentMaintenanceApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/" + Components.PaymentExpiry, async (PaymentOperations payments, CancellationToken cancellationToken) =>
-            TypedResults.Ok(new SweepResult(Expired: await payments.ExpireDueAsync(cancellationToken))))
-            .ExcludeFromDescription();
+        endpoints.MapCronBinding(Components.PaymentExpiry, async (PaymentOperations payments, CancellationToken cancellationToken) =>
+            TypedResults.Ok(new SweepResult(Expired: await payments.ExpireDueAsync(cancellationToken))));
 
         // Sends what a crash left in an outbox, then finishes what it left in flight.
-        endpoints.MapPost("/" + Components.OutboxSweep, async (Outbox outbox, PaymentOperations payments, CancellationToken cancellationToken) =>
+        endpoints.MapCronBinding(Components.OutboxSweep, async (Outbox outbox, PaymentOperations payments, CancellationToken cancellationToken) =>
         {
             var outboxKeys = await outbox.SweepAsync<Payment>(cancellationToken);
             return TypedResults.Ok(new SweepResult(OutboxKeys: outboxKeys, Resumed: await payments.ResumeUnfinishedAsync(cancellationToken)));
-        }).ExcludeFromDescription();
+        });
         return endpoints;
     }
 }

@@ -18,7 +18,7 @@ namespace DaprSaga.PaymentService.Payments;
 /// </summary>
 public sealed class PaymentOperations(
     DaprClient dapr, Outbox outbox, ServiceIdentity service, CustomerStore customers, DemoCustomerSeeder seeder,
-    TimeProvider clock, IOptions<PaymentOptions> options)
+    TimeProvider clock, IOptions<PaymentOptions> options, ILogger<PaymentOperations> log)
 {
     private const int MaxRounds = 8;
     private static readonly TimeSpan SeedWait = TimeSpan.FromSeconds(10);
@@ -72,7 +72,7 @@ public sealed class PaymentOperations(
     {
         var expired = 0;
         var index = _indexes[PaymentPhase.Pending];
-        foreach (var orderId in await index.ListAsync(cancellationToken))
+        await RecoveryPass.RunAsync(await index.ListAsync(cancellationToken), async orderId =>
         {
             var payment = await FindAsync(orderId, cancellationToken);
             if (payment is { Phase: PaymentPhase.Pending } && PaymentRules.IsDue(payment, clock.GetUtcNow()))
@@ -85,7 +85,7 @@ public sealed class PaymentOperations(
             {
                 await index.RemoveAsync(orderId, cancellationToken);
             }
-        }
+        }, log, cancellationToken);
         return expired;
     }
 

@@ -38,41 +38,69 @@ public static class EventHandlerEndpoints
         where TEvent : class, IIntegrationEvent
     {
         var appId = endpoints.ServiceProvider.GetRequiredService<ServiceIdentity>().AppId;
-        return endpoints.MapPost($"/events/{TEvent.Topic}", async (HttpContext http, ILoggerFactory logs) =>
+        return endpoints.MapPost($"/events/{TEvent.Topic}", async (HttpContext http) =>
         {
-            var log = logs.CreateLogger("DaprSaga.Events." + TEvent.Topic);
-            TEvent? received;
+            JsonElement data;
             try
             {
-                received = await JsonSerializer.DeserializeAsync<TEvent>(http.Request.Body, ServiceDefaultsExtensions.JsonOptions, http.RequestAborted);
+                data = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body, ServiceDefaultsExtensions.JsonOptions, http.RequestAborted);
             }
             catch (JsonException e)
             {
-                log.LogWarning(e, "Dropping a malformed {Topic} event", TEvent.Topic);
+                LoggerOf<TEvent>(http.RequestServices).LogWarning(e, "Dropping a {Topic} event that is not JSON", TEvent.Topic);
                 return DropAnswer;
             }
-            if (received is null || string.IsNullOrWhiteSpace(received.OrderId) || !Enum.IsDefined(received.Flow))
+            return (await HandleAsync(data, handle, http.RequestServices, http.RequestAborted)).Outcome switch
             {
-                log.LogWarning("Dropping a {Topic} event without order id or flow", TEvent.Topic);
-                return DropAnswer;
-            }
-            try
-            {
-                return await handle(received, http.RequestServices, http.RequestAborted) switch
-                {
-                    HandlerOutcome.Done => Success,
-                    HandlerOutcome.Drop => DropAnswer,
-                    _ => RetryAnswer,
-                };
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Never swallow: daprd must deliver it again.
-                log.LogWarning(e, "Retrying {Topic} for order {OrderId}", TEvent.Topic, received.OrderId);
-                return RetryAnswer;
-            }
+                HandlerOutcome.Done => Success,
+                HandlerOutcome.Drop => DropAnswer,
+                _ => RetryAnswer,
+            };
         })
         .WithTopic(new TopicOptions { PubsubName = Components.PubSub, Name = TEvent.Topic, DeadLetterTopic = Topics.DeadLetters(appId) })
+        .RequireDaprAppToken()
+        .WithMetadata(new ReplayableEventHandler(TEvent.Topic, (data, services, cancellationToken) => HandleAsync(data, handle, services, cancellationToken)))
         .ExcludeFromDescription();
     }
+
+    /// <summary>Decodes and checks the event, then runs the handler: shared by deliveries and dead-letter replays.</summary>
+    private static async Task<HandlerVerdict> HandleAsync<TEvent>(
+        JsonElement data,
+        Func<TEvent, IServiceProvider, CancellationToken, Task<HandlerOutcome>> handle,
+        IServiceProvider services,
+        CancellationToken cancellationToken)
+        where TEvent : class, IIntegrationEvent
+    {
+        var log = LoggerOf<TEvent>(services);
+        TEvent? received;
+        try
+        {
+            received = data.Deserialize<TEvent>(ServiceDefaultsExtensions.JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            log.LogWarning(e, "Dropping a malformed {Topic} event", TEvent.Topic);
+            return new(HandlerOutcome.Drop, $"malformed {TEvent.Topic} event: {e.Message}");
+        }
+        if (received is null || string.IsNullOrWhiteSpace(received.OrderId) || !Enum.IsDefined(received.Flow))
+        {
+            log.LogWarning("Dropping a {Topic} event without order id or flow", TEvent.Topic);
+            return new(HandlerOutcome.Drop, $"{TEvent.Topic} event without order id or flow");
+        }
+        try
+        {
+            var outcome = await handle(received, services, cancellationToken);
+            return new(outcome, outcome == HandlerOutcome.Drop ? $"the {TEvent.Topic} handler dropped the event for order {received.OrderId}" : null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never swallow: daprd must deliver it again.
+            log.LogWarning(e, "Retrying {Topic} for order {OrderId}", TEvent.Topic, received.OrderId);
+            return new(HandlerOutcome.Retry, e.Message);
+        }
+    }
+
+    private static ILogger LoggerOf<TEvent>(IServiceProvider services)
+        where TEvent : IIntegrationEvent =>
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("DaprSaga.Events." + TEvent.Topic);
 }

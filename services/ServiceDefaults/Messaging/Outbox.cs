@@ -1,5 +1,6 @@
 using Dapr.Client;
 using DaprSaga.ServiceDefaults.State;
+using Microsoft.Extensions.Logging;
 
 namespace DaprSaga.ServiceDefaults.Messaging;
 
@@ -18,7 +19,7 @@ public interface IOutboxRecord<TSelf> where TSelf : class, IOutboxRecord<TSelf>
 /// record whose events were not sent, e.g. after a crash between the write and the publish.
 /// Consumers tolerate the duplicates a resend can cause.
 /// </summary>
-public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIdentity service)
+public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIdentity service, ILogger<Outbox> log)
 {
     private readonly ShardedIndex _pending = new(dapr, service.StateStore, "outbox");
 
@@ -59,11 +60,11 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
     public async Task<int> SweepAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
     {
         var keys = await _pending.ListAsync(cancellationToken);
-        foreach (var key in keys)
+        await RecoveryPass.RunAsync(keys, async key =>
         {
             var record = await dapr.GetStateAsync<T>(service.StateStore, key, cancellationToken: cancellationToken);
             await SendAsync(key, record, cancellationToken);
-        }
+        }, log, cancellationToken);
         return keys.Count;
     }
 }

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DaprSaga.ServiceDefaults.Messaging;
+
+/// <summary>The CloudEvent envelope exactly as daprd POSTed it to the dead-letter subscription.</summary>
+public sealed record CapturedCloudEvent(byte[] Envelope);
+
+/// <summary>
+/// Keeps the envelope of each dead letter before the SDK's CloudEvents middleware unwraps it.
+/// daprd dead-letters the original envelope unchanged (dapr `pkg/runtime/subscription/postman/http/http.go`
+/// sendToDeadLetter publishes msg.Data), so its `topic`, `id` and `type` are the original ones;
+/// but Dapr.AspNetCore's `CloudEventsMiddleware` replaces the body with `data` and, unless
+/// ForwardCloudEventPropertiesAsHeaders is on (it is not in MapServiceDefaults), drops the rest.
+/// A startup filter is the one way to run ahead of that middleware without editing the pipeline;
+/// it touches only POSTs to this app's own dead-letter route.
+/// </summary>
+internal sealed class DeadLetterEnvelopeCapture : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        var path = new PathString(DeadLetterApi.SubscriptionPath(app.ApplicationServices.GetRequiredService<ServiceIdentity>().AppId));
+        app.Use(async (context, nextMiddleware) =>
+        {
+            if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.Equals(path, StringComparison.OrdinalIgnoreCase))
+            {
+                await nextMiddleware(context);
+                return;
+            }
+            using var envelope = new MemoryStream();
+            await context.Request.Body.CopyToAsync(envelope, context.RequestAborted);
+            context.Features.Set(new CapturedCloudEvent(envelope.ToArray()));
+            var received = context.Request.Body;
+            // The CloudEvents middleware still reads and unwraps the same bytes after this.
+            context.Request.Body = new MemoryStream(envelope.ToArray(), writable: false);
+            try
+            {
+                await nextMiddleware(context);
+            }
+            finally
+            {
+                context.Request.Body = received;
+            }
+        });
+        next(app);
+    };
+}

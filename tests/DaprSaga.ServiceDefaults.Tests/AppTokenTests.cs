@@ -1,0 +1,210 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using DaprSaga.Contracts;
+using DaprSaga.ServiceDefaults.Messaging;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace DaprSaga.ServiceDefaults.Tests;
+
+/// <summary>
+/// APP_API_TOKEN: with it configured, subscriptions, /dapr/subscribe, cron bindings and
+/// participant commands accept only calls carrying it (daprd's), while the bindings' OPTIONS
+/// probe and customer endpoints stay open; without it, everything is open.
+/// </summary>
+public sealed class AppTokenTests
+{
+    private const string AppToken = "app-secret";
+    private const string Binding = "tick";
+    private static readonly DateTimeOffset At = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    /// <summary>What the mapped endpoints were asked to do.</summary>
+    private sealed class Calls
+    {
+        private int _events, _ticks, _commands;
+        public int Events => Volatile.Read(ref _events);
+        public int Ticks => Volatile.Read(ref _ticks);
+        public int Commands => Volatile.Read(ref _commands);
+        public void Event() => Interlocked.Increment(ref _events);
+        public void Tick() => Interlocked.Increment(ref _ticks);
+        public void Command() => Interlocked.Increment(ref _commands);
+    }
+
+    private static Task<TestHost> StartAsync(Calls calls, string? appToken) =>
+        TestHost.StartAsync(
+            app =>
+            {
+                app.MapEventHandler<PaymentConfirmed>((_, _, _) =>
+                {
+                    calls.Event();
+                    return Task.FromResult(HandlerOutcome.Done);
+                });
+                app.MapCronBinding(Binding, () =>
+                {
+                    calls.Tick();
+                    return TypedResults.Ok();
+                });
+                app.MapGroup("/commands").OnlyFromCaller(AppIds.OrderProcessService).MapPost("/{id}", (string id) =>
+                {
+                    calls.Command();
+                    return TypedResults.Ok(id);
+                });
+                app.MapGet("/customers-page", () => TypedResults.Ok("open"));
+            },
+            sidecarOptions: o => o with { Bindings = [Binding], AppApiToken = appToken });
+
+    private static HttpClient DirectClient(TestHost host) => new()
+    {
+        BaseAddress = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()),
+    };
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, HttpMethod method, string path, string? token, HttpContent? content = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = content };
+        if (token is not null) request.Headers.Add("dapr-api-token", token);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static JsonContent PaymentConfirmedBody() =>
+        JsonContent.Create(new PaymentConfirmed("o-1", SagaFlow.Choreography, 20m, At), options: ServiceDefaultsExtensions.JsonOptions);
+
+    [Fact]
+    public async Task WithTheTokenTheSidecarReadsSubscriptionsDeliversAndFiresBindings()
+    {
+        var calls = new Calls();
+        await using var host = await StartAsync(calls, AppToken);
+
+        await host.Dapr.PublishEventAsync(Components.PubSub, Topics.PaymentConfirmed, new PaymentConfirmed("o-1", SagaFlow.Choreography, 20m, At));
+        await host.Testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+        var fired = await host.Sidecar.TriggerBindingAsync(Binding);
+
+        Assert.Equal(Topics.PaymentConfirmed, Assert.Single(host.Sidecar.Subscriptions).Topic);
+        Assert.Equal(1, calls.Events);
+        Assert.Equal(HttpStatusCode.OK, fired);
+        Assert.Equal(1, calls.Ticks);
+        Assert.Equal(0, host.Testbed.Redeliveries);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong")]
+    public async Task WithTheTokenADirectCallWithoutItOrWithAWrongOneIs401AndDoesNothing(string? token)
+    {
+        var calls = new Calls();
+        await using var host = await StartAsync(calls, AppToken);
+        using var client = DirectClient(host);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, HttpMethod.Post, "/events/" + Topics.PaymentConfirmed, token, PaymentConfirmedBody()));
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, HttpMethod.Get, "/dapr/subscribe", token));
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, HttpMethod.Post, "/" + Binding, token));
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, HttpMethod.Post, "/commands/o-1", token));
+
+        Assert.Equal((0, 0, 0), (calls.Events, calls.Ticks, calls.Commands));
+    }
+
+    [Fact]
+    public async Task TheRefusalIsAProblemDetails()
+    {
+        await using var host = await StartAsync(new Calls(), AppToken);
+        using var client = DirectClient(host);
+
+        using var response = await client.PostAsync(new Uri("/" + Binding, UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(401, (int?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["status"]);
+    }
+
+    [Fact]
+    public async Task WithTheTokenADirectCallCarryingItIsServed()
+    {
+        var calls = new Calls();
+        await using var host = await StartAsync(calls, AppToken);
+        using var client = DirectClient(host);
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/events/" + Topics.PaymentConfirmed, AppToken, PaymentConfirmedBody()));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/" + Binding, AppToken));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/commands/o-1", AppToken));
+
+        Assert.Equal((1, 1, 1), (calls.Events, calls.Ticks, calls.Commands));
+    }
+
+    [Fact]
+    public async Task WithTheTokenAnotherCallerIsStillRefusedAsAParticipantCommand()
+    {
+        var calls = new Calls();
+        await using var host = await StartAsync(calls, AppToken);
+        using var client = DirectClient(host);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/commands/o-1", UriKind.Relative));
+        request.Headers.Add("dapr-api-token", AppToken);
+        request.Headers.Add(ParticipantCommands.CallerHeader, AppIds.PaymentService);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(0, calls.Commands);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong")]
+    public async Task TheBindingProbeIsAnsweredWithoutTheToken(string? token)
+    {
+        await using var host = await StartAsync(new Calls(), AppToken);
+        using var client = DirectClient(host);
+
+        var probe = await SendAsync(client, HttpMethod.Options, "/" + Binding, token);
+
+        // dapr `pkg/runtime/processor/binding/send.go`: only 2xx or 405 enables the binding.
+        Assert.True((int)probe is >= 200 and < 300 or 405, $"OPTIONS answered {(int)probe}");
+    }
+
+    [Fact]
+    public async Task WithTheTokenCustomerEndpointsAndHealthStayOpen()
+    {
+        await using var host = await StartAsync(new Calls(), AppToken);
+        using var client = DirectClient(host);
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Get, "/customers-page", null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Get, "/healthz", null));
+        // A customer sending some dapr-api-token header is not refused either.
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Get, "/customers-page", "wrong"));
+    }
+
+    [Fact]
+    public async Task WithoutATokenConfiguredEverythingIsOpen()
+    {
+        var calls = new Calls();
+        await using var host = await StartAsync(calls, appToken: null);
+        using var client = DirectClient(host);
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/events/" + Topics.PaymentConfirmed, null, PaymentConfirmedBody()));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Get, "/dapr/subscribe", null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/" + Binding, null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/commands/o-1", null));
+        Assert.Equal(HttpStatusCode.OK, await host.Sidecar.TriggerBindingAsync(Binding));
+
+        Assert.Equal((1, 2, 1), (calls.Events, calls.Ticks, calls.Commands));
+    }
+
+    [Fact]
+    public async Task EveryDaprFacingEndpointOfTheHostRequiresTheTokenPolicy()
+    {
+        await using var host = await StartAsync(new Calls(), AppToken);
+        var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+
+        string[] daprFacing = ["/events/" + Topics.PaymentConfirmed, "/dapr/subscribe", "/" + Binding, "/commands/{id}"];
+        foreach (var path in daprFacing)
+        {
+            var endpoint = Assert.Single(endpoints, e => "/" + e.RoutePattern.RawText?.TrimStart('/') == path && !IsOptions(e));
+            Assert.Contains(endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>(), a => a.Policy == DaprAppToken.Policy);
+        }
+        var probe = Assert.Single(endpoints, e => e.RoutePattern.RawText == "/" + Binding && IsOptions(e));
+        Assert.DoesNotContain(probe.Metadata.GetOrderedMetadata<IAuthorizeData>(), a => a.Policy == DaprAppToken.Policy);
+    }
+
+    private static bool IsOptions(Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.SequenceEqual([HttpMethods.Options]) == true;
+}
