@@ -159,6 +159,20 @@ public sealed class DeadLetterTests
     }
 
     [Fact]
+    public async Task ADeadLetterOverTheBodyCapIsRefusedBeforeItIsKeptInMemory()
+    {
+        await using var host = await StartAsync((_, _, _) => Task.FromResult(HandlerOutcome.Done));
+        var huge = new string('x', RequestBodyLimit.MaxBytes + 1);
+        using var body = new StringContent($"{{\"id\":\"big\",\"topic\":\"{Topics.PaymentConfirmed}\",\"data\":\"{huge}\"}}");
+        body.Headers.ContentType = new("application/cloudevents+json");
+
+        using var response = await Client(host).PostAsync(new Uri($"/events/{Topics.DeadLetters(AppIds.OrderService)}", UriKind.Relative), body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(await ListAsync(host, ""));
+    }
+
+    [Fact]
     public async Task ADuplicatedDeadLetterIsStoredOnceKeepingItsFirstArrival()
     {
         await using var host = await StartAsync((_, _, _) => Task.FromResult(HandlerOutcome.Drop));

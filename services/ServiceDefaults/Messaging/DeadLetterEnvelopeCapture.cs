@@ -29,8 +29,20 @@ internal sealed class DeadLetterEnvelopeCapture : IStartupFilter
                 await nextMiddleware(context);
                 return;
             }
+            // This runs before the body cap of the pipeline, so it keeps the same cap itself.
             using var envelope = new MemoryStream();
-            await context.Request.Body.CopyToAsync(envelope, context.RequestAborted);
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                envelope.Write(chunk, 0, read);
+                if (envelope.Length > RequestBodyLimit.MaxBytes)
+                {
+                    await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
+                        title: $"A dead letter may be at most {RequestBodyLimit.MaxBytes} bytes").ExecuteAsync(context);
+                    return;
+                }
+            }
             context.Features.Set(new CapturedCloudEvent(envelope.ToArray()));
             var received = context.Request.Body;
             // The CloudEvents middleware still reads and unwraps the same bytes after this.
