@@ -1,6 +1,3 @@
-using System.Text.Json;
-using DaprSaga.ServiceDefaults;
-
 namespace DaprSaga.PaymentService;
 
 /// <summary>The input limits of the brief, each answering with a field → message entry.</summary>
@@ -36,30 +33,4 @@ public static class Input
     public const string MoneyMessage = "must be between 0 and 1000000 with at most 2 decimals";
 
     public const string AmountMessage = "must be between 0 and 50000000000 with at most 2 decimals";
-
-    /// <summary>
-    /// Reads a JSON body here rather than binding it, so a wrongly typed field is a 400 naming that
-    /// field. An empty body reads as null (the caller decides whether that is allowed).
-    /// </summary>
-    public static async Task<(T? Body, Dictionary<string, string[]>? Errors)> ReadJsonAsync<T>(
-        HttpRequest request, CancellationToken cancellationToken) where T : class
-    {
-        using var reader = new StreamReader(request.Body);
-        var text = await reader.ReadToEndAsync(cancellationToken);
-        if (string.IsNullOrWhiteSpace(text)) return (null, null);
-        try
-        {
-            return (JsonSerializer.Deserialize<T>(text, ServiceDefaultsExtensions.JsonOptions), null);
-        }
-        catch (JsonException e)
-        {
-            return (null, new() { [FieldOf(e.Path)] = ["is not valid JSON of the expected type"] });
-        }
-    }
-
-    // "$.credit" → "credit"; a body that is not an object at all is the body's fault.
-    private static string FieldOf(string? jsonPath) =>
-        jsonPath is { Length: > 2 } && jsonPath.StartsWith("$.", StringComparison.Ordinal)
-            ? jsonPath[2..].Split('.', '[')[0]
-            : "body";
 }

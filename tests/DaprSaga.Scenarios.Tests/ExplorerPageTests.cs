@@ -1,3 +1,4 @@
+using DaprSaga.Contracts;
 using Microsoft.Playwright;
 
 namespace DaprSaga.Scenarios.Tests;
@@ -64,7 +65,7 @@ public sealed class ExplorerPageTests
         var steps = page.Locator("#diagram g.step");
         await Assertions.Expect(steps).ToHaveCountAsync(9);
         Assert.Equal(
-            ["order-service", "inventory-service", "payment-service", "delivery-service"],
+            [AppIds.OrderService, AppIds.InventoryService, AppIds.PaymentService, AppIds.DeliveryService],
             await page.Locator("#diagram text.lane-title").AllTextContentsAsync());
         var drawn = await steps.EvaluateAllAsync<string[]>("gs => gs.map(g => g.dataset.service + ' ' + g.dataset.action)");
         Assert.Equal(
@@ -80,14 +81,14 @@ public sealed class ExplorerPageTests
         // Inventory and payment compensate side by side after order-cancelled.
         Assert.Equal(["inventory-service stock-released", "payment-service payment-refunded"], drawn[7..].Order(StringComparer.Ordinal));
         var compensations = await page.Locator("#diagram g.step.compensation").EvaluateAllAsync<string[]>("gs => gs.map(g => g.dataset.action)");
-        Assert.Equal(["order-cancelled", "payment-refunded", "stock-released"], compensations.Order(StringComparer.Ordinal));
+        Assert.Equal([Topics.OrderCancelled, Topics.PaymentRefunded, Topics.StockReleased], compensations.Order(StringComparer.Ordinal));
         Assert.Equal(drawn.Length, await page.Locator("#diagram text.step-label").CountAsync());
         await Assertions.Expect(page.Locator("#timeline-summary")).ToContainTextAsync("Choreography · Cancelled (NoCourierAvailable)");
         await Assertions.Expect(page.Locator($"tr[data-order-id='{noCourier}'] button")).ToHaveAttributeAsync("aria-pressed", "true");
 
         // The orchestrated saga gets the orchestrator's lane too, its commands arrows into order-service.
         await page.Locator($"tr[data-order-id='{happyOrchestration}'] button").ClickAsync();
-        await Assertions.Expect(page.Locator("#diagram text.lane-title").First).ToHaveTextAsync("order-process-service");
+        await Assertions.Expect(page.Locator("#diagram text.lane-title").First).ToHaveTextAsync(AppIds.OrderProcessService);
         await Assertions.Expect(page.Locator("#diagram g.step")).ToHaveCountAsync(8);
         await Assertions.Expect(page.Locator("#diagram line.arrow.command")).ToHaveCountAsync(3);
 

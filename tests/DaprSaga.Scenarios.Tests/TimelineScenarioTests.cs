@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using DaprSaga.Contracts;
 
 namespace DaprSaga.Scenarios.Tests;
 
@@ -48,7 +49,7 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
         var timeline = await TimelineAsync(id);
         Assert.Equal((id, "Choreography", "Completed"), ((string?)timeline["orderId"], (string?)timeline["flow"], (string?)timeline["status"]));
         Assert.Equal(
-            ["order-service", "inventory-service", "payment-service", "delivery-service"],
+            [AppIds.OrderService, AppIds.InventoryService, AppIds.PaymentService, AppIds.DeliveryService],
             timeline["services"]!.AsArray().Select(s => (string?)s));
         Assert.Equal(
         [
@@ -61,9 +62,9 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
             "order-service order-completed Published",
             "inventory-service stock-committed Recorded",
         ], StepsOf(timeline));
-        Assert.Equal("customer", (string?)Step(timeline, "order-placed")["requestedBy"]);
-        Assert.Equal(20.00m, (decimal)Step(timeline, "payment-confirmed")["detail"]!["amount"]!);
-        Assert.StartsWith("c-north", (string?)Step(timeline, "delivery-scheduled")["detail"]!["courierId"], StringComparison.Ordinal);
+        Assert.Equal("customer", (string?)Step(timeline, Topics.OrderPlaced)["requestedBy"]);
+        Assert.Equal(20.00m, (decimal)Step(timeline, Topics.PaymentConfirmed)["detail"]!["amount"]!);
+        Assert.StartsWith("c-north", (string?)Step(timeline, Topics.DeliveryScheduled)["detail"]!["courierId"], StringComparison.Ordinal);
         var times = timeline["steps"]!.AsArray().Select(s => DateTimeOffset.Parse((string)s!["at"]!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(times.Order(), times);
     }
@@ -75,14 +76,14 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
         await _cluster.QuiesceAsync();
 
         var history = (await _cluster.OrderAsync(id))["history"]!.AsArray();
-        var scheduled = history.Single(h => (string?)h!["trigger"] == "delivery-scheduled")!;
-        Assert.Equal(("delivery-service", true), ((string?)scheduled["publisher"], (bool)scheduled["applied"]!));
+        var scheduled = history.Single(h => (string?)h!["trigger"] == Topics.DeliveryScheduled)!;
+        Assert.Equal((AppIds.DeliveryService, true), ((string?)scheduled["publisher"], (bool)scheduled["applied"]!));
         Assert.NotNull((string?)scheduled["detail"]!["courierId"]);
         var delivery = await _cluster.DeliveryAsync(id);
         Assert.Equal((string?)delivery["courierId"], (string?)scheduled["detail"]!["courierId"]);
         Assert.True(DateTimeOffset.Parse((string)scheduled["occurredAt"]!, System.Globalization.CultureInfo.InvariantCulture)
             <= DateTimeOffset.Parse((string)scheduled["at"]!, System.Globalization.CultureInfo.InvariantCulture));
-        var reserved = history.Single(h => (string?)h!["trigger"] == "stock-reserved")!;
+        var reserved = history.Single(h => (string?)h!["trigger"] == Topics.StockReserved)!;
         Assert.Equal(("inventory-service", false, 10.00m), ((string?)reserved["publisher"], (bool)reserved["applied"]!, (decimal)reserved["detail"]!["amount"]!));
     }
 
@@ -110,9 +111,9 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
         Assert.Equal(
             ["inventory-service stock-released Recorded compensation", "payment-service payment-refunded Recorded compensation"],
             steps[7..].Order(StringComparer.Ordinal));
-        Assert.Equal("NoCourierAvailable", (string?)Step(timeline, "delivery-failed")["detail"]!["reason"]);
-        Assert.Equal("NoCourierAvailable", (string?)Step(timeline, "order-cancelled")["detail"]!["reason"]);
-        Assert.Equal(20.00m, (decimal)Step(timeline, "payment-refunded")["detail"]!["amount"]!);
+        Assert.Equal("NoCourierAvailable", (string?)Step(timeline, Topics.DeliveryFailed)["detail"]!["reason"]);
+        Assert.Equal("NoCourierAvailable", (string?)Step(timeline, Topics.OrderCancelled)["detail"]!["reason"]);
+        Assert.Equal(20.00m, (decimal)Step(timeline, Topics.PaymentRefunded)["detail"]!["amount"]!);
     }
 
     [Fact]
@@ -125,12 +126,12 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         await _cluster.QuiesceAsync();
 
-        var refusal = Step(await TimelineAsync(refused), "payment-cancelled");
+        var refusal = Step(await TimelineAsync(refused), Topics.PaymentCancelled);
         Assert.Equal(("InsufficientCredit", false), ((string?)refusal["detail"]!["reason"], (bool)refusal["compensation"]!));
         var timeline = await TimelineAsync(voided);
-        var voidStep = Step(timeline, "payment-cancelled");
+        var voidStep = Step(timeline, Topics.PaymentCancelled);
         Assert.Equal(("CustomerCancelled", true), ((string?)voidStep["detail"]!["reason"], (bool)voidStep["compensation"]!));
-        Assert.Equal("customer", (string?)Step(timeline, "order-cancelled")["requestedBy"]);
+        Assert.Equal("customer", (string?)Step(timeline, Topics.OrderCancelled)["requestedBy"]);
     }
 
     [Fact]
@@ -142,7 +143,7 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
         var timeline = await TimelineAsync(id);
         Assert.Equal(("Orchestration", "Completed"), ((string?)timeline["flow"], (string?)timeline["status"]));
         Assert.Equal(
-            ["order-process-service", "order-service", "inventory-service", "payment-service", "delivery-service"],
+            [AppIds.OrderProcessService, AppIds.OrderService, "inventory-service", AppIds.PaymentService, AppIds.DeliveryService],
             timeline["services"]!.AsArray().Select(s => (string?)s));
         Assert.Equal(
         [
@@ -156,8 +157,8 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
             "order-service order-completed Published",
         ], StepsOf(timeline));
         Assert.All(
-            timeline["steps"]!.AsArray().Where(s => (string?)s!["service"] == "order-service"),
-            s => Assert.Equal("order-process-service", (string?)s!["requestedBy"]));
+            timeline["steps"]!.AsArray().Where(s => (string?)s!["service"] == AppIds.OrderService),
+            s => Assert.Equal(AppIds.OrderProcessService, (string?)s!["requestedBy"]));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,17 +49,8 @@ public static class ReservationCommandsApi
     private static async Task<Results<Ok<ReservationView>, ProblemHttpResult, ValidationProblem>> ReserveAsync(
         string orderId, HttpRequest request, StockReservations reservations, CancellationToken cancellationToken)
     {
-        ReserveStock? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<ReserveStock>(request.Body, ServiceDefaultsExtensions.JsonOptions, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            // Name the field the parser stopped at ("$.items[0].quantity" → "items[0].quantity").
-            var field = e.Path is { Length: > 2 } path ? path[2..] : "body";
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = ["malformed JSON, or a value of the wrong type"] });
-        }
+        var (body, bodyErrors) = await RequestJson.ReadAsync<ReserveStock>(request, cancellationToken);
+        if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
         var errors = Validate(orderId, body, out var reserve);
         if (reserve is null) return TypedResults.ValidationProblem(errors);
 

@@ -39,7 +39,7 @@ public static class OrderCommandsApi
     private static async Task<Results<Created<OrderView>, Ok<OrderView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
         string orderId, HttpRequest request, OrderBook orders, CancellationToken cancellationToken)
     {
-        var (body, parseErrors) = await OrdersApi.ReadJsonAsync<CreateOrderRequest>(request, cancellationToken);
+        var (body, parseErrors) = await RequestJson.ReadAsync<CreateOrderRequest>(request, cancellationToken);
         NewOrder? order = null;
         var errors = parseErrors ?? OrderInput.Validate(
             body is null ? null : new PlaceOrderRequest(body.CustomerId, body.Items, body.DeliveryZone), out order);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orchestration;
 using DaprSaga.ServiceDefaults;
@@ -54,7 +53,7 @@ public static class OrdersApi
         HttpRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, OrderBook orders,
         CancellationToken cancellationToken)
     {
-        var (body, parseErrors) = await ReadJsonAsync<PlaceOrderRequest>(request, cancellationToken);
+        var (body, parseErrors) = await RequestJson.ReadAsync<PlaceOrderRequest>(request, cancellationToken);
         if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
         var errors = OrderInput.Validate(body, out var order);
         if (idempotencyKey is not null && !OrderInput.IsId(idempotencyKey)) errors[IdempotencyKeyHeader] = [OrderInput.IdMessage];
@@ -93,7 +92,7 @@ public static class OrdersApi
     /// </summary>
     private static async Task<CancelAnswer> CancelAsync(string orderId, HttpRequest request, OrderBook orders, CancellationToken cancellationToken)
     {
-        var (body, parseErrors) = await ReadJsonAsync<CancelOrderRequest>(request, cancellationToken);
+        var (body, parseErrors) = await RequestJson.ReadAsync<CancelOrderRequest>(request, cancellationToken);
         var errors = parseErrors ?? [];
         if (!OrderInput.IsId(orderId)) errors["orderId"] = [OrderInput.IdMessage];
         var byOrchestrator = request.Headers[ParticipantCommands.CallerHeader] == AppIds.OrderProcessService || body?.Reason is not null;
@@ -126,28 +125,6 @@ public static class OrdersApi
             Status = StatusCodes.Status409Conflict,
             Extensions = { ["orderStatus"] = order.Status.ToString() },
         });
-    }
-
-    /// <summary>
-    /// Reads a JSON body here rather than binding it, so a wrongly typed field is a 400 naming
-    /// that field. An empty body reads as null (the caller decides whether that is allowed).
-    /// </summary>
-    internal static async Task<(T? Body, Dictionary<string, string[]>? Errors)> ReadJsonAsync<T>(
-        HttpRequest request, CancellationToken cancellationToken) where T : class
-    {
-        using var reader = new StreamReader(request.Body);
-        var text = await reader.ReadToEndAsync(cancellationToken);
-        if (string.IsNullOrWhiteSpace(text)) return (null, null);
-        try
-        {
-            return (JsonSerializer.Deserialize<T>(text, ServiceDefaultsExtensions.JsonOptions), null);
-        }
-        catch (JsonException e)
-        {
-            // Name the field the parser stopped at ("$.items[0].quantity" → "items[0].quantity").
-            var field = e.Path is { Length: > 2 } path ? path[2..] : "body";
-            return (null, new() { [field] = ["malformed JSON, or a value of the wrong type"] });
-        }
     }
 
     private static Accepted<OrderAccepted> Accepted(Order order) =>

@@ -1,3 +1,4 @@
+using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.PaymentService.Customers;
@@ -24,7 +25,7 @@ public static class CustomersApi
     public static async Task<Results<Created<CustomerView>, ValidationProblem>> CreateAsync(
         HttpRequest request, CustomerStore customers, CancellationToken cancellationToken)
     {
-        var (body, bodyErrors) = await Input.ReadJsonAsync<NewCustomer>(request, cancellationToken);
+        var (body, bodyErrors) = await RequestJson.ReadAsync<NewCustomer>(request, cancellationToken);
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
 
         var errors = new Dictionary<string, string[]>();

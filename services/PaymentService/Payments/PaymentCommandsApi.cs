@@ -55,7 +55,7 @@ public static class PaymentCommandsApi
     public static async Task<Results<Ok<PaymentView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
         string orderId, HttpRequest request, PaymentOperations payments, CancellationToken cancellationToken)
     {
-        var (body, bodyErrors) = await Input.ReadJsonAsync<NewPayment>(request, cancellationToken);
+        var (body, bodyErrors) = await RequestJson.ReadAsync<NewPayment>(request, cancellationToken);
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
 
         var errors = Input.IdErrors(nameof(orderId), orderId) ?? [];
@@ -78,7 +78,7 @@ public static class PaymentCommandsApi
     public static async Task<Results<Ok<PaymentView>, ValidationProblem>> VoidAsync(
         string orderId, HttpRequest request, PaymentOperations payments, CancellationToken cancellationToken)
     {
-        var (body, bodyErrors) = await Input.ReadJsonAsync<VoidPayment>(request, cancellationToken);
+        var (body, bodyErrors) = await RequestJson.ReadAsync<VoidPayment>(request, cancellationToken);
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
         if (Input.IdErrors(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
         if (body?.Reason is { } sent && !Enum.IsDefined(sent))
