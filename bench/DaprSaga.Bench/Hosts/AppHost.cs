@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
+using DaprSaga.TestSidecar;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -68,7 +69,7 @@ public static class AppHost
     {
         var sidecar = sidecars[appId]!.AsObject();
         // The service's own folder, so its appsettings.json applies as under `dapr run`.
-        var contentRoot = Path.Combine(SidecarHost.RepoRoot(), "services", folder);
+        var contentRoot = Path.Combine(ComponentFiles.RepoRoot, "services", folder);
         var factory = new KestrelAppFactory<TEntryPoint>(contentRoot, new Dictionary<string, string?>
         {
             ["DAPR_GRPC_ENDPOINT"] = ((string)sidecar["grpc"]!).TrimEnd('/'),

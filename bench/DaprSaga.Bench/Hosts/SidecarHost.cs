@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
 using DaprSaga.TestSidecar;
-using YamlDotNet.RepresentationModel;
 
 namespace DaprSaga.Bench.Hosts;
 
@@ -22,7 +21,7 @@ public static class SidecarHost
     {
         using var channel = new ControlChannel();
         await using var testbed = new Testbed();
-        testbed.PubSub(Components.PubSub, PubSubMetadata());
+        testbed.PubSub(Components.PubSub, ComponentFiles.PubSubMetadata());
         var sidecars = new Dictionary<string, Sidecar>();
         foreach (var appId in AppIds.All)
         {
@@ -108,27 +107,5 @@ public static class SidecarHost
         catch (OperationCanceledException)
         {
         }
-    }
-
-    /// <summary>The metadata (publishingScopes, subscriptionScopes) of the default pub/sub component file.</summary>
-    private static Dictionary<string, string> PubSubMetadata()
-    {
-        var yaml = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(RepoRoot(), "components", "pubsub", "redis", "pubsub.yaml"));
-        yaml.Load(reader);
-        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
-        var metadata = (YamlSequenceNode)((YamlMappingNode)root["spec"])["metadata"];
-        return metadata.Cast<YamlMappingNode>().ToDictionary(
-            m => ((YamlScalarNode)m["name"]).Value!,
-            m => ((YamlScalarNode)m["value"]).Value ?? "");
-    }
-
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DaprSaga.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"No DaprSaga.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -1,8 +1,11 @@
 using YamlDotNet.RepresentationModel;
 
-namespace DaprSaga.Scenarios.Tests;
+namespace DaprSaga.TestSidecar;
 
-/// <summary>Reads the real component files, so the scenarios run under the scopes `dapr run -f .` uses.</summary>
+/// <summary>
+/// Reads the repository's real component files, so tests and the benchmark run under the scopes
+/// `dapr run -f .` uses.
+/// </summary>
 public static class ComponentFiles
 {
     public static string RepoRoot { get; } = FindRoot();
