@@ -23,6 +23,43 @@ public static class ComponentFiles
             m => ((YamlScalarNode)m["value"]).Value ?? "");
     }
 
+    /// <summary>
+    /// The schedule of every cron binding in components/common/cron-bindings.yaml. Only the
+    /// "@every &lt;duration&gt;" form is read (the one the repository uses); anything else is refused.
+    /// </summary>
+    public static IReadOnlyDictionary<string, TimeSpan> CronSchedules()
+    {
+        var yaml = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(RepoRoot, "components", "common", "cron-bindings.yaml"));
+        yaml.Load(reader);
+        var schedules = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        foreach (var document in yaml.Documents)
+        {
+            var root = (YamlMappingNode)document.RootNode;
+            var name = ((YamlScalarNode)((YamlMappingNode)root["metadata"])["name"]).Value!;
+            var schedule = ((YamlSequenceNode)((YamlMappingNode)root["spec"])["metadata"]).Cast<YamlMappingNode>()
+                .Single(m => ((YamlScalarNode)m["name"]).Value == "schedule");
+            schedules[name] = ParseEvery(((YamlScalarNode)schedule["value"]).Value ?? "");
+        }
+        return schedules;
+    }
+
+    // Go's time.ParseDuration for the units the repository uses (s, m, h), e.g. "@every 10s".
+    private static TimeSpan ParseEvery(string schedule)
+    {
+        if (schedule.StartsWith("@every ", StringComparison.Ordinal) && schedule.Length > 8
+            && int.TryParse(schedule.AsSpan(7, schedule.Length - 8), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            switch (schedule[^1])
+            {
+                case 's': return TimeSpan.FromSeconds(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+            }
+        }
+        throw new FormatException($"cron schedule '{schedule}' is not of the form '@every <n>s|m|h'");
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
