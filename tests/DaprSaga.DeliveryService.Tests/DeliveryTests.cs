@@ -13,7 +13,7 @@ public sealed class DeliveryTests
     private static Delivery Assigning(string zone = "north") =>
         Delivery.Request(null, "o-1", SagaFlow.Choreography, zone)!;
 
-    private static Delivery Scheduled() => Assigning().Ask("c-north-1")!.Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([]);
+    private static Delivery Scheduled() => Assigning().Ask("c-north-1")!.Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([], null);
 
     private static T Event<T>(Delivery d) => Assert.Single(d.Outbox).Data.Deserialize<T>(ServiceDefaultsExtensions.JsonOptions)!;
 
@@ -133,7 +133,7 @@ public sealed class DeliveryTests
     public void CancellingKeepsTheFlowOfTheDelivery()
     {
         var orchestrated = Delivery.Request(null, "o-1", SagaFlow.Orchestration, "north")!.Ask("c-north-1")!
-            .Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([]);
+            .Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([], null);
 
         var cancelled = Delivery.Cancel(orchestrated, "o-1", SagaFlow.Choreography, null)!.Withdrawn(Now)!;
 

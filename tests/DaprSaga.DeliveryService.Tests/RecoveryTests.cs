@@ -3,6 +3,7 @@ using Dapr.Client;
 using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
+using DaprSaga.ServiceDefaults.Messaging;
 using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -108,7 +109,7 @@ public sealed class RecoveryTests : IAsyncLifetime
     public async Task TheSweepPublishesEventsACrashLeftUnsent()
     {
         var failed = Delivery.Request(null, "o-unsent", SagaFlow.Choreography, "west")!.NoCourierLeft(DateTimeOffset.UtcNow)!;
-        await new ShardedIndex(Dapr, Store, "outbox").AddAsync(DeliveryDispatcher.KeyOf("o-unsent"));
+        await new OutboxIndex(Dapr, Store, TimeProvider.System).ListAsync(DeliveryDispatcher.KeyOf("o-unsent"));
         await Dapr.SaveStateAsync(Store, DeliveryDispatcher.KeyOf("o-unsent"), failed);
 
         await SweepAsync();

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
+using DaprSaga.ServiceDefaults.Messaging;
 using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.InventoryService.Tests;
@@ -350,7 +351,7 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     {
         var reserved = Open(TwoWidgets("o-1")).AllHeld(At);
         await _app.StoreUnfinishedAsync(reserved);
-        await new ShardedIndex(_app.AppDapr, Components.InventoryStore, "outbox").AddAsync(StockReservations.KeyOf("o-1"));
+        await new OutboxIndex(_app.AppDapr, Components.InventoryStore, TimeProvider.System).ListAsync(StockReservations.KeyOf("o-1"));
 
         await _app.SweepAsync();
         await _app.WaitForIdleAsync();

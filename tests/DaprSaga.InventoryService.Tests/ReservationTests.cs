@@ -22,7 +22,7 @@ public sealed class ReservationTests
 
     private static Reservation Reserving(params OrderLine[] items) => Reservation.Open(null, Request(items), Products, Now)!;
 
-    private static Reservation ReservedWidgets() => Reserving(new OrderLine("widget", 2, 10.00m)).AllHeld(Now).WithOutbox([]);
+    private static Reservation ReservedWidgets() => Reserving(new OrderLine("widget", 2, 10.00m)).AllHeld(Now).WithOutbox([], null);
 
     private static T SingleEvent<T>(Reservation r) where T : IIntegrationEvent
     {

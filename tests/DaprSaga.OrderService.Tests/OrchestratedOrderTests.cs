@@ -144,5 +144,5 @@ public sealed class OrchestratedOrderTests
     private static Order Place() => Order.Place("o-1", SagaFlow.Orchestration, Lines(), Now);
 
     // As the outbox leaves it once published.
-    private static Order Sent(Order order) => order.WithOutbox([]);
+    private static Order Sent(Order order) => order.WithOutbox([], null);
 }

@@ -165,6 +165,6 @@ public sealed class OrderStateMachineTests
         };
         foreach (var trigger in path) order = order.Apply(trigger, reacts: true, Now)!;
         Assert.Equal(status, order.Status);
-        return order.WithOutbox([]);
+        return order.WithOutbox([], null);
     }
 }

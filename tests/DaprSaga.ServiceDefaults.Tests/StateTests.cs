@@ -1,7 +1,9 @@
+using System.Text.Json;
 using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults.Messaging;
 using DaprSaga.ServiceDefaults.State;
 using DaprSaga.TestSidecar;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DaprSaga.ServiceDefaults.Tests;
 
@@ -12,10 +14,20 @@ public sealed class StateTests
 
     public sealed record Counter(int Value);
 
-    public sealed record Tally(int Value, IReadOnlyList<OutboxMessage> Outbox) : IOutboxRecord<Tally>
+    public sealed record Tally(int Value, IReadOnlyList<OutboxMessage> Outbox, string? OutboxListing = null) : IOutboxRecord<Tally>
     {
-        public Tally WithOutbox(IReadOnlyList<OutboxMessage> outbox) => this with { Outbox = outbox };
+        public Tally WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
     }
+
+    private static OutboxMessage Completed(string id) => OutboxMessage.For(new OrderCompleted(id, SagaFlow.Choreography, DateTimeOffset.UnixEpoch));
+
+    private static Task<TestHost> StartWithClockAsync(FakeTimeProvider clock, FaultPlan? faults = null) =>
+        TestHost.StartAsync(_ => { }, faults, b => b.Services.AddSingleton<TimeProvider>(clock));
+
+    private static int OutboxEntries(TestHost host) =>
+        host.Testbed.StateStore(Store).Snapshot()
+            .Where(kv => kv.Key.Contains("outbox-index-", StringComparison.Ordinal))
+            .Sum(kv => JsonDocument.Parse(kv.Value).RootElement.EnumerateObject().Count());
 
     [Fact]
     public async Task ConcurrentUpdatesOfOneKeyLoseNoIncrement()
@@ -61,11 +73,33 @@ public sealed class StateTests
         await using var host = await TestHost.StartAsync(_ => { });
         var outbox = host.Services.GetRequiredService<Outbox>();
 
-        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [OutboxMessage.For(new OrderCompleted("t-1", SagaFlow.Choreography, DateTimeOffset.UnixEpoch))]), default);
+        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
 
         Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
-        Assert.Empty((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).Outbox);
-        Assert.Equal(0, await outbox.SweepAsync<Tally>(default));
+        var stored = await host.Dapr.GetStateAsync<Tally>(Store, "t-1");
+        Assert.Empty(stored.Outbox);
+        // Listed before its first events were written, and it stays listed for its next changes.
+        Assert.NotNull(stored.OutboxListing);
+        Assert.Equal(1, OutboxEntries(host));
+    }
+
+    [Fact]
+    public async Task OnlyTheFirstChangeWithEventsEntersTheIndex()
+    {
+        await using var host = await TestHost.StartAsync(_ => { });
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
+        var listing = (await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).OutboxListing;
+        var calls = host.Sidecar.Calls.Snapshot();
+
+        await outbox.ChangeAsync<Tally>("t-1", t => t! with { Value = 2, Outbox = [.. t.Outbox, Completed("t-1")] }, default);
+
+        var after = host.Sidecar.Calls.Snapshot();
+        // Read and write the record, publish, read and write it again to strike the event off.
+        Assert.Equal(2, after[SidecarCallKind.StateRead] - calls[SidecarCallKind.StateRead]);
+        Assert.Equal(2, after[SidecarCallKind.StateWrite] - calls[SidecarCallKind.StateWrite]);
+        Assert.Equal(1, after[SidecarCallKind.Publish] - calls[SidecarCallKind.Publish]);
+        Assert.Equal(listing, (await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).OutboxListing);
     }
 
     [Fact]
@@ -75,8 +109,7 @@ public sealed class StateTests
         await using var host = await TestHost.StartAsync(_ => { }, faults);
         var outbox = host.Services.GetRequiredService<Outbox>();
 
-        await Assert.ThrowsAnyAsync<Exception>(() => outbox.ChangeAsync<Tally>("t-1",
-            _ => new Tally(1, [OutboxMessage.For(new OrderCompleted("t-1", SagaFlow.Choreography, DateTimeOffset.UnixEpoch))]), default));
+        await Assert.ThrowsAnyAsync<Exception>(() => outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default));
         Assert.Single((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).Outbox);
         Assert.Empty(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
 
@@ -85,6 +118,74 @@ public sealed class StateTests
 
         Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
         Assert.Empty((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).Outbox);
-        Assert.Equal(0, await outbox.SweepAsync<Tally>(default));
+        await outbox.SweepAsync<Tally>(default);
+        Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
+    }
+
+    [Fact]
+    public async Task TheSweepTakesASentRecordOutOfTheIndexOnlyAfterItsListingTime()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
+        await using var host = await StartWithClockAsync(clock);
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
+
+        await outbox.SweepAsync<Tally>(default);
+        Assert.Equal(1, OutboxEntries(host));
+
+        clock.Advance(Outbox.ListedAtLeast);
+        await outbox.SweepAsync<Tally>(default);
+        Assert.Equal(0, OutboxEntries(host));
+        Assert.Null((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).OutboxListing);
+
+        // Its next change with events enters it again, under a new token.
+        await outbox.ChangeAsync<Tally>("t-1", t => t! with { Value = 2, Outbox = [Completed("t-1")] }, default);
+        Assert.Equal(1, OutboxEntries(host));
+        Assert.NotNull((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).OutboxListing);
+        Assert.Equal(2, host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted).Count);
+    }
+
+    [Fact]
+    public async Task AWriterThatReadTheRecordBeforeTheSweepUnlistedItRereadsAndEntersItAgain()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
+        await using var host = await StartWithClockAsync(clock);
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
+        clock.Advance(Outbox.ListedAtLeast);
+
+        // The writer decides on the listed record; the sweep unlists it before the writer's write.
+        var sweptOnce = false;
+        await outbox.ChangeAsync<Tally>("t-1", t =>
+        {
+            if (!sweptOnce)
+            {
+                sweptOnce = true;
+                outbox.SweepAsync<Tally>(default).GetAwaiter().GetResult();
+            }
+            return t! with { Value = t.Value + 1, Outbox = [.. t.Outbox, Completed("t-1")] };
+        }, default);
+
+        var stored = await host.Dapr.GetStateAsync<Tally>(Store, "t-1");
+        Assert.Equal(2, stored.Value);
+        Assert.NotNull(stored.OutboxListing);
+        Assert.Equal(1, OutboxEntries(host));
+    }
+
+    [Fact]
+    public async Task AnEntryWhoseRecordWasNeverWrittenIsDroppedOnlyWhenAbandoned()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
+        await using var host = await StartWithClockAsync(clock);
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        await new OutboxIndex(host.Dapr, Store, clock).ListAsync("t-crashed");
+
+        clock.Advance(Outbox.ListedAtLeast);
+        await outbox.SweepAsync<Tally>(default);
+        Assert.Equal(1, OutboxEntries(host));
+
+        clock.Advance(Outbox.AbandonedAfter);
+        await outbox.SweepAsync<Tally>(default);
+        Assert.Equal(0, OutboxEntries(host));
     }
 }

@@ -28,7 +28,8 @@ public sealed record Delivery(
     string? Candidate,
     IReadOnlyList<string> Declined,
     CancellationReason? Reason,
-    IReadOnlyList<OutboxMessage> Outbox) : IOutboxRecord<Delivery>
+    IReadOnlyList<OutboxMessage> Outbox,
+    string? OutboxListing = null) : IOutboxRecord<Delivery>
 {
     public bool IsAtRest => Phase is DeliveryPhase.Scheduled or DeliveryPhase.Failed or DeliveryPhase.Cancelled or DeliveryPhase.Delivered;
 
@@ -45,7 +46,7 @@ public sealed record Delivery(
         _ => null,
     };
 
-    public Delivery WithOutbox(IReadOnlyList<OutboxMessage> outbox) => this with { Outbox = outbox };
+    public Delivery WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
 
     /// <summary>
     /// A delivery is requested (order-confirmed, or the orchestrator's command): created once.

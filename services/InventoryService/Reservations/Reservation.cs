@@ -60,9 +60,10 @@ public sealed record Reservation(
     decimal Amount,
     bool AutoConfirmPayment,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<OutboxMessage> Outbox) : IOutboxRecord<Reservation>
+    IReadOnlyList<OutboxMessage> Outbox,
+    string? OutboxListing = null) : IOutboxRecord<Reservation>
 {
-    public Reservation WithOutbox(IReadOnlyList<OutboxMessage> outbox) => this with { Outbox = outbox };
+    public Reservation WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
 
     /// <summary>Quantity per product: an order may list a product on several lines.</summary>
     public IReadOnlyDictionary<string, int> Quantities =>

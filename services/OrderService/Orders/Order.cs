@@ -41,7 +41,8 @@ public sealed record Order(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     IReadOnlyList<HistoryEntry> History,
-    IReadOnlyList<OutboxMessage> Outbox) : IOutboxRecord<Order>
+    IReadOnlyList<OutboxMessage> Outbox,
+    string? OutboxListing = null) : IOutboxRecord<Order>
 {
     public static Order Place(string orderId, SagaFlow flow, NewOrder order, DateTimeOffset now)
     {
@@ -131,7 +132,7 @@ public sealed record Order(
     public Order? RecordFact(string topic, DateTimeOffset now, ReceivedEvent? received = null) =>
         HasSeen(topic) ? null : Recorded(topic, now, "fact", received);
 
-    public Order WithOutbox(IReadOnlyList<OutboxMessage> outbox) => this with { Outbox = outbox };
+    public Order WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
 
     private bool HasSeen(string trigger) => History.Any(h => h.Trigger == trigger);
 

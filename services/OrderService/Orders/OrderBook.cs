@@ -85,20 +85,8 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     /// </summary>
     public async Task<Order?> ChangeAsync(string orderId, Func<Order, DateTimeOffset, Order?> decide, CancellationToken cancellationToken)
     {
-        var key = KeyOf(orderId);
-        var current = await GetAsync(orderId, cancellationToken);
         // A repeat decides nothing on what it reads: one read, no write.
-        if (current is null || decide(current, time.GetUtcNow()) is not { } preview) return current;
-
-        Updated<Order> updated;
-        if (!Emits(current, preview))
-        {
-            // History only (a recorded fact or late event): no events, so no outbox round.
-            updated = await dapr.UpdateAsync<Order>(_store, key, o =>
-                o is not null && decide(o, time.GetUtcNow()) is { } next && !Emits(o, next) ? next : null, cancellationToken);
-            if (updated.Changed || updated.Value is null || decide(updated.Value, time.GetUtcNow()) is null) return updated.Value;
-        }
-        updated = await outbox.ChangeAsync<Order>(key, o => o is null ? null : decide(o, time.GetUtcNow()), cancellationToken);
+        var updated = await outbox.ChangeAsync<Order>(KeyOf(orderId), o => o is null ? null : decide(o, time.GetUtcNow()), cancellationToken);
         if (updated is { Changed: true, Value.Status: var status } && status.IsTerminal())
             await _open.RemoveAsync(orderId, cancellationToken);
         return updated.Value;
@@ -142,6 +130,4 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
             _store, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken);
         return items.Where(i => i.Value is not null).Select(i => i.Value!).ToList();
     }
-
-    private static bool Emits(Order before, Order after) => after.Outbox.Count > before.Outbox.Count;
 }

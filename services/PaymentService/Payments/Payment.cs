@@ -27,7 +27,8 @@ public sealed record Payment(
     PaymentPhase Phase,
     CancellationReason? Reason,
     DateTimeOffset? ExpiresAt,
-    IReadOnlyList<OutboxMessage> Outbox) : IOutboxRecord<Payment>
+    IReadOnlyList<OutboxMessage> Outbox,
+    string? OutboxListing = null) : IOutboxRecord<Payment>
 {
     [JsonIgnore]
     public bool IsInFlight => Phase is PaymentPhase.Confirming or PaymentPhase.Refunding;
@@ -47,7 +48,7 @@ public sealed record Payment(
     /// </summary>
     public bool HasPassed(PaymentPhase phase) => Phase > phase;
 
-    public Payment WithOutbox(IReadOnlyList<OutboxMessage> outbox) => this with { Outbox = outbox };
+    public Payment WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
 
     /// <summary>Moves to <paramref name="phase"/> and queues <paramref name="emitted"/> with the same write.</summary>
     internal Payment Then<TEvent>(PaymentPhase phase, TEvent emitted, CancellationReason? reason = null)

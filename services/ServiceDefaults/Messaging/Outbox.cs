@@ -9,62 +9,96 @@ public interface IOutboxRecord<TSelf> where TSelf : class, IOutboxRecord<TSelf>
 {
     IReadOnlyList<OutboxMessage> Outbox { get; }
 
-    TSelf WithOutbox(IReadOnlyList<OutboxMessage> outbox);
+    /// <summary>The token of the record's entry in the <see cref="OutboxIndex"/>, or null when it is not listed.</summary>
+    string? OutboxListing { get; }
+
+    TSelf WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing);
 }
 
 /// <summary>
 /// Transactional outbox on Dapr state: a decision and the events it emits are written in one
-/// conditional write of one key; then the events are published and struck off the record. The
-/// key is entered in a sharded "outbox" index first, so the sweep (cron binding) finds every
-/// record whose events were not sent, e.g. after a crash between the write and the publish.
-/// Consumers tolerate the duplicates a resend can cause.
+/// conditional write of one key; then the events are published and struck off the record.
+/// Before a record first gets events, its key is entered in the <see cref="OutboxIndex"/>, so the
+/// sweep (cron binding) finds every record whose events were not sent, e.g. after a crash between
+/// the write and the publish. A change costs a read and a write, plus, when it emits, the
+/// publishes and a read and write to strike them off; entering and leaving the index happen once
+/// per record, not per change. Consumers tolerate the duplicates a resend can cause.
 /// </summary>
-public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIdentity service, ILogger<Outbox> log)
+public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIdentity service, TimeProvider time, ILogger<Outbox> log)
 {
-    private readonly ShardedIndex _pending = new(dapr, service.StateStore, "outbox");
+    /// <summary>How long the sweep keeps a record listed after its key was entered, as its saga is likely still under way.</summary>
+    public static readonly TimeSpan ListedAtLeast = TimeSpan.FromSeconds(10);
+
+    /// <summary>After this long, a listed key whose record was never written belongs to a writer that crashed.</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
+
+    private readonly OutboxIndex _index = new(dapr, service.StateStore, time);
 
     /// <summary>Applies <paramref name="decide"/> to the record at <paramref name="key"/> and sends what it emitted.</summary>
     public async Task<Updated<T>> ChangeAsync<T>(string key, Func<T?, T?> decide, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
     {
-        await _pending.AddAsync(key, cancellationToken);
-        var updated = await dapr.UpdateAsync(service.StateStore, key, decide, cancellationToken);
-        // A concurrent sender may have struck the key off the index between the add and the
-        // write; put it back (a read only, when it is still there) before publishing.
-        if (updated.Value is { Outbox.Count: > 0 }) await _pending.AddAsync(key, cancellationToken);
-        await SendAsync<T>(key, updated.Value, cancellationToken);
+        var updated = await dapr.UpdateAsync<T>(service.StateStore, key, async (current, ct) =>
+        {
+            var next = decide(current);
+            if (next is null || ReferenceEquals(next, current) || next.Outbox.Count == 0 || next.OutboxListing is not null) return next;
+            // The first events of an unlisted record: enter the key before the write can land.
+            return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
+        }, cancellationToken);
+        // Unchanged but holding events: a crash (or a writer still at it) left them; send them now.
+        await SendAsync(key, updated.Value, cancellationToken);
         return updated;
     }
 
-    /// <summary>Publishes the record's unsent events, strikes them off, and leaves the index when done.</summary>
-    public async Task SendAsync<T>(string key, T? record, CancellationToken cancellationToken)
+    /// <summary>Publishes the record's unsent events and strikes them off; the record stays listed.</summary>
+    private async Task SendAsync<T>(string key, T? record, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
     {
-        if (record is { Outbox.Count: > 0 })
-        {
-            await publisher.PublishAllAsync(record.Outbox, cancellationToken);
-            var sent = record.Outbox.Select(m => m.Id).ToHashSet();
-            var after = await dapr.UpdateAsync<T>(service.StateStore, key, r =>
-                r is null || !r.Outbox.Any(m => sent.Contains(m.Id)) ? r : r.WithOutbox(r.Outbox.Where(m => !sent.Contains(m.Id)).ToList()),
-                cancellationToken);
-            // A change that raced in may have added events of its own; its writer sends those.
-            if (after.Value is { Outbox.Count: > 0 }) return;
-        }
-        await _pending.RemoveAsync(key, cancellationToken);
-        // A writer may have added events after we looked: keep such a record listed.
-        var latest = await dapr.GetStateAsync<T>(service.StateStore, key, cancellationToken: cancellationToken);
-        if (latest is { Outbox.Count: > 0 }) await _pending.AddAsync(key, cancellationToken);
+        if (record is not { Outbox.Count: > 0 }) return;
+        await publisher.PublishAllAsync(record.Outbox, cancellationToken);
+        var sent = record.Outbox.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        // A change that raced in keeps its own events, which its writer sends.
+        await dapr.UpdateAsync<T>(service.StateStore, key, r =>
+            r is null || !r.Outbox.Any(m => sent.Contains(m.Id))
+                ? r
+                : r.WithOutbox(r.Outbox.Where(m => !sent.Contains(m.Id)).ToList(), r.OutboxListing),
+            cancellationToken);
     }
 
-    /// <summary>The recovery sweep: sends whatever a crash left unsent.</summary>
+    /// <summary>
+    /// The recovery sweep: sends whatever a crash left unsent, and takes records with nothing
+    /// left to send out of the index (after <see cref="ListedAtLeast"/>: taking out a record
+    /// whose next change is near only costs that change a new entry). Returns how many entries
+    /// it looked at.
+    /// </summary>
     public async Task<int> SweepAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
     {
-        var keys = await _pending.ListAsync(cancellationToken);
-        await RecoveryPass.RunAsync(keys, async key =>
+        var now = time.GetUtcNow();
+        var entries = await _index.EntriesAsync(cancellationToken);
+        var done = new List<OutboxEntry>();
+        await RecoveryPass.RunAsync(entries, async entry =>
         {
-            var record = await dapr.GetStateAsync<T>(service.StateStore, key, cancellationToken: cancellationToken);
-            await SendAsync(key, record, cancellationToken);
+            if (await SettleAsync<T>(entry, now, cancellationToken)) lock (done) done.Add(entry);
         }, log, cancellationToken);
-        return keys.Count;
+        foreach (var shard in done.GroupBy(e => _index.ShardOf(e.Key)))
+            await _index.UnlistAsync(shard.Key, shard.ToList(), cancellationToken);
+        return entries.Count;
+    }
+
+    /// <summary>Sends the record's unsent events, then marks it unlisted; true when its entry can go.</summary>
+    private async Task<bool> SettleAsync<T>(OutboxEntry entry, DateTimeOffset now, CancellationToken cancellationToken)
+        where T : class, IOutboxRecord<T>
+    {
+        var record = await dapr.GetStateAsync<T>(service.StateStore, entry.Key, cancellationToken: cancellationToken);
+        // Not written (yet): a writer between entering the key and its write, unless long gone.
+        if (record is null) return now - entry.ListedAt >= AbandonedAfter;
+        await SendAsync(entry.Key, record, cancellationToken);
+        if (now - entry.ListedAt < ListedAtLeast) return false;
+        // Unlisting is a conditional write even when the record already says "not listed": it
+        // fails a writer that read the record before it and assumed its listing, so that writer
+        // re-reads, sees it unlisted and enters the key again. The entry goes only if this won.
+        var unlisted = await dapr.UpdateAsync<T>(service.StateStore, entry.Key, r =>
+            r is { Outbox.Count: 0 } ? r.WithOutbox(r.Outbox, null) : null, cancellationToken);
+        return unlisted.Changed;
     }
 }

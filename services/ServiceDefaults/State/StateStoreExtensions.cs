@@ -20,14 +20,20 @@ public static class StateStoreExtensions
     /// conditional write (TrySaveState false, or the store's plain error for a first-write
     /// conflict) means another writer won: reload, re-decide, retry.
     /// </summary>
-    public static async Task<Updated<T>> UpdateAsync<T>(
+    public static Task<Updated<T>> UpdateAsync<T>(
         this DaprClient dapr, string store, string key, Func<T?, T?> decide, CancellationToken cancellationToken = default)
+        where T : class =>
+        dapr.UpdateAsync<T>(store, key, (current, _) => ValueTask.FromResult(decide(current)), cancellationToken);
+
+    /// <summary>As above, for a decision that must do something first (e.g. enter an index) before its value may be written.</summary>
+    public static async Task<Updated<T>> UpdateAsync<T>(
+        this DaprClient dapr, string store, string key, Func<T?, CancellationToken, ValueTask<T?>> decide, CancellationToken cancellationToken = default)
         where T : class
     {
         for (var attempt = 1; ; attempt++)
         {
             var (current, etag) = await dapr.GetStateAndETagAsync<T>(store, key, cancellationToken: cancellationToken);
-            var next = decide(current);
+            var next = await decide(current, cancellationToken);
             if (next is null || ReferenceEquals(next, current)) return new(current, false);
             try
             {
