@@ -16,7 +16,7 @@ public enum SidecarCallKind
 }
 
 /// <summary>Thread-safe counters of sidecar calls by kind.</summary>
-public sealed class SidecarCalls
+public sealed partial class SidecarCalls
 {
     private readonly ConcurrentDictionary<SidecarCallKind, long> _counts = new();
 
@@ -25,4 +25,20 @@ public sealed class SidecarCalls
     public long this[SidecarCallKind kind] => _counts.GetValueOrDefault(kind);
 
     public IReadOnlyDictionary<SidecarCallKind, long> Snapshot() => new Dictionary<SidecarCallKind, long>(_counts);
+
+    private readonly ConcurrentDictionary<string, long> _byKeyFamily = new(StringComparer.Ordinal);
+
+    /// <summary>Counts a state call by the family of its key ("payment-{id}", "outbox-index-#"), to show where the calls go.</summary>
+    public void CountKey(SidecarCallKind kind, string key) =>
+        _byKeyFamily.AddOrUpdate($"{kind} {KeyFamily(key)}", 1, (_, n) => n + 1);
+
+    public IReadOnlyDictionary<string, long> ByKeyFamily() => new Dictionary<string, long>(_byKeyFamily, StringComparer.Ordinal);
+
+    private static string KeyFamily(string key) => Digits().Replace(Ids().Replace(key, "{id}"), "#");
+
+    [System.Text.RegularExpressions.GeneratedRegex("[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")]
+    private static partial System.Text.RegularExpressions.Regex Ids();
+
+    [System.Text.RegularExpressions.GeneratedRegex("[0-9]+")]
+    private static partial System.Text.RegularExpressions.Regex Digits();
 }

@@ -19,12 +19,15 @@ public sealed record FlowResult(
     Latency Latency,
     IReadOnlyDictionary<string, double> CallsPerSaga,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> CallsPerSagaByApp,
+    IReadOnlyDictionary<string, double> StateCallsPerSagaByKey,
     double HopsPerSaga,
     double ServiceCpuMsPerSaga,
     double SidecarCpuMsPerSaga,
     double DriverCpuMsPerSaga,
     double ServicesPeakMemoryMb,
     double SidecarsPeakMemoryMb,
+    IReadOnlyList<long> ServicesGcCollections,
+    IReadOnlyList<long> SidecarsGcCollections,
     long Redeliveries,
     long DeadLettered,
     long Dropped,
@@ -48,6 +51,14 @@ public sealed record FlowResult(
             byApp[appId] = Kinds.ToDictionary(k => k, k => ((long?)after![k] ?? 0) - ((long?)before?[k] ?? 0) is var n ? (double)n / sagas : 0);
         }
         var perKind = Kinds.ToDictionary(k => k, k => byApp.Values.Sum(a => a[k]));
+        // "{app} {kind} {key family}" → calls per saga, most first: where the state calls go.
+        var byKey = sidecarsAfter["keys"]!.AsObject()
+            .SelectMany(app => app.Value!.AsObject().Select(f => (
+                Name: $"{app.Key} {f.Key}",
+                Count: (long)f.Value! - ((long?)sidecarsBefore["keys"]?[app.Key]?[f.Key] ?? 0))))
+            .Where(f => f.Count > 0)
+            .OrderByDescending(f => f.Count)
+            .ToDictionary(f => f.Name, f => (double)f.Count / sagas);
         var hops = perKind.Values.Sum();
         var rate = sagas / elapsed.TotalSeconds;
         var bound = hop.HopsPerSecond / hops;
@@ -55,15 +66,20 @@ public sealed record FlowResult(
         return new FlowResult(
             flow, sagas, concurrency, mix, elapsed.TotalSeconds, rate,
             new Latency(Ms(50), Ms(95), Ms(99), latencies.GetMaxValue() / 1000.0, latencies.GetMean() / 1000.0),
-            perKind, byApp, hops,
+            perKind, byApp, byKey, hops,
             Bench.CpuMs(appsBefore, appsAfter) / sagas,
             Bench.CpuMs(sidecarsBefore, sidecarsAfter) / sagas,
             driverCpu.TotalMilliseconds / sagas,
             (long)appsAfter["peakWorkingSetBytes"]! / 1048576.0,
             (long)sidecarsAfter["peakWorkingSetBytes"]! / 1048576.0,
+            Collections(appsBefore, appsAfter), Collections(sidecarsBefore, sidecarsAfter),
             Delta("redeliveries"), Delta("deadLettered"), Delta("dropped"),
             hop, bound, rate / bound, mismatches);
 
         long Delta(string name) => (long)sidecarsAfter[name]! - (long)sidecarsBefore[name]!;
+
+        // Garbage collections by generation (0, 1, 2) during the flow.
+        static IReadOnlyList<long> Collections(JsonObject before, JsonObject after) =>
+            Enumerable.Range(0, 3).Select(g => (long)after["gcCollections"]![g]! - (long)before["gcCollections"]![g]!).ToList();
     }
 }

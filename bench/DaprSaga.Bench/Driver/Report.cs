@@ -22,6 +22,7 @@ public static class Report
                sidecar calls per saga: {string.Join(", ", r.CallsPerSaga.Select(k => $"{k.Key} {k.Value:0.0}"))}; total {r.HopsPerSaga:0.0}
                CPU per saga: services {r.ServiceCpuMsPerSaga:0.00} ms, sidecars {r.SidecarCpuMsPerSaga:0.00} ms (driver {r.DriverCpuMsPerSaga:0.00} ms)
                peak working set: services process {r.ServicesPeakMemoryMb:0} MB, sidecars process {r.SidecarsPeakMemoryMb:0} MB
+               garbage collections (gen 0/1/2): services {string.Join('/', r.ServicesGcCollections)}, sidecars {string.Join('/', r.SidecarsGcCollections)}
                broker: {r.Redeliveries} redeliveries, {r.DeadLettered} dead-lettered, {r.Dropped} dropped
                hop floor: {r.HopFloor.HopsPerSecond:0} hops/s (app CPU {r.HopFloor.AppCpuMsPerHop:0.000} ms, sidecar CPU {r.HopFloor.SidecarCpuMsPerHop:0.000} ms per hop); hop-bound {r.HopBoundSagasPerSecond:0.0} sagas/s; achieved/bound {r.AchievedOverHopBound:0.00}
             """));
@@ -32,6 +33,10 @@ public static class Report
             if (kinds.Values.Sum() == 0) continue;
             Console.WriteLine(string.Create(c, $"     {app,-22}{string.Join("", FlowResult.Kinds.Select(k => $"{kinds[k],17:0.00}"))}"));
         }
+        // A bulk read counts once per key here, once per call above.
+        Console.WriteLine("   state keys read or written per saga, by app and key family (top 15):");
+        foreach (var (family, perSaga) in r.StateCallsPerSagaByKey.Take(15))
+            Console.WriteLine(string.Create(c, $"     {perSaga,7:0.00}  {family}"));
     }
 
     public static void PrintSummary(IReadOnlyList<FlowResult> results)

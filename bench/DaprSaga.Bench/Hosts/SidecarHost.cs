@@ -61,13 +61,18 @@ public static class SidecarHost
                 case "stats":
                     var stats = ControlChannel.ProcessStats();
                     var calls = new JsonObject();
+                    var keys = new JsonObject();
                     foreach (var (appId, sidecar) in sidecars)
                     {
+                        var byFamily = new JsonObject();
+                        foreach (var (family, count) in sidecar.Calls.ByKeyFamily()) byFamily[family] = count;
+                        keys[appId] = byFamily;
                         var byKind = new JsonObject();
                         foreach (var (kind, count) in sidecar.Calls.Snapshot()) byKind[kind.ToString()] = count;
                         calls[appId] = byKind;
                     }
                     stats["calls"] = calls;
+                    stats["keys"] = keys;
                     stats["redeliveries"] = testbed.Redeliveries;
                     stats["deadLettered"] = testbed.DeadLettered;
                     stats["dropped"] = testbed.Dropped;

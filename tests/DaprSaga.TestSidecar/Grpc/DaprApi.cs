@@ -68,6 +68,7 @@ public class DaprApi(Sidecar sidecar)
     public virtual async Task<GetStateResponse> GetState(GetStateRequest request, ServerCallContext context)
     {
         await sidecar.BeforeApiCallAsync(context, SidecarCallKind.StateRead, FaultKind.StateError);
+        sidecar.Calls.CountKey(SidecarCallKind.StateRead, request.Key);
         var store = Store(request.StoreName);
         var (data, etag) = store.Get(Key(request.StoreName, request.Key));
         return new GetStateResponse { Data = data is null ? ByteString.Empty : ByteString.CopyFrom(data), Etag = etag ?? "" };
@@ -77,6 +78,7 @@ public class DaprApi(Sidecar sidecar)
     {
         await sidecar.BeforeApiCallAsync(context, SidecarCallKind.StateRead, FaultKind.StateError);
         var store = Store(request.StoreName);
+        foreach (var key in request.Keys) sidecar.Calls.CountKey(SidecarCallKind.StateRead, key);
         var keys = request.Keys.Select(k => Key(request.StoreName, k)).ToList();
         var response = new GetBulkStateResponse();
         foreach (var (key, original) in keys.Zip(request.Keys))
@@ -101,6 +103,7 @@ public class DaprApi(Sidecar sidecar)
         foreach (var item in request.States)
         {
             if (item.Key.Length == 0) throw Error(StatusCode.InvalidArgument, "state key cannot be empty");
+            sidecar.Calls.CountKey(SidecarCallKind.StateWrite, item.Key);
             writes.Add(ToWrite(request.StoreName, item));
         }
         // SaveState with several items runs them independently (state.DefaultBulkStore.BulkSet).
