@@ -12,7 +12,8 @@ namespace DaprSaga.ServiceDefaults;
 /// events it publishes). One saga is therefore one trace across all services.
 /// Exporter by configuration `Telemetry:Exporter`: `zipkin` (the Zipkin `dapr init` starts,
 /// `Telemetry:ZipkinEndpoint`, default http://localhost:9411/api/v2/spans), `otlp` (the standard
-/// OTEL_EXPORTER_OTLP_* variables) or `none` (the default, e.g. in tests).
+/// OTEL_EXPORTER_OTLP_* variables) or `none` (the default, e.g. in tests), which starts no trace
+/// of its own and only joins one a caller sampled.
 /// </summary>
 public static class Telemetry
 {
@@ -40,6 +41,12 @@ public static class Telemetry
                 else if (exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase))
                 {
                     tracing.AddOtlpExporter();
+                }
+                else
+                {
+                    // Nothing is exported, so start no trace of our own (building spans costs CPU on
+                    // every call), but join one a caller sampled, e.g. a daprd tracing by itself.
+                    tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
                 }
             });
         return builder;

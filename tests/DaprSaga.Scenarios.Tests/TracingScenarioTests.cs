@@ -19,7 +19,8 @@ public sealed class TracingScenarioTests
     {
         var spans = new List<Activity>();
         await using var cluster = await SagaCluster.StartAsync(
-            configureServices: s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)));
+            // The apps' exporter is "none", which samples nothing of its own: sample everything here.
+            configureServices: s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans).SetSampler(new AlwaysOnSampler())));
 
         var id = await cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
         await cluster.QuiesceAsync();

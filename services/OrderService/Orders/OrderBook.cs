@@ -34,15 +34,14 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     public async Task<Order> PlaceAsync(NewOrder order, SagaFlow flow, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var orderId = Guid.CreateVersion7(time.GetUtcNow()).ToString();
-        if (idempotencyKey is not null)
-        {
-            // First write wins, so racing retries agree on one order id.
-            var claim = await dapr.UpdateAsync<IdempotencyClaim>(
-                _store, $"idempotency-{idempotencyKey}", c => c ?? new IdempotencyClaim(orderId, time.GetUtcNow()), cancellationToken);
-            // A retry: the first request placed it (or crashed part way, and this run completes it).
-            orderId = claim.Value!.OrderId;
-        }
-        return (await CreateAsync(orderId, flow, order, cancellationToken)).Value!;
+        // A fresh id without an idempotency key: there is nothing to look for first.
+        if (idempotencyKey is null) return (await EnterAsync(orderId, flow, order, cancellationToken)).Value!;
+
+        // First write wins, so racing retries agree on one order id.
+        var claim = await dapr.UpdateAsync<IdempotencyClaim>(
+            _store, $"idempotency-{idempotencyKey}", c => c ?? new IdempotencyClaim(orderId, time.GetUtcNow()), cancellationToken);
+        // A retry: the first request placed it (or crashed part way, and this run completes it).
+        return (await CreateAsync(claim.Value!.OrderId, flow, order, cancellationToken)).Value!;
     }
 
     /// <summary>
@@ -54,6 +53,12 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     {
         // A repeat that finds it placed and announced: one read, nothing entered again.
         if (await GetAsync(orderId, cancellationToken) is { Outbox.Count: 0 } existing) return new(existing, false);
+        return await EnterAsync(orderId, flow, order, cancellationToken);
+    }
+
+    // The indexes first, then the order, so a crash in between leaves only ids a reader skips.
+    private async Task<Updated<Order>> EnterAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken)
+    {
         await _all.AddAsync(orderId, cancellationToken);
         await _open.AddAsync(orderId, cancellationToken);
         return await outbox.ChangeAsync<Order>(

@@ -121,40 +121,21 @@ public sealed class PaymentOperations(
     private async Task<Payment?> ApplyAsync(
         string orderId, Func<Payment?, DateTimeOffset, Payment?> decide, CancellationToken cancellationToken)
     {
-        var indexed = new HashSet<PaymentPhase>();
-        for (var round = 1; round <= MaxRounds; round++)
+        var payment = await ChangeAsync(orderId, current => decide(current, clock.GetUtcNow()), cancellationToken);
+        for (var round = 1; payment is { IsInFlight: true }; round++)
         {
-            var now = clock.GetUtcNow();
-            PaymentPhase? unlisted = null;
-            var payment = await ChangeAsync(orderId, current =>
-            {
-                unlisted = null;
-                var next = decide(current, now);
-                if (next is null || next.Phase == current?.Phase || !_indexes.ContainsKey(next.Phase) || indexed.Contains(next.Phase))
-                    return next;
-                unlisted = next.Phase;
-                return current;
-            }, cancellationToken);
-
-            if (unlisted is { } phase)
-            {
-                await _indexes[phase].AddAsync(orderId, cancellationToken);
-                indexed.Add(phase);
-            }
-            else if (payment is { IsInFlight: true })
-            {
-                await FinishAsync(payment, cancellationToken);
-            }
-            else
-            {
-                return payment;
-            }
+            if (round > MaxRounds) throw new InvalidOperationException($"payment {orderId} did not settle after {MaxRounds} rounds");
+            var settled = await FinishAsync(payment, cancellationToken);
+            // What the finish stored is as fresh as a read: decide on it, and write only if that changes something.
+            payment = decide(settled, clock.GetUtcNow()) is { } again && !ReferenceEquals(again, settled)
+                ? await ChangeAsync(orderId, current => decide(current, clock.GetUtcNow()), cancellationToken)
+                : settled;
         }
-        throw new InvalidOperationException($"payment {orderId} did not settle after {MaxRounds} rounds");
+        return payment;
     }
 
-    /// <summary>The customer step of an in-flight phase, then the payment step that ends it.</summary>
-    private async Task FinishAsync(Payment payment, CancellationToken cancellationToken)
+    /// <summary>The customer step of an in-flight phase, then the payment step that ends it; returns the payment as stored after.</summary>
+    private async Task<Payment?> FinishAsync(Payment payment, CancellationToken cancellationToken)
     {
         var (orderId, customerId) = (payment.OrderId, payment.CustomerId
             ?? throw new InvalidOperationException($"payment {payment.OrderId} is in flight without a customer"));
@@ -164,26 +145,24 @@ public sealed class PaymentOperations(
             ?? throw new InvalidOperationException($"customer {customerId} of payment {orderId} does not exist");
         var entry = customer.EntryFor(orderId);
         // Each finish acts only on its own phase: a concurrent finisher may have moved on already.
-        await ChangeAsync(orderId, current => current is null ? null
+        return await ChangeAsync(orderId, current => current is null ? null
             : confirming ? PaymentRules.FinishConfirm(current, entry, clock.GetUtcNow())
             : PaymentRules.FinishRefund(current, entry, clock.GetUtcNow()), cancellationToken);
     }
 
     /// <summary>
-    /// One conditional write of the payment with its events (outbox). A phase never recurs, so
-    /// once the payment has left a listed phase its index entry can go; if this crashes first,
-    /// the sweeps remove it.
+    /// One conditional write of the payment with its events (outbox). A phase that must be found
+    /// again is entered in its index before the write that enters the phase can land; a phase
+    /// never recurs, so once the payment has left a listed phase its index entry can go (if this
+    /// crashes first, the sweeps remove it).
     /// </summary>
     private async Task<Payment?> ChangeAsync(string orderId, Func<Payment?, Payment?> decide, CancellationToken cancellationToken)
     {
-        // Read first: most repeats change nothing and need no outbox bookkeeping, unless the
-        // payment still carries unsent events, which the outbox then sends.
-        var stored = await FindAsync(orderId, cancellationToken);
-        var next = decide(stored);
-        if ((next is null || ReferenceEquals(next, stored)) && stored is not { Outbox.Count: > 0 }) return stored;
-
         Payment? before = null;
-        var updated = await outbox.ChangeAsync<Payment>(KeyOf(orderId), current => decide(before = current), cancellationToken);
+        var updated = await outbox.ChangeAsync<Payment>(KeyOf(orderId), current => decide(before = current), cancellationToken,
+            beforeWrite: (current, next, ct) => next.Phase != current?.Phase && _indexes.TryGetValue(next.Phase, out var entered)
+                ? entered.AddAsync(orderId, ct)
+                : Task.CompletedTask);
         if (updated is { Changed: true, Value: { } after } && before is not null && after.Phase != before.Phase
             && _indexes.TryGetValue(before.Phase, out var left))
         {

@@ -34,14 +34,22 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
 
     private readonly OutboxIndex _index = new(dapr, service.StateStore, time);
 
-    /// <summary>Applies <paramref name="decide"/> to the record at <paramref name="key"/> and sends what it emitted.</summary>
-    public async Task<Updated<T>> ChangeAsync<T>(string key, Func<T?, T?> decide, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies <paramref name="decide"/> to the record at <paramref name="key"/> and sends what it
+    /// emitted. <paramref name="beforeWrite"/> (current, next) runs before each attempt to write a
+    /// change, for what must be in place before the change can land (e.g. an index entry); it
+    /// may run more than once, so it must be idempotent.
+    /// </summary>
+    public async Task<Updated<T>> ChangeAsync<T>(
+        string key, Func<T?, T?> decide, CancellationToken cancellationToken, Func<T?, T, CancellationToken, Task>? beforeWrite = null)
         where T : class, IOutboxRecord<T>
     {
         var updated = await dapr.UpdateAsync<T>(service.StateStore, key, async (current, ct) =>
         {
             var next = decide(current);
-            if (next is null || ReferenceEquals(next, current) || next.Outbox.Count == 0 || next.OutboxListing is not null) return next;
+            if (next is null || ReferenceEquals(next, current)) return next;
+            if (beforeWrite is not null) await beforeWrite(current, next, ct);
+            if (next.Outbox.Count == 0 || next.OutboxListing is not null) return next;
             // The first events of an unlisted record: enter the key before the write can land.
             return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
         }, cancellationToken);

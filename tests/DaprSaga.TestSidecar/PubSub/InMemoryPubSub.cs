@@ -36,6 +36,12 @@ public sealed class InMemoryPubSub
         lock (_gate) return _streams.TryGetValue(topic, out var s) ? [.. s] : [];
     }
 
+    /// <summary>What was published to a topic after its first <paramref name="skip"/> messages (a cheap way to follow a topic).</summary>
+    public IReadOnlyList<CloudEvent> PublishedAfter(string topic, int skip)
+    {
+        lock (_gate) return _streams.TryGetValue(topic, out var s) && s.Count > skip ? s.GetRange(skip, s.Count - skip) : [];
+    }
+
     internal void Publish(CloudEvent cloudEvent)
     {
         List<ConsumerGroup> groups;
