@@ -74,6 +74,24 @@ public sealed class PaymentServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAutoConfirmedPaymentCostsAFixedNumberOfStateCalls()
+    {
+        // Warm up (the demo customers are seeded), then count one payment's calls only.
+        await _app.PublishAsync(Reserved("o-0", "alice", 20.00m, autoConfirm: true));
+        var before = _app.Sidecar.Calls.Snapshot();
+
+        await _app.PublishAsync(Reserved("o-1", "alice", 20.00m, autoConfirm: true));
+
+        var after = _app.Sidecar.Calls.Snapshot();
+        long Delta(TestSidecar.SidecarCallKind kind) => after.GetValueOrDefault(kind) - before.GetValueOrDefault(kind);
+        Assert.Equal(PaymentStatus.Confirmed, (await _app.PaymentAsync("o-1"))!.Status);
+        // Open: find, customer, pending index R+W, outbox index R+W, payment R+W, publish, strike-off R+W.
+        // Confirm: payment R+W (confirming index R+W before it), pending index R+W, customer R+W,
+        // payment R+W, publish, strike-off R+W, confirming index R+W. (Before: 19 reads, 11 writes.)
+        Assert.Equal((13, 11, 2), (Delta(TestSidecar.SidecarCallKind.StateRead), Delta(TestSidecar.SidecarCallKind.StateWrite), Delta(TestSidecar.SidecarCallKind.Publish)));
+    }
+
+    [Fact]
     public async Task ADuplicateStockReservedMakesOnePaymentAndOneDebit()
     {
         await _app.PublishAsync(Reserved("o-1", "alice", 20.00m, autoConfirm: true));
