@@ -1,12 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
+using DaprSaga.ServiceDefaults;
 using DaprSaga.ServiceDefaults.Messaging;
 using DaprSaga.ServiceDefaults.State;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.InventoryService.Tests;
 
@@ -343,6 +346,73 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         await _app.PublishAsync(Cancelled("o-1"));
         await _app.WaitForIdleAsync();
         Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-1"))!.Status);
+        Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
+    }
+
+    [Fact]
+    public async Task TheSweepMakesTheProductsFollowAnEndACrashLeftWrittenButNotApplied()
+    {
+        // Crashed after writing each end, before any product followed it; the triggers were dead-lettered.
+        var released = Reservation.Cancel(Open(TwoWidgets("o-released")).AllHeld(At), "o-released", SagaFlow.Choreography, At);
+        var committed = Open(Placed("o-committed", new OrderLine("gadget", 3, 25.00m))).AllHeld(At).Complete(At);
+        await _app.StoreUnfinishedAsync(released.WithOutbox([], null));
+        await _app.StoreUnfinishedAsync(committed.WithOutbox([], null));
+        await HoldDirectlyAsync("widget", "o-released", 2);
+        await HoldDirectlyAsync("gadget", "o-committed", 3);
+
+        Assert.Equal(HttpStatusCode.OK, await _app.SweepAsync());
+
+        var widget = await _app.ProductAsync("widget");
+        Assert.Equal((1000, 0, 0), (widget.OnHand, widget.Reserved, widget.Sold));
+        var gadget = await _app.ProductAsync("gadget");
+        Assert.Equal((97, 0, 3), (gadget.OnHand, gadget.Reserved, gadget.Sold));
+        // Once the products follow, the reservations leave the open index: the next sweep skips them.
+        var open = await new ShardedIndex(_app.AppDapr, Components.InventoryStore, StockReservations.OpenIndexName).ListAsync();
+        Assert.DoesNotContain("o-released", open);
+        Assert.DoesNotContain("o-committed", open);
+    }
+
+    [Fact]
+    public async Task AReservationStoredWithoutTheNoHoldsFlagIsSettledToBeSafe()
+    {
+        // As the previous version stored it: released, its holds not yet given back, no tookNoHolds.
+        var released = Reservation.Cancel(Open(TwoWidgets("o-1")).AllHeld(At), "o-1", SagaFlow.Choreography, At).WithOutbox([], null);
+        await _app.StoreUnfinishedAsync(released);
+        var stored = JsonSerializer.SerializeToNode(released, ServiceDefaultsExtensions.JsonOptions)!.AsObject();
+        Assert.True(stored.Remove("tookNoHolds"));
+        await _app.AppDapr.SaveStateAsync(Components.InventoryStore, StockReservations.KeyOf("o-1"), stored);
+        await HoldDirectlyAsync("widget", "o-1", 2);
+
+        await _app.SweepAsync();
+
+        Assert.Equal((1000, 0), ((await _app.ProductAsync("widget")).OnHand, (await _app.ProductAsync("widget")).Reserved));
+    }
+
+    [Fact]
+    public async Task AHoldDecidedOnAStaleReadIsDecidedAgainOnTheProductAsItIsNow()
+    {
+        var catalogue = _app.Factory.Services.GetRequiredService<ProductCatalogue>();
+        var stale = (await catalogue.ReadManyAsync(["gizmo"], CancellationToken.None))["gizmo"];
+        // Another order takes two of the three gizmos after that read.
+        await HoldDirectlyAsync("gizmo", "o-other", 2);
+
+        Assert.Equal(HoldOutcome.Short, await catalogue.HoldAsync("gizmo", "o-1", 2, stale, CancellationToken.None));
+        Assert.Equal(HoldOutcome.Held, await catalogue.HoldAsync("gizmo", "o-2", 1, stale, CancellationToken.None));
+
+        var gizmo = await _app.ProductAsync("gizmo");
+        Assert.Equal((0, 3, 3), (gizmo.OnHand, gizmo.Reserved, gizmo.Received));
+    }
+
+    [Fact]
+    public async Task AnOpenEntryWhoseRecordAnotherWriterCreatedFinalLeavesTheIndexOnTheSweep()
+    {
+        // The reservation entered the index, but a cancellation's tombstone was written first.
+        await _app.StoreUnfinishedAsync(Reservation.Tombstone("o-1", SagaFlow.Choreography, At));
+
+        Assert.Equal(HttpStatusCode.OK, await _app.SweepAsync());
+
+        var open = await new ShardedIndex(_app.AppDapr, Components.InventoryStore, StockReservations.OpenIndexName).ListAsync();
+        Assert.DoesNotContain("o-1", open);
         Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
     }
 

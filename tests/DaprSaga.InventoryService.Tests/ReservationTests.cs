@@ -39,6 +39,7 @@ public sealed class ReservationTests
 
         Assert.Equal(ReservationPhase.Reserving, reservation.Phase);
         Assert.True(reservation.IsUnfinished);
+        Assert.False(reservation.TookNoHolds);
         Assert.Null(reservation.Status);
         Assert.Empty(reservation.Outbox);
     }
@@ -62,6 +63,8 @@ public sealed class ReservationTests
 
         Assert.Equal((ReservationPhase.Rejected, reason, ReservationStatus.Rejected), (reservation.Phase, reservation.Reason, reservation.Status));
         Assert.True(reservation.IsFinal);
+        // Refused before taking any hold: no product has anything of it to give back.
+        Assert.False(reservation.SettlesHolds);
         var failed = SingleEvent<StockReservationFailed>(reservation);
         Assert.Equal(new StockReservationFailed("o-1", SagaFlow.Choreography, reason, Now), failed);
     }
@@ -86,15 +89,12 @@ public sealed class ReservationTests
     }
 
     [Fact]
-    public void ShortOfStockTurnsToRejectingThenRejectedOnceHoldsAreBack()
+    public void ShortOfStockRejectsWithItsEventAndThenGivesTheHoldsBack()
     {
-        var rejecting = Reserving(new OrderLine("widget", 2, 10.00m)).ShortOfStock(Now);
+        var rejected = Reserving(new OrderLine("widget", 2, 10.00m)).ShortOfStock(Now);
 
-        Assert.Equal((ReservationPhase.Rejecting, CancellationReason.OutOfStock), (rejecting.Phase, rejecting.Reason));
-        Assert.True(rejecting.IsUnfinished);
-        Assert.Empty(rejecting.Outbox);
-        var rejected = rejecting.HoldsReleased(Now);
-        Assert.Equal(ReservationPhase.Rejected, rejected.Phase);
+        Assert.Equal((ReservationPhase.Rejected, CancellationReason.OutOfStock, ReservationStatus.Rejected), (rejected.Phase, rejected.Reason, rejected.Status));
+        Assert.True(rejected.SettlesHolds);
         Assert.Equal(CancellationReason.OutOfStock, SingleEvent<StockReservationFailed>(rejected).Reason);
     }
 
@@ -102,21 +102,21 @@ public sealed class ReservationTests
     public void HoldingDecisionsApplyOnlyWhileReserving()
     {
         var reserved = ReservedWidgets();
-        var rejecting = Reserving(new OrderLine("widget", 2, 10.00m)).ShortOfStock(Now);
+        var rejected = Reserving(new OrderLine("widget", 2, 10.00m)).ShortOfStock(Now);
 
         Assert.Same(reserved, reserved.AllHeld(Now));
         Assert.Same(reserved, reserved.ShortOfStock(Now));
-        Assert.Same(rejecting, rejecting.AllHeld(Now));
+        Assert.Same(rejected, rejected.AllHeld(Now));
+        Assert.Same(rejected, rejected.ShortOfStock(Now));
     }
 
     [Fact]
-    public void CancellingAReservedOneStartsReleasingThenReleasedWithItsEvent()
+    public void CancellingAReservedOneReleasesItWithItsEventAndThenGivesTheHoldsBack()
     {
-        var releasing = Reservation.Cancel(ReservedWidgets(), "o-1", SagaFlow.Choreography, Now);
+        var released = Reservation.Cancel(ReservedWidgets(), "o-1", SagaFlow.Choreography, Now);
 
-        Assert.Equal((ReservationPhase.Releasing, ReservationStatus.Reserved), (releasing.Phase, releasing.Status));
-        var released = releasing.HoldsReleased(Now);
         Assert.Equal((ReservationPhase.Released, ReservationStatus.Released), (released.Phase, released.Status));
+        Assert.True(released.SettlesHolds);
         Assert.Equal(new StockReleased("o-1", SagaFlow.Choreography, Now), SingleEvent<StockReleased>(released));
     }
 
@@ -126,6 +126,7 @@ public sealed class ReservationTests
         var tombstone = Reservation.Cancel(null, "o-1", SagaFlow.Choreography, Now);
 
         Assert.Equal((ReservationPhase.Released, 0), (tombstone.Phase, tombstone.Items.Count));
+        Assert.False(tombstone.SettlesHolds);
         Assert.Empty(tombstone.Outbox);
         Assert.Same(tombstone, Reservation.Open(tombstone, Request(new OrderLine("widget", 2, 10.00m)), Products, Now));
     }
@@ -135,25 +136,22 @@ public sealed class ReservationTests
     {
         var reserving = Reserving(new OrderLine("widget", 2, 10.00m));
         var rejected = Reserving(new OrderLine("nope", 1, 1.00m));
-        var released = Reservation.Cancel(ReservedWidgets(), "o-1", SagaFlow.Choreography, Now).HoldsReleased(Now);
-        var committed = ReservedWidgets().Complete(Now).HoldsCommitted(Now);
-        var releasing = Reservation.Cancel(ReservedWidgets(), "o-1", SagaFlow.Choreography, Now);
+        var released = Reservation.Cancel(ReservedWidgets(), "o-1", SagaFlow.Choreography, Now);
+        var committed = ReservedWidgets().Complete(Now);
 
-        foreach (var reservation in new[] { reserving, rejected, released, committed, releasing })
+        foreach (var reservation in new[] { reserving, rejected, released, committed })
             Assert.Same(reservation, Reservation.Cancel(reservation, "o-1", SagaFlow.Choreography, Now));
     }
 
     [Fact]
-    public void CompletingAReservedOneCommitsItOnce()
+    public void CompletingAReservedOneCommitsItOnceAndThenSellsTheHolds()
     {
-        var committing = ReservedWidgets().Complete(Now);
+        var committed = ReservedWidgets().Complete(Now);
 
-        Assert.Equal(ReservationPhase.Committing, committing.Phase);
-        var committed = committing.HoldsCommitted(Now);
         Assert.Equal((ReservationPhase.Committed, ReservationStatus.Committed), (committed.Phase, committed.Status));
+        Assert.True(committed.SettlesHolds);
         Assert.Equal(new StockCommitted("o-1", SagaFlow.Choreography, Now), SingleEvent<StockCommitted>(committed));
         Assert.Same(committed, committed.Complete(Now));
-        Assert.Same(committed, committed.HoldsCommitted(Now));
     }
 
     [Fact]
@@ -168,15 +166,22 @@ public sealed class ReservationTests
     }
 
     [Fact]
-    public void EndingAPhaseTwiceOrOutOfTurnChangesNothing()
+    public void AnEndedReservationNeverChangesAgain()
     {
-        var reserved = ReservedWidgets();
-        var released = Reservation.Cancel(reserved, "o-1", SagaFlow.Choreography, Now).HoldsReleased(Now);
+        var ended = new[]
+        {
+            Reservation.Cancel(ReservedWidgets(), "o-1", SagaFlow.Choreography, Now).WithOutbox([], null),
+            ReservedWidgets().Complete(Now).WithOutbox([], null),
+            Reserving(new OrderLine("widget", 2, 10.00m)).ShortOfStock(Now).WithOutbox([], null),
+        };
 
-        Assert.Same(reserved, reserved.HoldsReleased(Now));
-        Assert.Same(reserved, reserved.HoldsCommitted(Now));
-        Assert.Same(released, released.HoldsReleased(Now));
-        Assert.Same(released, released.HoldsCommitted(Now));
+        foreach (var reservation in ended)
+        {
+            Assert.Same(reservation, reservation.AllHeld(Now));
+            Assert.Same(reservation, reservation.ShortOfStock(Now));
+            Assert.Same(reservation, reservation.Complete(Now));
+            Assert.Same(reservation, Reservation.Cancel(reservation, "o-1", SagaFlow.Choreography, Now));
+        }
     }
 
     [Fact]

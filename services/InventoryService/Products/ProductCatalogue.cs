@@ -4,6 +4,9 @@ using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.InventoryService.Products;
 
+/// <summary>A product as read, with the ETag that lets a change decided on it be written without reading it again.</summary>
+public sealed record ProductAsRead(Product Value, string ETag);
+
 /// <summary>
 /// Products in the inventory store, one key each; every change is one conditional write of that
 /// key (ETag, or first-write when creating). Product ids are listed in a small sharded index,
@@ -18,12 +21,17 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
     public Task<Product?> GetAsync(string productId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<Product?>(service.StateStore, KeyOf(productId), cancellationToken: cancellationToken);
 
-    public async Task<IReadOnlyDictionary<string, Product>> GetManyAsync(IEnumerable<string> productIds, CancellationToken cancellationToken)
+    /// <summary>The products that exist among <paramref name="productIds"/>, each with its ETag, in one bulk read.</summary>
+    public async Task<IReadOnlyDictionary<string, ProductAsRead>> ReadManyAsync(IEnumerable<string> productIds, CancellationToken cancellationToken)
     {
         var keys = productIds.Distinct(StringComparer.Ordinal).Select(KeyOf).ToList();
         var items = await dapr.GetBulkStateAsync<Product?>(service.StateStore, keys, parallelism: 4, cancellationToken: cancellationToken);
-        return items.Where(i => i.Value is not null).ToDictionary(i => i.Value!.ProductId, i => i.Value!, StringComparer.Ordinal);
+        return items.Where(i => i.Value is not null)
+            .ToDictionary(i => i.Value!.ProductId, i => new ProductAsRead(i.Value!, i.ETag), StringComparer.Ordinal);
     }
+
+    public async Task<IReadOnlyDictionary<string, Product>> GetManyAsync(IEnumerable<string> productIds, CancellationToken cancellationToken) =>
+        (await ReadManyAsync(productIds, cancellationToken)).ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
 
     public async Task<IReadOnlyList<Product>> ListAsync(CancellationToken cancellationToken)
     {
@@ -45,8 +53,16 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
         await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(product.ProductId), existing => existing ?? product, cancellationToken);
     }
 
-    public async Task<HoldOutcome> HoldAsync(string productId, string orderId, int quantity, CancellationToken cancellationToken)
+    /// <summary>
+    /// Holds for the order. With <paramref name="asRead"/> it first tries the hold on the product as
+    /// the caller read it, written only if its ETag still matches (nothing changed since), which
+    /// saves reading it again; otherwise, or when that read would change nothing, it reads afresh.
+    /// </summary>
+    public async Task<HoldOutcome> HoldAsync(string productId, string orderId, int quantity, ProductAsRead? asRead, CancellationToken cancellationToken)
     {
+        if (asRead?.Value.Hold(orderId, quantity) is { } held && !ReferenceEquals(held, asRead.Value)
+            && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(productId), held, asRead.ETag, cancellationToken: cancellationToken))
+            return held.OutcomeFor(orderId);
         var updated = await ChangeAsync(productId, p => p.Hold(orderId, quantity), cancellationToken);
         return updated?.OutcomeFor(orderId) ?? HoldOutcome.Short;
     }

@@ -5,27 +5,22 @@ using DaprSaga.ServiceDefaults.Messaging;
 namespace DaprSaga.InventoryService.Reservations;
 
 /// <summary>
-/// Where a reservation is. The record is the anchor of a change that touches several product
-/// keys: a phase ending in "-ing" says which product steps are under way, so whoever finds it
-/// (a redelivered trigger or the sweep) finishes them; each step is idempotent per order id.
+/// Where a reservation is. Reserving is the anchor of the holds taken one product key at a time,
+/// so whoever finds it (a redelivered trigger or the sweep) finishes them. Each end is written
+/// before the products follow it: a reservation that may have holds settles them on every
+/// product after its final record lands (see <see cref="Reservation.SettlesHolds"/>).
 /// </summary>
 public enum ReservationPhase
 {
-    /// <summary>Taking holds item by item → Reserved, or Rejecting when one is short.</summary>
+    /// <summary>Taking holds item by item → Reserved, or Rejected when one is short.</summary>
     Reserving,
     Reserved,
-    /// <summary>Giving back the holds taken before a shortage → Rejected(OutOfStock).</summary>
-    Rejecting,
     Rejected,
-    /// <summary>Giving the holds back after the order was cancelled → Released.</summary>
-    Releasing,
     Released,
-    /// <summary>Moving the holds to sold after the order completed → Committed.</summary>
-    Committing,
     Committed,
 }
 
-/// <summary>The reservation status clients see (design.md); the "-ing" phases show as where they stand.</summary>
+/// <summary>The reservation status clients see (design.md); Reserving has none yet.</summary>
 public enum ReservationStatus { Reserved, Released, Committed, Rejected }
 
 /// <summary>What a reserve asks for: the order-placed event, or the orchestrator's reserve command.</summary>
@@ -61,7 +56,8 @@ public sealed record Reservation(
     bool AutoConfirmPayment,
     DateTimeOffset UpdatedAt,
     IReadOnlyList<OutboxMessage> Outbox,
-    string? OutboxListing = null) : IOutboxRecord<Reservation>
+    string? OutboxListing = null,
+    bool TookNoHolds = false) : IOutboxRecord<Reservation>
 {
     public Reservation WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
 
@@ -69,18 +65,25 @@ public sealed record Reservation(
     public IReadOnlyDictionary<string, int> Quantities =>
         Items.GroupBy(i => i.ProductId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(i => i.Quantity), StringComparer.Ordinal);
 
-    /// <summary>A product step is under way; someone must finish it.</summary>
-    public bool IsUnfinished => Phase is ReservationPhase.Reserving or ReservationPhase.Rejecting
-        or ReservationPhase.Releasing or ReservationPhase.Committing;
+    /// <summary>Holds are being taken; someone must finish taking them.</summary>
+    public bool IsUnfinished => Phase == ReservationPhase.Reserving;
 
     /// <summary>Nothing can change any more.</summary>
     public bool IsFinal => Phase is ReservationPhase.Rejected or ReservationPhase.Released or ReservationPhase.Committed;
 
+    /// <summary>
+    /// Ended, and may have taken holds, so every product must follow the end: give the hold back
+    /// (Rejected, Released; a released marker where there is none) or sell it (Committed).
+    /// Idempotent per product, so it is redone whenever in doubt. Only a refusal at open and a
+    /// tombstone are known to have taken none (a record stored before the flag existed settles, to be safe).
+    /// </summary>
+    public bool SettlesHolds => IsFinal && !TookNoHolds;
+
     /// <summary>The public status; a reservation still taking its holds has none yet.</summary>
     public ReservationStatus? Status => Phase switch
     {
-        ReservationPhase.Reserved or ReservationPhase.Releasing or ReservationPhase.Committing => ReservationStatus.Reserved,
-        ReservationPhase.Rejecting or ReservationPhase.Rejected => ReservationStatus.Rejected,
+        ReservationPhase.Reserved => ReservationStatus.Reserved,
+        ReservationPhase.Rejected => ReservationStatus.Rejected,
         ReservationPhase.Released => ReservationStatus.Released,
         ReservationPhase.Committed => ReservationStatus.Committed,
         _ => null,
@@ -88,9 +91,9 @@ public sealed record Reservation(
 
     /// <summary>
     /// The first decision on an order (all or nothing, checked against a read of its products):
-    /// UnknownProduct, then PriceChanged, then OutOfStock are stored as Rejected with their event;
-    /// otherwise Reserving starts. An existing record (a repeat, or a tombstone of an order
-    /// cancelled first) is never decided again.
+    /// UnknownProduct, then PriceChanged, then OutOfStock are stored as Rejected with their event
+    /// (having taken no hold, it has none to settle); otherwise Reserving starts. An existing record
+    /// (a repeat, or a tombstone of an order cancelled first) is never decided again.
     /// </summary>
     public static Reservation? Open(
         Reservation? existing, ReservationRequest request, IReadOnlyDictionary<string, Product> products, DateTimeOffset now)
@@ -98,7 +101,7 @@ public sealed record Reservation(
         if (existing is not null) return existing;
         var opened = new Reservation(request.OrderId, request.Flow, ReservationPhase.Reserving, request.Items, null,
             request.CustomerId, request.Amount, request.AutoConfirmPayment, now, []);
-        return Refusal(request.Items, products) is { } reason ? opened.Rejected(reason, now) : opened;
+        return Refusal(request.Items, products) is { } reason ? (opened with { TookNoHolds = true }).Rejected(reason, now) : opened;
     }
 
     /// <summary>Why the order cannot be reserved from these products, or null if it can (for now).</summary>
@@ -113,43 +116,33 @@ public sealed record Reservation(
 
     /// <summary>order-cancelled with nothing reserved yet: a tombstone, so a late order-placed does nothing.</summary>
     public static Reservation Tombstone(string orderId, SagaFlow flow, DateTimeOffset now) =>
-        new(orderId, flow, ReservationPhase.Released, [], null, "", 0m, false, now, []);
+        new(orderId, flow, ReservationPhase.Released, [], null, "", 0m, false, now, [], TookNoHolds: true);
 
     /// <summary>Every item is held: Reserved, and payment may be asked for.</summary>
     public Reservation AllHeld(DateTimeOffset now) => Phase != ReservationPhase.Reserving ? this
         : Emit(this with { Phase = ReservationPhase.Reserved, UpdatedAt = now },
             new StockReserved(OrderId, Flow, CustomerId, Amount, AutoConfirmPayment, now));
 
-    /// <summary>An item was short: give back what was taken, then Rejected(OutOfStock).</summary>
+    /// <summary>An item was short: Rejected(OutOfStock) with its event; then what was taken goes back.</summary>
     public Reservation ShortOfStock(DateTimeOffset now) => Phase != ReservationPhase.Reserving ? this
-        : this with { Phase = ReservationPhase.Rejecting, Reason = CancellationReason.OutOfStock, UpdatedAt = now };
+        : Rejected(CancellationReason.OutOfStock, now);
 
     /// <summary>
-    /// Reaction to order-cancelled / the release command: a reservation starts releasing, a
-    /// missing one becomes a tombstone. Rejected, Released and (impossible for a cancelled order)
-    /// Committed stay as they are; so does Reserving, whose caller must come back later.
+    /// Reaction to order-cancelled / the release command: a reservation is released with its
+    /// event (its holds go back next), a missing one becomes a tombstone. Rejected, Released and
+    /// (impossible for a cancelled order) Committed stay as they are; so does Reserving, whose
+    /// caller must come back later.
     /// </summary>
     public static Reservation Cancel(Reservation? existing, string orderId, SagaFlow flow, DateTimeOffset now) => existing switch
     {
         null => Tombstone(orderId, flow, now),
-        { Phase: ReservationPhase.Reserved } => existing with { Phase = ReservationPhase.Releasing, UpdatedAt = now },
+        { Phase: ReservationPhase.Reserved } => Emit(existing with { Phase = ReservationPhase.Released, UpdatedAt = now },
+            new StockReleased(existing.OrderId, existing.Flow, now)),
         _ => existing,
     };
 
-    /// <summary>Reaction to order-completed / the commit command: only a live reservation is committed.</summary>
+    /// <summary>Reaction to order-completed / the commit command: only a live reservation is committed (its holds are sold next).</summary>
     public Reservation Complete(DateTimeOffset now) => Phase != ReservationPhase.Reserved ? this
-        : this with { Phase = ReservationPhase.Committing, UpdatedAt = now };
-
-    /// <summary>All holds are given back: Rejecting ends Rejected, Releasing ends Released, each with its event.</summary>
-    public Reservation HoldsReleased(DateTimeOffset now) => Phase switch
-    {
-        ReservationPhase.Rejecting => Rejected(Reason ?? CancellationReason.OutOfStock, now),
-        ReservationPhase.Releasing => Emit(this with { Phase = ReservationPhase.Released, UpdatedAt = now }, new StockReleased(OrderId, Flow, now)),
-        _ => this,
-    };
-
-    /// <summary>All holds are sold: Committed.</summary>
-    public Reservation HoldsCommitted(DateTimeOffset now) => Phase != ReservationPhase.Committing ? this
         : Emit(this with { Phase = ReservationPhase.Committed, UpdatedAt = now }, new StockCommitted(OrderId, Flow, now));
 
     private Reservation Rejected(CancellationReason reason, DateTimeOffset now) =>

@@ -59,8 +59,8 @@ public static class ReservationCommandsApi
         return TypedResults.Ok(ViewOf(reservation));
     }
 
-    // Idempotent: a release happens once (Reserved → Releasing → Released), a tombstone is a
-    // first write, and giving a product's hold back is a no-op once done.
+    // Idempotent: a release happens once (Reserved → Released, then the holds go back), a tombstone
+    // is a first write, and giving a product's hold back is a no-op once done.
     private static async Task<Results<Ok<ReservationView>, ValidationProblem>> ReleaseAsync(
         string orderId, StockReservations reservations, CancellationToken cancellationToken)
     {
@@ -70,8 +70,8 @@ public static class ReservationCommandsApi
         return TypedResults.Ok(ViewOf(reservation));
     }
 
-    // Idempotent: only a Reserved reservation starts committing, and moving a product's hold to
-    // sold is a no-op once done, so a repeat finds it Committed.
+    // Idempotent: only a Reserved reservation is committed (then its holds are sold), and moving a
+    // product's hold to sold is a no-op once done, so a repeat finds it Committed.
     private static async Task<Results<Ok<ReservationView>, ProblemHttpResult, ValidationProblem>> CommitAsync(
         string orderId, StockReservations reservations, CancellationToken cancellationToken)
     {

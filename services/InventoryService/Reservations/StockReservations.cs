@@ -10,16 +10,18 @@ namespace DaprSaga.InventoryService.Reservations;
 /// <summary>
 /// The reservation operations, shared by the choreography handlers and the orchestrator's
 /// commands. Each is idempotent per order id: the reservation record decides once (first-write or
-/// ETag), then the product steps of its phase run, each a conditional write of one product key
-/// that is a no-op when already done, and a last conditional write of the record ends the phase
-/// with its event. Redis transactions do not roll back, so no step spans two keys.
+/// ETag), and every product step is a conditional write of one product key that is a no-op when
+/// already done. Redis transactions do not roll back, so no step spans two keys. The record is
+/// always written before the products follow it: Reserving before the holds are taken, and each
+/// end (with its event) before the holds are given back or sold.
 /// </summary>
 public sealed class StockReservations(
     DaprClient dapr, Outbox outbox, ServiceIdentity service, ProductCatalogue catalogue, TimeProvider time)
 {
-    // Reservations that may have a phase to finish: entered before Reserving starts, left only once
-    // final (a final record never changes, so leaving cannot race with a new phase). Reserved ones
-    // stay in it until their order ends.
+    // Reservations that may have product steps to do: entered before the Reserving record can land,
+    // left once the record is final and every product follows it (a final record never changes, so
+    // leaving cannot race with a new phase). Reserved ones stay in it until their order ends, so
+    // whatever ends them is found again after a crash.
     private readonly ShardedIndex _open = new(dapr, service.StateStore, OpenIndexName);
 
     public const string OpenIndexName = "reservations-open";
@@ -32,15 +34,15 @@ public sealed class StockReservations(
     /// <summary>Reserves all or nothing; a repeat finishes (if need be) and returns the first decision.</summary>
     public async Task<Reservation> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken)
     {
-        var reservation = await GetAsync(request.OrderId, cancellationToken);
-        if (reservation is null)
-        {
-            var products = await catalogue.GetManyAsync(request.Items.Select(i => i.ProductId), cancellationToken);
-            // Only a reservation that will take holds needs finding again after a crash.
-            if (Reservation.Refusal(request.Items, products) is null) await _open.AddAsync(request.OrderId, cancellationToken);
-            reservation = await ChangeAsync(request.OrderId, r => Reservation.Open(r, request, products, Now), cancellationToken);
-        }
-        return await ProgressAsync(reservation, cancellationToken);
+        // No read of the record first: the change reads it anyway and keeps an existing one as it is;
+        // only a repeat reads the products for nothing. The holds start from this same read.
+        var asRead = await catalogue.ReadManyAsync(request.Items.Select(i => i.ProductId), cancellationToken);
+        var products = asRead.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
+        var reservation = await ChangeAsync(request.OrderId, r => Reservation.Open(r, request, products, Now), cancellationToken,
+            // Only a reservation that will take holds needs finding again after a crash; its key is
+            // entered before the record can land (idempotent, so a retried write may enter it again).
+            (_, next, ct) => next.IsUnfinished ? _open.AddAsync(next.OrderId, ct) : Task.CompletedTask);
+        return await ProgressAsync(reservation, cancellationToken, asRead);
     }
 
     /// <summary>Releases a live reservation, or leaves a tombstone when there is none yet. Reserving is returned as is: come back later.</summary>
@@ -67,15 +69,16 @@ public sealed class StockReservations(
         }
     }
 
-    /// <summary>Commits a live reservation; null when the order has none yet.</summary>
+    /// <summary>Commits a live reservation; null when the order has none yet. Reserving is returned as is: come back later.</summary>
     public async Task<Reservation?> CommitAsync(string orderId, CancellationToken cancellationToken)
     {
-        var reservation = await GetAsync(orderId, cancellationToken);
-        if (reservation is not { Phase: ReservationPhase.Reserved or ReservationPhase.Committing }) return reservation;
-        return await ProgressAsync(await ChangeAsync(orderId, r => r?.Complete(Now), cancellationToken), cancellationToken);
+        // No read first: Complete leaves anything but Reserved as it is, and a missing record stays missing.
+        var reservation = (await outbox.ChangeAsync<Reservation>(KeyOf(orderId), r => r?.Complete(Now), cancellationToken)).Value;
+        if (reservation is null or { Phase: ReservationPhase.Reserving }) return reservation;
+        return await ProgressAsync(reservation, cancellationToken);
     }
 
-    /// <summary>The sweep: finishes every phase a crash (or a lost trigger) left under way.</summary>
+    /// <summary>The sweep: finishes every product step a crash (or a lost trigger) left undone.</summary>
     public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
     {
         var resumed = 0;
@@ -84,52 +87,51 @@ public sealed class StockReservations(
             // A missing record may still be being created by its first writer: leave its entry.
             var reservation = await GetAsync(orderId, cancellationToken);
             if (reservation is null) continue;
-            if (reservation.IsUnfinished) resumed++;
+            if (reservation.IsUnfinished || reservation.SettlesHolds) resumed++;
             reservation = await ProgressAsync(reservation, cancellationToken);
-            // Also clears entries a crash left between ending a phase and leaving the index.
-            if (reservation.IsFinal) await _open.RemoveAsync(orderId, cancellationToken);
+            // An entry whose record another writer created final (refused, or a tombstone) has nothing to settle.
+            if (reservation is { IsFinal: true, TookNoHolds: true }) await _open.RemoveAsync(orderId, cancellationToken);
         }
         return resumed;
     }
 
-    /// <summary>Runs the product steps of the record's phase and ends it, until the record rests.</summary>
-    private async Task<Reservation> ProgressAsync(Reservation reservation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Does the product steps the record calls for: takes the holds while Reserving; once final,
+    /// makes every product follow the end, then leaves the open index. Every step is idempotent,
+    /// so whoever finds the record (a repeat, another trigger, the sweep) may do them again.
+    /// </summary>
+    private async Task<Reservation> ProgressAsync(
+        Reservation reservation, CancellationToken cancellationToken, IReadOnlyDictionary<string, ProductAsRead>? asRead = null)
     {
-        if (!reservation.IsUnfinished) return reservation;
-        while (reservation.IsUnfinished)
+        if (reservation.IsUnfinished) reservation = await HoldAllAsync(reservation, asRead, cancellationToken);
+        if (!reservation.SettlesHolds) return reservation;
+        // The end is written, so no hold of this order can be taken any more: a release leaves a
+        // marker where there was no hold (for a racing holder that comes later), and a commit
+        // follows an AllHeld that found every hold in place.
+        var orderId = reservation.OrderId;
+        foreach (var productId in reservation.Quantities.Keys)
         {
-            var orderId = reservation.OrderId;
-            switch (reservation.Phase)
-            {
-                case ReservationPhase.Reserving:
-                    reservation = await HoldAllAsync(reservation, cancellationToken);
-                    break;
-                case ReservationPhase.Rejecting or ReservationPhase.Releasing:
-                    // Every item, held or not: a hold left as a released marker cannot be taken later.
-                    foreach (var productId in reservation.Quantities.Keys) await catalogue.ReleaseAsync(productId, orderId, cancellationToken);
-                    reservation = await ChangeAsync(orderId, r => r?.HoldsReleased(Now), cancellationToken);
-                    break;
-                case ReservationPhase.Committing:
-                    foreach (var productId in reservation.Quantities.Keys) await catalogue.CommitAsync(productId, orderId, cancellationToken);
-                    reservation = await ChangeAsync(orderId, r => r?.HoldsCommitted(Now), cancellationToken);
-                    break;
-            }
+            if (reservation.Phase == ReservationPhase.Committed) await catalogue.CommitAsync(productId, orderId, cancellationToken);
+            else await catalogue.ReleaseAsync(productId, orderId, cancellationToken);
         }
-        if (reservation.IsFinal) await _open.RemoveAsync(reservation.OrderId, cancellationToken);
+        // Left only once every product follows the end: a crash before this leaves it for the sweep.
+        await _open.RemoveAsync(orderId, cancellationToken);
         return reservation;
     }
 
-    /// <summary>Takes the holds one product at a time; the first shortage turns the reservation to Rejecting.</summary>
-    private async Task<Reservation> HoldAllAsync(Reservation reservation, CancellationToken cancellationToken)
+    /// <summary>Takes the holds one product at a time; the first shortage rejects the reservation (its holds go back next).</summary>
+    private async Task<Reservation> HoldAllAsync(
+        Reservation reservation, IReadOnlyDictionary<string, ProductAsRead>? asRead, CancellationToken cancellationToken)
     {
         foreach (var (productId, quantity) in reservation.Quantities)
         {
-            switch (await catalogue.HoldAsync(productId, reservation.OrderId, quantity, cancellationToken))
+            var read = asRead?.GetValueOrDefault(productId);
+            switch (await catalogue.HoldAsync(productId, reservation.OrderId, quantity, read, cancellationToken))
             {
                 case HoldOutcome.Short:
                     return await ChangeAsync(reservation.OrderId, r => r?.ShortOfStock(Now), cancellationToken);
                 case HoldOutcome.Settled:
-                    // Another worker already ended this reservation's holding: follow the record.
+                    // Another worker already ended this reservation (a hold is settled only after its end is written): follow the record.
                     var current = await GetAsync(reservation.OrderId, cancellationToken);
                     return current is { Phase: not ReservationPhase.Reserving }
                         ? current
@@ -141,7 +143,9 @@ public sealed class StockReservations(
 
     private DateTimeOffset Now => time.GetUtcNow();
 
-    private async Task<Reservation> ChangeAsync(string orderId, Func<Reservation?, Reservation?> decide, CancellationToken cancellationToken) =>
-        (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken)).Value
+    private async Task<Reservation> ChangeAsync(
+        string orderId, Func<Reservation?, Reservation?> decide, CancellationToken cancellationToken,
+        Func<Reservation?, Reservation, CancellationToken, Task>? beforeWrite = null) =>
+        (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken, beforeWrite)).Value
         ?? throw new InvalidOperationException($"reservation {orderId} vanished");
 }

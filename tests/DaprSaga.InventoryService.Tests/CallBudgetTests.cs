@@ -1,0 +1,56 @@
+using DaprSaga.Contracts;
+using DaprSaga.InventoryService.Reservations;
+
+namespace DaprSaga.InventoryService.Tests;
+
+/// <summary>
+/// The state calls one choreographed saga costs inventory-service, by key family (as the bench
+/// counts them): the benchmark is bound by app↔sidecar calls, so a change that adds some fails here.
+/// </summary>
+public sealed class CallBudgetTests
+{
+    private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    // Reserve: read the products, open (read, write; enter the open index first), hold on the
+    // product as read (write), reserved (read, write, enter the outbox index, strike off: read,
+    // write). Commit: committed (read, write, strike off: read, write), sell the hold (read,
+    // write), leave the open index. Before this budget the same saga cost 25: reservation R8 W6,
+    // product R3 W2, open index R2 W2, outbox index R1 W1.
+    private static readonly Dictionary<string, long> HappySagaBudget = new(StringComparer.Ordinal)
+    {
+        ["StateRead reservation-{id}"] = 5,
+        ["StateWrite reservation-{id}"] = 5,
+        ["StateRead product-widget"] = 2,
+        ["StateWrite product-widget"] = 2,
+        ["StateRead reservations-open-index-#"] = 2,
+        ["StateWrite reservations-open-index-#"] = 2,
+        ["StateRead outbox-index-#"] = 1,
+        ["StateWrite outbox-index-#"] = 1,
+    };
+
+    [Fact]
+    public async Task AHappySagaStaysWithinItsBudgetOfStateCalls()
+    {
+        await using var app = await InventoryApp.StartAsync();
+        // A GUID, so the reservation key falls in the family the bench reports ("reservation-{id}").
+        var orderId = Guid.NewGuid().ToString();
+        var before = app.Sidecar.Calls.ByKeyFamily();
+
+        await app.PublishAsync(new OrderPlaced(orderId, SagaFlow.Choreography, "alice", [new("widget", 2, 10.00m)], 20.00m, "north", true, At));
+        await app.WaitForIdleAsync();
+        await app.PublishAsync(new OrderCompleted(orderId, SagaFlow.Choreography, At));
+        await app.WaitForIdleAsync();
+
+        var spent = app.Sidecar.Calls.ByKeyFamily()
+            .Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
+            .Where(c => c.Count > 0)
+            .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
+        var report = string.Join(", ", spent.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
+        // The saga really ran to its end, so the count is of a whole saga.
+        Assert.Equal(ReservationPhase.Committed, (await app.StoredReservationAsync(orderId))!.Phase);
+        var widget = await app.ProductAsync("widget");
+        Assert.Equal((998, 0, 2), (widget.OnHand, widget.Reserved, widget.Sold));
+        Assert.All(spent, c => Assert.True(c.Value <= HappySagaBudget.GetValueOrDefault(c.Key), $"over budget: {report}"));
+        Assert.True(spent.Values.Sum() <= HappySagaBudget.Values.Sum(), $"over budget: {report}");
+    }
+}
