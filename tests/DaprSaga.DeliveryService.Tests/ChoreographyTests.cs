@@ -1,5 +1,8 @@
+using System.Net.Http.Json;
 using DaprSaga.Contracts;
+using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.DeliveryService.Tests;
 
@@ -63,6 +66,40 @@ public sealed class ChoreographyTests : IAsyncLifetime
         Assert.Equal(DeliveryStatus.Failed, (await _host.DeliveryAsync("o-east-2"))?.Status);
         Assert.Single(_host.PublishedFor(Topics.DeliveryFailed, "o-east-2"));
         Assert.Equal(1, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task TheOrdersOfAZoneWithManyCouriersFillEverySlotBeforeOneFails()
+    {
+        for (var k = 0; k < 4; k++)
+            (await _host.Http.PutAsJsonAsync($"/couriers/c-busy-{k}", new { name = $"Busy {k}", zone = "busy", capacity = 2 })).Dispose();
+
+        // One at a time, so each choice sees the loads the previous ones left.
+        for (var i = 0; i < 9; i++)
+        {
+            await _host.ConfirmAsync($"o-busy-{i}", "busy");
+            await _host.IdleAsync();
+        }
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 9).Select(i => _host.DeliveryAsync($"o-busy-{i}")));
+        Assert.All(statuses.Take(8), d => Assert.Equal(DeliveryStatus.Scheduled, d?.Status));
+        Assert.Equal(DeliveryStatus.Failed, statuses[8]?.Status);
+        for (var k = 0; k < 4; k++) Assert.Equal(2, (await _host.CourierAsync($"c-busy-{k}")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task WhenBothCouriersComparedForAnOrderAreFullTheRestOfTheZoneIsAsked()
+    {
+        string[] trio = ["c-trio-0", "c-trio-1", "c-trio-2"];
+        foreach (var id in trio) (await _host.Http.PutAsJsonAsync($"/couriers/{id}", new { name = id, zone = "trio", capacity = 1 })).Dispose();
+        var compared = CourierChoice.Sample("o-trio", trio);
+        var roster = _host.App.Services.GetRequiredService<CourierRoster>();
+        foreach (var id in compared) Assert.Equal(AssignmentState.Active, await roster.TakeAsync(id, $"o-before-{id}", "trio", CancellationToken.None));
+
+        await _host.ConfirmAsync("o-trio", "trio");
+        await _host.IdleAsync();
+
+        Assert.Equal(trio.Except(compared).Single(), (await _host.DeliveryAsync("o-trio"))?.CourierId);
     }
 
     [Fact]
@@ -176,10 +213,12 @@ public sealed class ChoreographyTests : IAsyncLifetime
     {
         await _host.Orders.PublishEventAsync(Components.PubSub, Topics.OrderConfirmed, new { orderId = "o-bad", deliveryZone = "north" });
         await _host.Orders.PublishEventAsync(Components.PubSub, Topics.OrderCancelled, new { orderId = "o||bad", flow = "Choreography", reason = "OutOfStock", occurredAt = DateTimeOffset.UtcNow });
+        await _host.Orders.PublishEventAsync(Components.PubSub, Topics.OrderConfirmed, new { orderId = "o-nozone", flow = "Choreography", occurredAt = DateTimeOffset.UtcNow });
         await _host.IdleAsync();
 
         var dead = _host.Testbed.PubSub(Components.PubSub).Published(Topics.DeadLetters(AppIds.DeliveryService));
-        Assert.Equal(2, dead.Count);
+        Assert.Equal(3, dead.Count);
+        Assert.Null(await _host.DeliveryAsync("o-nozone"));
         Assert.Equal(0, _host.Testbed.Redeliveries);
         Assert.Null(await _host.DeliveryAsync("o-bad"));
     }

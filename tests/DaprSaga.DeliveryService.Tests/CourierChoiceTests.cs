@@ -61,4 +61,34 @@ public sealed class CourierChoiceTests
 
         Assert.Equal("c-north-9", CourierChoice.Next(North, couriers)?.CourierId);
     }
+
+    private static readonly IReadOnlyList<string> Eight = [.. Enumerable.Range(0, 8).Select(k => $"c-{k}")];
+
+    [Fact]
+    public void TwoCouriersOrFewerAreAllCompared()
+    {
+        Assert.Equal(["c-1", "c-2"], CourierChoice.Sample("o-1", ["c-1", "c-2"]));
+        Assert.Equal(["c-1"], CourierChoice.Sample("o-1", ["c-1"]));
+        Assert.Empty(CourierChoice.Sample("o-1", []));
+    }
+
+    [Fact]
+    public void AnOrderComparesTwoDifferentCouriersOfTheZoneAndTheSameTwoEveryTime()
+    {
+        var sample = CourierChoice.Sample("o-1", Eight);
+
+        Assert.Equal(2, sample.Distinct().Count());
+        Assert.All(sample, id => Assert.Contains(id, Eight));
+        Assert.Equal(sample, CourierChoice.Sample("o-1", Eight));
+    }
+
+    [Fact]
+    public void OrdersSpreadOverEveryCourierOfTheZone()
+    {
+        var compared = Enumerable.Range(0, 200).SelectMany(i => CourierChoice.Sample($"o-{i}", Eight)).CountBy(id => id).ToDictionary();
+
+        Assert.Equal(Eight, compared.Keys.Order(StringComparer.Ordinal));
+        // 400 comparisons over 8 couriers: about 50 each, none far off.
+        Assert.All(compared.Values, n => Assert.InRange(n, 25, 75));
+    }
 }

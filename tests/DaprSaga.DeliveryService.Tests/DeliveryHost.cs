@@ -44,9 +44,10 @@ public sealed class DeliveryHost : IAsyncDisposable
     /// <summary>The app's own DaprClient (to set up state a crash would leave).</summary>
     public DaprClient AppDapr => App.Services.GetRequiredService<DaprClient>();
 
-    public static async Task<DeliveryHost> StartAsync()
+    /// <param name="faults">Faults to inject once set in the plan (none by default).</param>
+    public static async Task<DeliveryHost> StartAsync(FaultPlan? faults = null)
     {
-        var testbed = new Testbed();
+        var testbed = new Testbed(faults);
         testbed.PubSub(Components.PubSub, new Dictionary<string, string>
         {
             ["publishingScopes"] = Scopes(Topology.PublishingScope),
@@ -137,7 +138,13 @@ public sealed class DeliveryHost : IAsyncDisposable
         var couriers = StoredCouriers();
         var activeOrders = couriers.SelectMany(c => c.Assignments.Where(a => a.Value == AssignmentState.Active).Select(a => a.Key)).ToList();
         Assert.Equal(activeOrders.Distinct().Count(), activeOrders.Count);
+        Assert.All(couriers, c => Assert.True(c.ActiveDeliveries <= c.Capacity, $"{c.CourierId}: {c.ActiveDeliveries} active, capacity {c.Capacity}"));
     }
+
+    /// <summary>Every delivery as stored, tombstones and steps under way included.</summary>
+    public IReadOnlyList<Delivery> StoredDeliveries() =>
+        Testbed.StateStore(Components.DeliveryStore).Snapshot($"{AppIds.DeliveryService}||{DeliveryDispatcher.KeyOf("")}")
+            .Values.Select(v => JsonSerializer.Deserialize<Delivery>(v, ServiceDefaultsExtensions.JsonOptions)!).ToList();
 
     public async ValueTask DisposeAsync()
     {

@@ -210,4 +210,33 @@ public sealed class DeliveryTests
 
         Assert.Equal(SagaFlow.Orchestration, Event<DeliveryFailed>(failed).Flow);
     }
+
+    [Fact]
+    public void ARequestWithItsFirstCourierIsCreatedAskingIt()
+    {
+        var asked = Delivery.Request(null, "o-1", SagaFlow.Choreography, "north", "c-north-2", Now)!;
+
+        Assert.Equal((DeliveryPhase.Assigning, "c-north-2", (string?)null), (asked.Phase, asked.Candidate, asked.CourierId));
+        Assert.Equal("c-north-2", asked.SlotHolder);
+        Assert.Empty(asked.Outbox);
+    }
+
+    [Fact]
+    public void ARequestWithNoCourierFreeIsCreatedFailedAndAnnouncesIt()
+    {
+        var failed = Delivery.Request(null, "o-1", SagaFlow.Orchestration, "west", null, Now)!;
+
+        Assert.Equal((DeliveryPhase.Failed, CancellationReason.NoCourierAvailable), (failed.Phase, failed.Reason));
+        Assert.Equal(new DeliveryFailed("o-1", SagaFlow.Orchestration, CancellationReason.NoCourierAvailable, Now), Event<DeliveryFailed>(failed));
+    }
+
+    [Fact]
+    public void ARequestWithItsFirstCourierChangesNothingOnceAnyRecordExists()
+    {
+        var tombstone = Delivery.Cancel(null, "o-1", SagaFlow.Choreography, CancellationReason.CustomerCancelled)!;
+
+        Assert.Null(Delivery.Request(Scheduled(), "o-1", SagaFlow.Choreography, "north", "c-north-2", Now));
+        Assert.Null(Delivery.Request(tombstone, "o-1", SagaFlow.Choreography, "north", "c-north-2", Now));
+        Assert.Null(Delivery.Request(Assigning(), "o-1", SagaFlow.Choreography, "north", null, Now));
+    }
 }

@@ -5,6 +5,8 @@ using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.State;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.DeliveryService.Tests;
 
@@ -60,6 +62,45 @@ public sealed class HttpApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         Assert.Equal(new CourierView("c-east-1", "East renamed", "east", 0, 1), await _host.CourierAsync("c-east-1"));
         Assert.Equal(DeliveryStatus.Failed, (await _host.DeliveryAsync("o-2"))?.Status);
+    }
+
+    [Fact]
+    public async Task ACourierMovedToAnotherZoneServesItAndNoLongerItsOldZone()
+    {
+        using var moved = await PutCourierAsync("c-east-1", new { name = "East, now west", zone = "west", capacity = 1 });
+        await _host.ConfirmAsync("o-west", "west");
+        await _host.ConfirmAsync("o-east", "east");
+        await _host.IdleAsync();
+
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.Equal(new DeliveryView("o-west", "c-east-1", "west", DeliveryStatus.Scheduled, null), await _host.DeliveryAsync("o-west"));
+        Assert.Equal(DeliveryStatus.Failed, (await _host.DeliveryAsync("o-east"))?.Status);
+    }
+
+    [Fact]
+    public async Task ACourierServesItsZoneWhateverTheCaseOfTheOrdersZone()
+    {
+        (await PutCourierAsync("c-west-1", new { name = "West", zone = "WeSt", capacity = 2 })).Dispose();
+
+        await _host.ConfirmAsync("o-west", "west");
+        await _host.IdleAsync();
+
+        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-west"))?.Status);
+    }
+
+    [Fact]
+    public async Task ACourierStoredBeforeZonesHadRostersIsPutOnItsZonesRoster()
+    {
+        // What an earlier version left: the courier and its catalogue entry, no zone roster.
+        var dapr = _host.AppDapr;
+        await new ShardedIndex(dapr, Components.DeliveryStore, "couriers", shards: 4).AddAsync("c-old-1");
+        await dapr.SaveStateAsync(Components.DeliveryStore, CourierRoster.KeyOf("c-old-1"), Courier.Register("c-old-1", "Old", "west", 1));
+
+        await _host.App.Services.GetRequiredService<CourierRoster>().PutOnZoneRostersAsync(CancellationToken.None);
+        await _host.ConfirmAsync("o-west", "west");
+        await _host.IdleAsync();
+
+        Assert.Equal(new DeliveryView("o-west", "c-old-1", "west", DeliveryStatus.Scheduled, null), await _host.DeliveryAsync("o-west"));
     }
 
     public static TheoryData<string, string, string> BadCouriers => new()

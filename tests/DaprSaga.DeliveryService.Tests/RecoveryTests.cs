@@ -106,6 +106,29 @@ public sealed class RecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADeliveredReportThatStopsBeforeFreeingTheSlotIsListedForTheSweep()
+    {
+        await _host.ConfirmAsync("o-1", "east");
+        await _host.IdleAsync();
+        // An unreadable courier makes the report fail after it recorded Delivering, as a crash would.
+        var courierKey = CourierRoster.KeyOf("c-east-1");
+        var (east, etag) = await Dapr.GetStateAndETagAsync<Courier>(Store, courierKey);
+        Assert.True(await Dapr.TrySaveStateAsync(Store, courierKey, "not a courier", etag));
+
+        using var failed = await _host.Http.PostAsync("/deliveries/o-1/delivered", null);
+        var (_, spoiled) = await Dapr.GetStateAndETagAsync<string>(Store, courierKey);
+        Assert.True(await Dapr.TrySaveStateAsync(Store, courierKey, east, spoiled));
+        var listed = await new ShardedIndex(Dapr, Store, "unfinished-deliveries").ListAsync();
+        await SweepAsync();
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(["o-1"], listed);
+        Assert.Equal(DeliveryStatus.Delivered, (await _host.DeliveryAsync("o-1"))?.Status);
+        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Empty(await new ShardedIndex(Dapr, Store, "unfinished-deliveries").ListAsync());
+    }
+
+    [Fact]
     public async Task TheSweepPublishesEventsACrashLeftUnsent()
     {
         var failed = Delivery.Request(null, "o-unsent", SagaFlow.Choreography, "west")!.NoCourierLeft(DateTimeOffset.UtcNow)!;

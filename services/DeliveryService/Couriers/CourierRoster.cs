@@ -6,7 +6,8 @@ namespace DaprSaga.DeliveryService.Couriers;
 
 /// <summary>
 /// Couriers in the state store: one key per courier ("courier-{id}"), every change a conditional
-/// write of that key alone, and a small catalogue of ids so they can be listed.
+/// write of that key alone; a small catalogue of every id, so they can be listed; and per zone a
+/// roster of the ids that serve it, so an assignment reads its own zone's couriers only.
 /// </summary>
 public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
 {
@@ -14,24 +15,59 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
 
     public static string KeyOf(string courierId) => $"courier-{courierId}";
 
+    /// <summary>
+    /// The zone's roster, one key ("couriers-in-{ZONE}-index-0"): zones match case-insensitively,
+    /// and OrdinalIgnoreCase is ordinal comparison after ToUpperInvariant; escaped, so any zone
+    /// makes a legal key. It lists every courier that serves the zone, plus any that moved away
+    /// since (never taken out: taking one out could race a move back), so readers check
+    /// <see cref="Courier.Serves"/>.
+    /// </summary>
+    private ShardedIndex RosterOf(string zone) =>
+        new(dapr, service.StateStore, $"couriers-in-{Uri.EscapeDataString(zone.ToUpperInvariant())}", shards: 1);
+
     public Task<Courier?> FindAsync(string courierId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<Courier?>(service.StateStore, KeyOf(courierId), cancellationToken: cancellationToken);
 
-    public async Task<IReadOnlyList<Courier>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Courier>> ListAsync(CancellationToken cancellationToken) =>
+        (await ReadAsync(await _catalogue.ListAsync(cancellationToken), cancellationToken))
+            .OrderBy(c => c.CourierId, StringComparer.Ordinal).ToList();
+
+    /// <summary>The ids on the zone's roster, in id order: every courier of the zone, maybe a few that left it.</summary>
+    public Task<IReadOnlyList<string>> InZoneAsync(string zone, CancellationToken cancellationToken) =>
+        RosterOf(zone).ListAsync(cancellationToken);
+
+    /// <summary>The couriers with these ids, in one bulk read.</summary>
+    public async Task<IReadOnlyList<Courier>> ReadAsync(IReadOnlyCollection<string> courierIds, CancellationToken cancellationToken)
     {
-        var ids = await _catalogue.ListAsync(cancellationToken);
-        if (ids.Count == 0) return [];
+        if (courierIds.Count == 0) return [];
         var items = await dapr.GetBulkStateAsync<Courier>(
-            service.StateStore, ids.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken);
+            service.StateStore, courierIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken);
         // An id listed before its courier was first written has no record yet: skipped.
-        return items.Select(i => i.Value).Where(c => c is not null).OrderBy(c => c.CourierId, StringComparer.Ordinal).ToList();
+        return items.Select(i => i.Value).Where(c => c is not null).ToList();
     }
 
-    /// <summary>Creates or changes a courier; listed first, so the catalogue never misses one.</summary>
-    public async Task<Updated<Courier>> ChangeAsync(string courierId, Func<Courier?, Courier?> decide, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates or changes a courier. A new courier enters the catalogue, and a new or moved one its
+    /// zone's roster, before the write that makes it so: neither ever misses a courier.
+    /// </summary>
+    public Task<Updated<Courier>> ChangeAsync(string courierId, Func<Courier?, Courier?> decide, CancellationToken cancellationToken) =>
+        dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), async (current, ct) =>
+        {
+            var next = decide(current);
+            if (next is null || ReferenceEquals(next, current)) return next;
+            if (current is null) await _catalogue.AddAsync(courierId, ct);
+            if (current is null || !current.Serves(next.Zone)) await RosterOf(next.Zone).AddAsync(courierId, ct);
+            return next;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Puts every catalogued courier on its zone's roster: couriers stored before zones had
+    /// rosters have none. Idempotent, and cheap once done (a read per courier, no write).
+    /// </summary>
+    public async Task PutOnZoneRostersAsync(CancellationToken cancellationToken)
     {
-        await _catalogue.AddAsync(courierId, cancellationToken);
-        return await dapr.UpdateAsync(service.StateStore, KeyOf(courierId), decide, cancellationToken);
+        foreach (var courier in await ListAsync(cancellationToken))
+            await RosterOf(courier.Zone).AddAsync(courier.CourierId, cancellationToken);
     }
 
     /// <summary>Asks the courier for a slot; an unknown courier declines.</summary>

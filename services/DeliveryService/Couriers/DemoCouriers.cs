@@ -1,8 +1,9 @@
 namespace DaprSaga.DeliveryService.Couriers;
 
 /// <summary>
-/// Seeds design.md's demo couriers when absent (never overwriting a changed one), retrying until
-/// the sidecar answers: the app may start before its sidecar is ready.
+/// Seeds design.md's demo couriers when absent (never overwriting a changed one) and puts every
+/// courier on its zone's roster, retrying until the sidecar answers: the app may start before its
+/// sidecar is ready.
 /// </summary>
 public sealed class DemoCouriers(CourierRoster roster, TimeProvider time, ILogger<DemoCouriers> log) : BackgroundService
 {
@@ -16,7 +17,7 @@ public sealed class DemoCouriers(CourierRoster roster, TimeProvider time, ILogge
 
     private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes once every demo courier exists.</summary>
+    /// <summary>Completes once every demo courier exists and every courier is on its zone's roster.</summary>
     public Task Seeded => _seeded.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,6 +28,7 @@ public sealed class DemoCouriers(CourierRoster roster, TimeProvider time, ILogge
             {
                 // Returning the existing courier means "no change": created only when absent.
                 foreach (var courier in All) await roster.ChangeAsync(courier.CourierId, existing => existing ?? courier, stoppingToken);
+                await roster.PutOnZoneRostersAsync(stoppingToken);
                 _seeded.TrySetResult();
                 return;
             }

@@ -55,6 +55,16 @@ public sealed record Delivery(
     public static Delivery? Request(Delivery? current, string orderId, SagaFlow flow, string zone) =>
         current is null ? new(orderId, flow, zone, DeliveryPhase.Assigning, null, null, [], null, []) : null;
 
+    /// <summary>
+    /// A request whose first courier was chosen beforehand (null: the zone has none free), so the
+    /// record is created already asking it, or already failed: the choice is recorded in the same
+    /// write as the request, still before any courier is asked.
+    /// </summary>
+    public static Delivery? Request(Delivery? current, string orderId, SagaFlow flow, string zone, string? firstCourier, DateTimeOffset now) =>
+        Request(current, orderId, flow, zone) is { } requested
+            ? firstCourier is null ? requested.NoCourierLeft(now) : requested.Ask(firstCourier)
+            : null;
+
     /// <summary>Records which courier is asked next, before asking it.</summary>
     public Delivery? Ask(string courierId) =>
         Phase == DeliveryPhase.Assigning && Candidate is null && !Declined.Contains(courierId)

@@ -18,7 +18,8 @@ public static class DeliveryEvents
     private static async Task<HandlerOutcome> OnOrderConfirmedAsync(OrderConfirmed e, IServiceProvider services, CancellationToken cancellationToken)
     {
         if (e.Flow != SagaFlow.Choreography) return HandlerOutcome.Done;
-        if (!InputRules.IsId(e.OrderId)) return HandlerOutcome.Drop;
+        // order-service accepts only zones that pass the same rule, so any other is a malformed event.
+        if (!InputRules.IsId(e.OrderId) || !InputRules.IsZone(e.DeliveryZone)) return HandlerOutcome.Drop;
         var delivery = await services.GetRequiredService<DeliveryDispatcher>().ScheduleAsync(e.OrderId, e.Flow, e.DeliveryZone, cancellationToken);
         return delivery.IsAtRest ? HandlerOutcome.Done : HandlerOutcome.Retry;
     }

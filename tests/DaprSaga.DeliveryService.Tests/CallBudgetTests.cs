@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using DaprSaga.Contracts;
+using DaprSaga.DeliveryService.Deliveries;
+using Xunit.Abstractions;
+
+namespace DaprSaga.DeliveryService.Tests;
+
+/// <summary>
+/// State keys delivery-service reads and writes for one saga's worth of messages, counted by its
+/// sidecar: the benchmark's cost is set by them. The counts are deterministic. Before the zone
+/// rosters, the choice made in the request's write and the unfinished list kept by the outbox's
+/// hook, they were 32 (bench zone), 24 (north), 25 (no courier, then cancelled) and 6 (tombstone).
+/// </summary>
+public sealed class CallBudgetTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string BenchZone = "bench";
+    private DeliveryHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await DeliveryHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    /// <summary>The benchmark's own couriers: eight in one zone, beside the four demo couriers.</summary>
+    private async Task RegisterBenchCouriersAsync()
+    {
+        for (var k = 0; k < 8; k++)
+        {
+            using var response = await _host.Http.PutAsJsonAsync($"/couriers/bench-courier-{k}", new { name = $"Bench {k}", zone = BenchZone, capacity = 100 });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+    }
+
+    /// <summary>Runs <paramref name="saga"/> and returns the state keys it read and wrote, by "{kind} {key family}".</summary>
+    private async Task<IReadOnlyDictionary<string, long>> CountAsync(Func<Task> saga)
+    {
+        await _host.IdleAsync();
+        var before = _host.Sidecar.Calls.ByKeyFamily();
+        var callsBefore = _host.Sidecar.Calls.Snapshot();
+        await saga();
+        await _host.IdleAsync();
+        var calls = _host.Sidecar.Calls.Snapshot().Select(c => (c.Key, Count: c.Value - callsBefore.GetValueOrDefault(c.Key))).Where(c => c.Count > 0);
+        output.WriteLine($"calls: {string.Join(", ", calls.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Count}"))}");
+        var counted = _host.Sidecar.Calls.ByKeyFamily()
+            .Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
+            .Where(c => c.Count > 0)
+            .OrderBy(c => c.Key, StringComparer.Ordinal)
+            .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
+        foreach (var (family, count) in counted) output.WriteLine($"{count,3} {family}");
+        output.WriteLine($"{counted.Values.Sum(),3} in all");
+        return counted;
+    }
+
+    private static long Total(IReadOnlyDictionary<string, long> counted) => counted.Values.Sum();
+
+    [Fact]
+    public async Task AHappyChoreographedDeliveryInTheBenchZoneStaysWithinItsBudget()
+    {
+        await RegisterBenchCouriersAsync();
+
+        var counted = await CountAsync(() => _host.ConfirmAsync("o-budget", BenchZone));
+
+        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-budget"))?.Status);
+        Assert.True(Total(counted) <= 17, $"{Total(counted)} state keys");
+        // Two of the zone's couriers compared and one asked; no other zone's courier, no catalogue.
+        Assert.Equal(3, counted.GetValueOrDefault("StateRead courier-bench-courier-#"));
+        Assert.DoesNotContain(counted.Keys, family => family.Contains("courier-c-", StringComparison.Ordinal) || family.Contains("couriers-index", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AHappyOrchestratedDeliveryInNorthStaysWithinItsBudget()
+    {
+        var counted = await CountAsync(async () =>
+        {
+            using var response = await _host.Http.PostAsJsonAsync("/deliveries/o-budget", new { zone = "north", flow = "Orchestration" });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        });
+
+        Assert.True(Total(counted) <= 17, $"{Total(counted)} state keys");
+    }
+
+    [Fact]
+    public async Task ADeliveryWithNoCourierInItsZoneAndItsCancellationStayWithinTheirBudget()
+    {
+        var counted = await CountAsync(async () =>
+        {
+            await _host.ConfirmAsync("o-budget", "west");
+            await _host.IdleAsync();
+            await _host.CancelAsync("o-budget", CancellationReason.NoCourierAvailable);
+        });
+
+        Assert.Equal(DeliveryStatus.Failed, (await _host.DeliveryAsync("o-budget"))?.Status);
+        // Never under way, so never listed as unfinished.
+        Assert.True(Total(counted) <= 8, $"{Total(counted)} state keys");
+    }
+
+    [Fact]
+    public async Task ACancellationBeforeAnyDeliveryStaysWithinItsBudget()
+    {
+        var counted = await CountAsync(() => _host.CancelAsync("o-budget", CancellationReason.OutOfStock));
+
+        Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-budget"))?.Status);
+        Assert.True(Total(counted) <= 2, $"{Total(counted)} state keys");
+    }
+}
