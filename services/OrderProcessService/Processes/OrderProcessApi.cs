@@ -4,7 +4,6 @@ using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.ServiceDefaults;
 using DaprSaga.ServiceDefaults.Messaging;
-using DaprSaga.ServiceDefaults.State;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.OrderProcessService.Processes;
@@ -52,8 +51,7 @@ public static partial class OrderProcessApi
     }
 
     private static async Task<Results<Accepted<OrderProcessView>, ValidationProblem>> StartAsync(
-        HttpRequest httpRequest, DaprClient dapr, ServiceIdentity service, ProcessIndexes indexes, ProcessWorker worker,
-        TimeProvider time, CancellationToken ct)
+        HttpRequest httpRequest, ProcessIndexes indexes, ProcessRunner runner, ProcessWorker worker, CancellationToken ct)
     {
         // Read, not bound: a wrongly typed field is then a 400 naming it.
         var (read, parseErrors) = await RequestJson.ReadAsync<StartOrderProcess>(httpRequest, ct);
@@ -67,13 +65,12 @@ public static partial class OrderProcessApi
             orderId, body.CustomerId!,
             body.Items!.Select(i => new OrderLine(i!.ProductId!, i.Quantity!.Value, i.UnitPrice!.Value)).ToList(),
             body.DeliveryZone!, body.AutoConfirmPayment ?? true);
-        // Indexed first, so neither the listing nor the recovery tick can miss the instance.
-        await indexes.All.AddAsync(orderId, ct);
-        await indexes.Running.AddAsync(orderId, ct);
-        var created = await dapr.UpdateAsync<OrderProcess>(service.StateStore, ProcessRunner.KeyOf(orderId),
-            p => p ?? OrderProcess.Start(request, time.GetUtcNow()), ct);
-        worker.Enqueue(orderId);
-        return TypedResults.Accepted($"/order-processes/{orderId}", OrderProcessView.Of(created.Value!));
+        // Indexed first, so neither the listing nor the recovery tick can miss the instance; then
+        // stored, leased to the worker's runner, so no other runner drives it before its lease ends.
+        await indexes.AddAsync(orderId, ct);
+        var created = await runner.CreateAsync(request, ct);
+        worker.Start(created);
+        return TypedResults.Accepted($"/order-processes/{orderId}", OrderProcessView.Of(created));
     }
 
     private static async Task<Results<Ok<OrderProcessView>, NotFound, ValidationProblem>> GetAsync(

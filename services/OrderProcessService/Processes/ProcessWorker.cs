@@ -10,25 +10,85 @@ namespace DaprSaga.OrderProcessService.Processes;
 public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessWorker> log) : BackgroundService
 {
     private const int Parallelism = 16;
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private const int RememberedFinished = 1024;
 
-    public void Enqueue(string orderId) => _queue.Writer.TryWrite(orderId);
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>();
+    private readonly Lock _gate = new();
+    // Queued or running here, and whether a resume came in meanwhile.
+    private readonly Dictionary<string, bool> _active = new(StringComparer.Ordinal);
+    // Seen to finish here, most recent last. Completed and Cancelled are final, so a resume for
+    // one of these (the payment event of a saga that already ended) needs no read at all.
+    private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
+    private readonly Queue<string> _finishedInOrder = new();
+
+    private sealed record Work(string OrderId, OrderProcess? Leased);
+
+    /// <summary>Runs a new instance under the lease it was created with.</summary>
+    public void Start(OrderProcess leased)
+    {
+        lock (_gate) _active[leased.OrderId] = false;
+        _queue.Writer.TryWrite(new(leased.OrderId, leased));
+    }
+
+    /// <summary>
+    /// Resumes an instance (a payment event came in). One queued or running here already is run
+    /// again after it stops, unless it finished: nothing is read twice, and an event that lands
+    /// while its runner is about to save "waiting" is not left for the recovery tick.
+    /// </summary>
+    /// <returns>Whether a run was queued now.</returns>
+    public bool Enqueue(string orderId)
+    {
+        lock (_gate)
+        {
+            if (_finished.Contains(orderId)) return false;
+            if (_active.ContainsKey(orderId))
+            {
+                _active[orderId] = true;
+                return false;
+            }
+            _active[orderId] = false;
+        }
+        return _queue.Writer.TryWrite(new(orderId, null));
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Parallel.ForEachAsync(_queue.Reader.ReadAllAsync(stoppingToken),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
-            async (orderId, ct) =>
+            async (work, ct) =>
             {
+                OrderProcess? last = null;
                 try
                 {
-                    await runner.RunAsync(orderId, ct);
+                    last = work.Leased is { } leased
+                        ? await runner.RunLeasedAsync(leased, ct)
+                        : await runner.RunAsync(work.OrderId, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // Left for the recovery tick; the instance and its lease are in the store.
-                    LogFailed(e, orderId);
+                    LogFailed(e, work.OrderId);
+                }
+                finally
+                {
+                    Stopped(work.OrderId, last);
                 }
             });
+
+    private void Stopped(string orderId, OrderProcess? last)
+    {
+        var finished = last?.IsTerminal == true;
+        bool again;
+        lock (_gate)
+        {
+            again = _active.Remove(orderId, out var resumed) && resumed && !finished;
+            if (finished && _finished.Add(orderId))
+            {
+                _finishedInOrder.Enqueue(orderId);
+                if (_finishedInOrder.Count > RememberedFinished) _finished.Remove(_finishedInOrder.Dequeue());
+            }
+        }
+        if (again) Enqueue(orderId);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order process {OrderId} stopped on an error; the recovery tick resumes it")]
     private partial void LogFailed(Exception e, string orderId);

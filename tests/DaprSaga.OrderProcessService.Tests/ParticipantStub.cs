@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using DaprSaga.ServiceDefaults;
+
+namespace DaprSaga.OrderProcessService.Tests;
+
+/// <summary>
+/// A participant app as its sidecar sees it: records every command ("POST /orders/o-1/confirm")
+/// and answers 200, or what the test's <see cref="Answer"/> says. It has no subscriptions.
+/// </summary>
+public sealed class ParticipantStub : HttpMessageHandler
+{
+    private readonly ConcurrentQueue<string> _calls = new();
+
+    public IReadOnlyList<string> Calls => [.. _calls];
+
+    /// <summary>The answer to a call, or null for a plain 200.</summary>
+    public Func<string, Task<HttpResponseMessage>?>? Answer { get; set; }
+
+    public static HttpResponseMessage Json(HttpStatusCode status, object body) =>
+        new(status) { Content = JsonContent.Create(body, options: ServiceDefaultsExtensions.JsonOptions) };
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var call = $"{request.Method} {request.RequestUri!.AbsolutePath}";
+        // 404 on /dapr/subscribe is how daprd learns an app subscribes to nothing.
+        if (call == "GET /dapr/subscribe") return new HttpResponseMessage(HttpStatusCode.NotFound);
+        _calls.Enqueue(call);
+        return await (Answer?.Invoke(call) ?? Task.FromResult(Json(HttpStatusCode.OK, new { })));
+    }
+}

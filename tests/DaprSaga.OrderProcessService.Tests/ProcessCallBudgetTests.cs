@@ -1,0 +1,99 @@
+using System.Net;
+using DaprSaga.Contracts;
+using DaprSaga.OrderProcessService.Processes;
+using DaprSaga.TestSidecar;
+using Xunit.Abstractions;
+
+namespace DaprSaga.OrderProcessService.Tests;
+
+/// <summary>
+/// What orchestrated sagas cost in calls to the sidecar. The bench's cost is set by these calls,
+/// so each budget is a ceiling a change may lower but not raise. Counts are exact: no timing.
+/// </summary>
+public sealed class ProcessCallBudgetTests(ITestOutputHelper output)
+{
+    /// <summary>State calls per happy saga once the index shards exist: 27 before (R 14, W 13).</summary>
+    private const long HappySagaBudget = 19;
+
+    /// <summary>State calls of a recovery pass resuming three waiting sagas: 22 before (R 13, W 9).</summary>
+    private const long RecoveryPassBudget = 11;
+
+    [Fact]
+    public async Task AHappySagaStaysWithinItsBudgetOfStateCallsAndCallsEachStepOnce()
+    {
+        await using var app = await OrchestratorApp.StartAsync();
+        app.CreateIndexShards();
+        // payment-service announces the confirmation to both flows, so the orchestrator hears of
+        // its own confirm while it drives the rest of the saga (as in the bench).
+        app.Participants[AppIds.PaymentService].Answer = call => call.EndsWith("/confirm", StringComparison.Ordinal)
+            ? AnnounceConfirmationAsync(app, call.Split('/')[2])
+            : null;
+        var before = Counts(app);
+
+        var id = await app.StartProcessAsync();
+        await OrchestratorApp.UntilAsync(
+            () => app.Stored(id) is { Status: ProcessStatus.Completed } && !app.Index("running-processes").Contains(id),
+            "the process completed and left the running index");
+        await app.Testbed.WaitForIdleAsync(OrchestratorApp.Deadline);
+
+        var (kinds, families) = Spent(app, before);
+        Assert.Equal(8, kinds.GetValueOrDefault(SidecarCallKind.Invoke)); // 7 steps; the last commits stock, then completes the order
+        Assert.Equal(1, kinds.GetValueOrDefault(SidecarCallKind.StateTransaction)); // both index shards at once
+        Assert.InRange(StateCalls(kinds), 1, HappySagaBudget);
+        // Per instance: one create, then one read (for the ETag) and one write per step.
+        Assert.Equal(7, families.GetValueOrDefault("StateRead process-{id}"));
+        Assert.Equal(8, families.GetValueOrDefault("StateWrite process-{id}"));
+    }
+
+    [Fact]
+    public async Task ARecoveryPassReadsItsInstancesInBulkAndLeasesThemAgainstThatRead()
+    {
+        await using var app = await OrchestratorApp.StartAsync();
+        var payments = app.Participants[AppIds.PaymentService];
+        payments.Answer = call => call.StartsWith("GET /payments/", StringComparison.Ordinal)
+            ? Task.FromResult(ParticipantStub.Json(HttpStatusCode.OK, new { status = "Pending", reason = (string?)null }))
+            : null;
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++) ids.Add(await app.StartProcessAsync(autoConfirmPayment: false));
+        await OrchestratorApp.UntilAsync(
+            () => ids.All(id => app.Stored(id) is { Status: ProcessStatus.WaitingForPayment, LeaseOwner: null }),
+            "every process waits for its payment");
+        var before = Counts(app);
+
+        Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
+
+        var (kinds, _) = Spent(app, before);
+        Assert.Equal(6, payments.Calls.Count(c => c.StartsWith("GET /payments/", StringComparison.Ordinal))); // once when started, once now
+        Assert.All(ids, id => Assert.Equal((ProcessStatus.WaitingForPayment, null), (app.Stored(id)!.Status, app.Stored(id)!.LeaseOwner)));
+        Assert.InRange(StateCalls(kinds), 1, RecoveryPassBudget);
+    }
+
+    private static async Task<HttpResponseMessage> AnnounceConfirmationAsync(OrchestratorApp app, string orderId)
+    {
+        await app.PublishAsync(new PaymentConfirmed(orderId, SagaFlow.Orchestration, 20.00m, app.Clock.GetUtcNow()));
+        return ParticipantStub.Json(HttpStatusCode.OK, new { orderId, status = "Confirmed" });
+    }
+
+    private static long StateCalls(IReadOnlyDictionary<SidecarCallKind, long> kinds) =>
+        kinds.GetValueOrDefault(SidecarCallKind.StateRead) + kinds.GetValueOrDefault(SidecarCallKind.StateWrite)
+        + kinds.GetValueOrDefault(SidecarCallKind.StateTransaction);
+
+    private static (IReadOnlyDictionary<SidecarCallKind, long>, IReadOnlyDictionary<string, long>) Counts(OrchestratorApp app) =>
+        (app.Sidecar.Calls.Snapshot(), app.Sidecar.Calls.ByKeyFamily());
+
+    private (Dictionary<SidecarCallKind, long> Kinds, Dictionary<string, long> Families) Spent(
+        OrchestratorApp app, (IReadOnlyDictionary<SidecarCallKind, long> Kinds, IReadOnlyDictionary<string, long> Families) before)
+    {
+        var kinds = Minus(app.Sidecar.Calls.Snapshot(), before.Kinds);
+        var families = Minus(app.Sidecar.Calls.ByKeyFamily(), before.Families);
+        foreach (var (name, count) in families.OrderBy(f => f.Key, StringComparer.Ordinal)) output.WriteLine($"{count,3} {name} (keys)");
+        foreach (var (kind, count) in kinds.OrderBy(k => k.Key)) output.WriteLine($"{count,3} {kind} (calls)");
+        return (kinds, families);
+    }
+
+    private static Dictionary<TKey, long> Minus<TKey>(IReadOnlyDictionary<TKey, long> after, IReadOnlyDictionary<TKey, long> before)
+        where TKey : notnull =>
+        after.Select(a => (a.Key, Count: a.Value - before.GetValueOrDefault(a.Key)))
+            .Where(a => a.Count != 0)
+            .ToDictionary(a => a.Key, a => a.Count);
+}
