@@ -44,23 +44,38 @@ public static class Bench
         Console.WriteLine();
         Console.WriteLine($"== {flow}: starting the sidecar and services processes");
         await using var cluster = await Cluster.StartAsync();
-        var workload = new Workload(options.Warmup + options.Sagas);
+        var workload = new Workload(options.Warmup + options.Sagas + options.PacedSagas);
         var customers = await SetUpAsync(cluster, workload);
 
         var warmup = workload.Sagas.Take(options.Warmup).ToList();
-        var measured = workload.Sagas.Skip(options.Warmup).ToList();
+        var measured = workload.Sagas.Skip(options.Warmup).Take(options.Sagas).ToList();
+        var paced = workload.Sagas.Skip(options.Warmup + options.Sagas).ToList();
         var orderIds = new string[workload.Sagas.Count];
         Console.WriteLine($"   warm-up: {warmup.Count} sagas");
-        await DriveAsync(cluster, flow, warmup, customers, options.Concurrency, orderIds, progress: null);
+        await DriveAsync(cluster, flow, warmup, customers, options.Concurrency, interval: null, orderIds, progress: null);
         var (sidecarsBefore, appsBefore) = await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
         var driverCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
         Console.WriteLine($"   measuring: {measured.Count} sagas at concurrency {options.Concurrency}");
         using var progress = new ProgressBar(measured.Count, () => cluster.Tracker.TerminalCount - warmup.Count);
-        var (latencies, firstPlaced, lastEnded) = await DriveAsync(cluster, flow, measured, customers, options.Concurrency, orderIds, progress);
+        var (latencies, firstPlaced, lastEnded) = await DriveAsync(cluster, flow, measured, customers, options.Concurrency, interval: null, orderIds, progress);
         progress.Finish();
         var (sidecarsAfter, appsAfter) = await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
         var driverCpu = Process.GetCurrentProcess().TotalProcessorTime - driverCpuBefore;
+
+        // Latency without queueing: sagas arriving at a steady half of the peak rate (open loop).
+        var peak = measured.Count / Stopwatch.GetElapsedTime(firstPlaced, lastEnded).TotalSeconds;
+        var pacedRate = peak / 2;
+        LongHistogram? pacedLatencies = null;
+        if (paced.Count > 0)
+        {
+            Console.WriteLine($"   paced: {paced.Count} sagas arriving at {pacedRate:0.0} sagas/s (half the peak)");
+            using var pacedProgress = new ProgressBar(paced.Count, () => cluster.Tracker.TerminalCount - warmup.Count - measured.Count);
+            (pacedLatencies, _, _) = await DriveAsync(
+                cluster, flow, paced, customers, int.MaxValue, TimeSpan.FromSeconds(1 / pacedRate), orderIds, pacedProgress);
+            pacedProgress.Finish();
+            await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
+        }
 
         Console.WriteLine($"   hop floor: {options.HopDuration.TotalSeconds:0.#} s of app → sidecar → app at concurrency {options.Concurrency}");
         var hop = await MeasureHopFloorAsync(cluster, options);
@@ -71,7 +86,8 @@ public static class Bench
         var elapsed = Stopwatch.GetElapsedTime(firstPlaced, lastEnded);
         return FlowResult.From(flow, measured.Count, options.Concurrency, elapsed, latencies,
             sidecarsBefore, sidecarsAfter, appsBefore, appsAfter, driverCpu, hop, mismatches,
-            measured.GroupBy(s => s.Outcome).ToDictionary(g => g.Key, g => g.Count()));
+            measured.GroupBy(s => s.Outcome).ToDictionary(g => g.Key, g => g.Count()),
+            paced.Count, pacedRate, pacedLatencies);
     }
 
     /// <summary>Products, customers and couriers of the benchmark's own, sized for every saga of the run.</summary>
@@ -109,20 +125,24 @@ public static class Bench
     public static string CustomerOf(SagaPlan saga, string[] customers) => customers[saga.CustomerSlot < 0 ? Workload.CustomerCount : saga.CustomerSlot];
 
     /// <summary>
-    /// Places the sagas, never more than <paramref name="concurrency"/> unfinished at a time, and
-    /// waits until each has ended; records placement-to-terminal latency in microseconds.
+    /// Places the sagas, never more than <paramref name="concurrency"/> unfinished at a time and,
+    /// given an <paramref name="interval"/>, one per interval on a fixed schedule; waits until each
+    /// has ended; records placement-to-terminal latency in microseconds.
     /// </summary>
     private static async Task<(LongHistogram Latencies, long FirstPlaced, long LastEnded)> DriveAsync(
-        Cluster cluster, SagaFlow flow, List<SagaPlan> sagas, string[] customers, int concurrency, string[] orderIds,
-        ProgressBar? progress)
+        Cluster cluster, SagaFlow flow, List<SagaPlan> sagas, string[] customers, int concurrency, TimeSpan? interval,
+        string[] orderIds, ProgressBar? progress)
     {
         var latencies = new LongHistogram(TimeSpan.FromMinutes(10).Ticks / 10, 3);
         using var slots = new SemaphoreSlim(concurrency);
         var running = new List<Task<TerminalTracker.Entry>>(sagas.Count);
         var firstPlaced = Stopwatch.GetTimestamp();
         var (client, path) = flow == SagaFlow.Choreography ? (cluster.Order, "/orders") : (cluster.Process, "/order-processes");
-        foreach (var saga in sagas)
+        for (var i = 0; i < sagas.Count; i++)
         {
+            // The schedule of an open-loop load: arrivals do not wait for earlier sagas to end.
+            if (interval is { } every && every * i - Stopwatch.GetElapsedTime(firstPlaced) is { Ticks: > 0 } early) await Task.Delay(early);
+            var saga = sagas[i];
             await slots.WaitAsync();
             running.Add(PlaceAndAwaitAsync(saga));
         }

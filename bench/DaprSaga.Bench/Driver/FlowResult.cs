@@ -17,6 +17,9 @@ public sealed record FlowResult(
     double ElapsedSeconds,
     double SagasPerSecond,
     Latency Latency,
+    int PacedSagas,
+    double PacedSagasPerSecond,
+    Latency? PacedLatency,
     IReadOnlyDictionary<string, double> CallsPerSaga,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> CallsPerSagaByApp,
     IReadOnlyDictionary<string, double> StateCallsPerSagaByKey,
@@ -42,7 +45,8 @@ public sealed record FlowResult(
     public static FlowResult From(
         SagaFlow flow, int sagas, int concurrency, TimeSpan elapsed, LongHistogram latencies,
         JsonObject sidecarsBefore, JsonObject sidecarsAfter, JsonObject appsBefore, JsonObject appsAfter,
-        TimeSpan driverCpu, HopFloorResult hop, IReadOnlyList<string> mismatches, IReadOnlyDictionary<Outcome, int> mix)
+        TimeSpan driverCpu, HopFloorResult hop, IReadOnlyList<string> mismatches, IReadOnlyDictionary<Outcome, int> mix,
+        int pacedSagas, double pacedRate, LongHistogram? pacedLatencies)
     {
         var byApp = new Dictionary<string, IReadOnlyDictionary<string, double>>();
         foreach (var (appId, after) in sidecarsAfter["calls"]!.AsObject())
@@ -62,10 +66,9 @@ public sealed record FlowResult(
         var hops = perKind.Values.Sum();
         var rate = sagas / elapsed.TotalSeconds;
         var bound = hop.HopsPerSecond / hops;
-        double Ms(double percentile) => latencies.GetValueAtPercentile(percentile) / 1000.0;
         return new FlowResult(
-            flow, sagas, concurrency, mix, elapsed.TotalSeconds, rate,
-            new Latency(Ms(50), Ms(95), Ms(99), latencies.GetMaxValue() / 1000.0, latencies.GetMean() / 1000.0),
+            flow, sagas, concurrency, mix, elapsed.TotalSeconds, rate, LatencyOf(latencies),
+            pacedSagas, pacedRate, pacedLatencies is null ? null : LatencyOf(pacedLatencies),
             perKind, byApp, byKey, hops,
             Bench.CpuMs(appsBefore, appsAfter) / sagas,
             Bench.CpuMs(sidecarsBefore, sidecarsAfter) / sagas,
@@ -75,6 +78,10 @@ public sealed record FlowResult(
             Collections(appsBefore, appsAfter), Collections(sidecarsBefore, sidecarsAfter),
             Delta("redeliveries"), Delta("deadLettered"), Delta("dropped"),
             hop, bound, rate / bound, mismatches);
+
+        static Latency LatencyOf(LongHistogram h) => new(
+            h.GetValueAtPercentile(50) / 1000.0, h.GetValueAtPercentile(95) / 1000.0, h.GetValueAtPercentile(99) / 1000.0,
+            h.GetMaxValue() / 1000.0, h.GetMean() / 1000.0);
 
         long Delta(string name) => (long)sidecarsAfter[name]! - (long)sidecarsBefore[name]!;
 
