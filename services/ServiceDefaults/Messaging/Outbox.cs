@@ -76,37 +76,52 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
     /// <summary>
     /// The recovery sweep: sends whatever a crash left unsent, and takes records with nothing
     /// left to send out of the index (after <see cref="ListedAtLeast"/>: taking out a record
-    /// whose next change is near only costs that change a new entry). Returns how many entries
-    /// it looked at.
+    /// whose next change is near only costs that change a new entry). One bulk read covers every
+    /// listed record. Returns how many entries it looked at.
     /// </summary>
     public async Task<int> SweepAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
     {
         var now = time.GetUtcNow();
         var entries = await _index.EntriesAsync(cancellationToken);
+        if (entries.Count == 0) return 0;
+        var records = (await dapr.GetBulkStateAsync<T>(
+                service.StateStore, entries.Select(e => e.Key).Distinct(StringComparer.Ordinal).ToList(), parallelism: 8,
+                cancellationToken: cancellationToken))
+            .ToDictionary(i => i.Key, StringComparer.Ordinal);
         var done = new List<OutboxEntry>();
         await RecoveryPass.RunAsync(entries, async entry =>
         {
-            if (await SettleAsync<T>(entry, now, cancellationToken)) lock (done) done.Add(entry);
+            var (record, etag) = records.TryGetValue(entry.Key, out var read) ? (read.Value, read.ETag) : (null, null);
+            if (await SettleAsync(entry, record, etag, now, cancellationToken)) done.Add(entry);
         }, log, cancellationToken);
         foreach (var shard in done.GroupBy(e => _index.ShardOf(e.Key)))
             await _index.UnlistAsync(shard.Key, shard.ToList(), cancellationToken);
         return entries.Count;
     }
 
-    /// <summary>Sends the record's unsent events, then marks it unlisted; true when its entry can go.</summary>
-    private async Task<bool> SettleAsync<T>(OutboxEntry entry, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Sends the record's unsent events, or marks it unlisted; true when its entry can go.</summary>
+    private async Task<bool> SettleAsync<T>(OutboxEntry entry, T? record, string? etag, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
     {
-        var record = await dapr.GetStateAsync<T>(service.StateStore, entry.Key, cancellationToken: cancellationToken);
-        // Not written (yet): a writer between entering the key and its write, unless long gone.
-        if (record is null) return now - entry.ListedAt >= AbandonedAfter;
-        await SendAsync(entry.Key, record, cancellationToken);
-        if (now - entry.ListedAt < ListedAtLeast) return false;
-        // Unlisting is a conditional write even when the record already says "not listed": it
-        // fails a writer that read the record before it and assumed its listing, so that writer
-        // re-reads, sees it unlisted and enters the key again. The entry goes only if this won.
-        var unlisted = await dapr.UpdateAsync<T>(service.StateStore, entry.Key, r =>
-            r is { Outbox.Count: 0 } ? r.WithOutbox(r.Outbox, null) : null, cancellationToken);
-        return unlisted.Changed;
+        if (record is null)
+        {
+            // Not written (yet): a writer between entering the key and its write, unless long gone.
+            if (now - entry.ListedAt < AbandonedAfter) return false;
+            // A bulk read reports a key it failed to read as absent: make sure before letting go.
+            return await dapr.GetStateAsync<T>(service.StateStore, entry.Key, cancellationToken: cancellationToken) is null;
+        }
+        if (record.Outbox.Count > 0)
+        {
+            // Unlisted on a later pass, once nothing is left to send.
+            await SendAsync(entry.Key, record, cancellationToken);
+            return false;
+        }
+        if (now - entry.ListedAt < ListedAtLeast || string.IsNullOrEmpty(etag)) return false;
+        // Unlisting is a conditional write (with the ETag of the bulk read) even when the record
+        // already says "not listed": it fails a writer that read the record before it and assumed
+        // its listing, so that writer re-reads, sees it unlisted and enters the key again. The
+        // entry goes only if this write won; if another won, the next pass looks again.
+        return await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox(record.Outbox, null), etag,
+            cancellationToken: cancellationToken);
     }
 }
