@@ -35,6 +35,6 @@ public sealed record BenchOptions(
             i++;
         }
         return new BenchOptions(flows, sagas, concurrency, warmup ?? Math.Min(200, Math.Max(20, sagas / 10)),
-            TimeSpan.FromSeconds(hopSeconds), json, paced ?? Math.Max(20, sagas / 4));
+            TimeSpan.FromSeconds(hopSeconds), json, paced ?? Math.Max(20, sagas / 10));
     }
 }
