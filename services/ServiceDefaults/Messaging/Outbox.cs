@@ -53,7 +53,7 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
             // The first events of an unlisted record: enter the key before the write can land.
             return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
         }, cancellationToken);
-        // Unchanged but holding events: a crash (or a writer still at it) left them; send them now.
+        // What this change emitted or, when unchanged, what a crash (or a writer still at it) left.
         await SendAsync(key, updated.Value, cancellationToken);
         return updated;
     }

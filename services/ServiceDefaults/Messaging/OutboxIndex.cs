@@ -17,7 +17,7 @@ public sealed record OutboxEntry(string Key, string Token, DateTimeOffset Listed
 /// </summary>
 public sealed class OutboxIndex(DaprClient dapr, string store, TimeProvider time, int shards = 32)
 {
-    public string ShardOf(string key) => $"outbox-index-{Shard(key)}";
+    public string ShardOf(string key) => $"outbox-index-{ShardedIndex.StableShard(key, shards)}";
 
     /// <summary>Enters <paramref name="key"/> with a fresh token and returns the token.</summary>
     public async Task<string> ListAsync(string key, CancellationToken cancellationToken = default)
@@ -56,12 +56,4 @@ public sealed class OutboxIndex(DaprClient dapr, string store, TimeProvider time
         long.TryParse(token.AsSpan(0, Math.Max(0, token.IndexOf('.', StringComparison.Ordinal))), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : DateTimeOffset.MinValue;
-
-    // A stable hash (string.GetHashCode is randomised per process).
-    private int Shard(string key)
-    {
-        var hash = 2166136261u;
-        foreach (var c in key) hash = (hash ^ c) * 16777619u;
-        return (int)(hash % (uint)shards);
-    }
 }

@@ -34,8 +34,10 @@ public sealed class ShardedIndex(DaprClient dapr, string store, string name, int
         return items.Where(i => i.Value is not null).SelectMany(i => i.Value).Distinct().Order(StringComparer.Ordinal).ToList();
     }
 
-    // A stable hash (string.GetHashCode is randomised per process).
-    private int Shard(string id)
+    private int Shard(string id) => StableShard(id, shards);
+
+    /// <summary>Which of <paramref name="shards"/> an id falls in: a stable hash (FNV-1a), as string.GetHashCode is randomised per process.</summary>
+    public static int StableShard(string id, int shards)
     {
         var hash = 2166136261u;
         foreach (var c in id) hash = (hash ^ c) * 16777619u;
