@@ -24,8 +24,8 @@ public sealed class CallBudgetTests
         ["StateWrite product-widget"] = 2,
         ["StateRead reservations-open-index-#"] = 2,
         ["StateWrite reservations-open-index-#"] = 2,
-        ["StateRead outbox-index-#"] = 1,
-        ["StateWrite outbox-index-#"] = 1,
+        ["StateRead outbox-listing-#"] = 1,
+        ["StateWrite outbox-listing-#"] = 1,
     };
 
     [Fact]

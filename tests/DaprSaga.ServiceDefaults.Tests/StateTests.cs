@@ -26,7 +26,7 @@ public sealed class StateTests
 
     private static int OutboxEntries(TestHost host) =>
         host.Testbed.StateStore(Store).Snapshot()
-            .Where(kv => kv.Key.Contains("outbox-index-", StringComparison.Ordinal))
+            .Where(kv => kv.Key.Contains("outbox-listing-", StringComparison.Ordinal))
             .Sum(kv => JsonDocument.Parse(kv.Value).RootElement.EnumerateObject().Count());
 
     [Fact]

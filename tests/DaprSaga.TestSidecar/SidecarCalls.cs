@@ -28,7 +28,7 @@ public sealed partial class SidecarCalls
 
     private readonly ConcurrentDictionary<string, long> _byKeyFamily = new(StringComparer.Ordinal);
 
-    /// <summary>Counts a state call by the family of its key ("payment-{id}", "outbox-index-#"), to show where the calls go.</summary>
+    /// <summary>Counts a state call by the family of its key ("payment-{id}", "outbox-listing-#"), to show where the calls go.</summary>
     public void CountKey(SidecarCallKind kind, string key) =>
         _byKeyFamily.AddOrUpdate($"{kind} {KeyFamily(key)}", 1, (_, n) => n + 1);
 

@@ -9,7 +9,8 @@ public sealed record OutboxEntry(string Key, string Token, DateTimeOffset Listed
 
 /// <summary>
 /// The keys whose records may hold unsent events, so the sweep can find them (Dapr state has no
-/// key listing). Spread over fixed shards ("outbox-index-{n}", each a map key → token). A writer
+/// key listing). Spread over fixed shards ("outbox-listing-{n}", each a map key → token; a new
+/// name, so shards an older version left as "outbox-index-{n}" sets are never misread). A writer
 /// enters a key, with a fresh token, before the first write that gives the record events, and
 /// stores the token in the record; after that the record's later changes need no index call.
 /// Only the sweep takes keys out, and only an entry whose token is still the one it looked at,
@@ -17,7 +18,7 @@ public sealed record OutboxEntry(string Key, string Token, DateTimeOffset Listed
 /// </summary>
 public sealed class OutboxIndex(DaprClient dapr, string store, TimeProvider time, int shards = 32)
 {
-    public string ShardOf(string key) => $"outbox-index-{ShardedIndex.StableShard(key, shards)}";
+    public string ShardOf(string key) => $"outbox-listing-{ShardedIndex.StableShard(key, shards)}";
 
     /// <summary>Enters <paramref name="key"/> with a fresh token and returns the token.</summary>
     public async Task<string> ListAsync(string key, CancellationToken cancellationToken = default)
@@ -32,7 +33,7 @@ public sealed class OutboxIndex(DaprClient dapr, string store, TimeProvider time
     /// <summary>Every entry in every shard.</summary>
     public async Task<IReadOnlyList<OutboxEntry>> EntriesAsync(CancellationToken cancellationToken = default)
     {
-        var keys = Enumerable.Range(0, shards).Select(n => $"outbox-index-{n}").ToList();
+        var keys = Enumerable.Range(0, shards).Select(n => $"outbox-listing-{n}").ToList();
         var items = await dapr.GetBulkStateAsync<Dictionary<string, string>>(store, keys, parallelism: 8, cancellationToken: cancellationToken);
         return items.Where(i => i.Value is not null)
             .SelectMany(i => i.Value.Select(e => new OutboxEntry(e.Key, e.Value, ListedAt(e.Value))))
