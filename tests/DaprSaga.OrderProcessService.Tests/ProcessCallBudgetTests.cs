@@ -1,6 +1,5 @@
 using System.Net;
 using DaprSaga.Contracts;
-using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.TestSidecar;
 using Xunit.Abstractions;
 

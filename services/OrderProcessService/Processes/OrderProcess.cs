@@ -3,8 +3,6 @@ using DaprSaga.OrderProcessService.Saga;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
-public enum ProcessStatus { Running, WaitingForPayment, Compensating, Completed, Cancelled }
-
 /// <summary>One line of the step log: what happened to a step, and whether it was undone.</summary>
 public sealed record StepLog(string Name, string Outcome, DateTimeOffset At, bool? Compensated = null);
 

@@ -18,12 +18,12 @@ public sealed record OrderLineRequest(string? ProductId = null, int? Quantity = 
 public sealed record StartOrderProcess(
     string? CustomerId = null, IReadOnlyList<OrderLineRequest?>? Items = null, string? DeliveryZone = null, bool? AutoConfirmPayment = null);
 
-public sealed record OrderProcessView(
-    string OrderId, ProcessStatus Status, string CurrentStep, IReadOnlyList<StepLog> Steps,
-    CancellationReason? CancellationReason, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+internal static class OrderProcessViews
 {
     public static OrderProcessView Of(OrderProcess p) =>
-        new(p.OrderId, p.Status, p.CurrentStepName, p.Steps, p.CancellationReason, p.CreatedAt, p.UpdatedAt);
+        new(p.OrderId, SagaEngine.Runner, p.Status, p.CurrentStepName,
+            p.Steps.Select(s => new ProcessStepView(s.Name, OrderSaga.Steps.First(x => x.Name == s.Name).Participant, s.Outcome, s.At, s.Compensated)).ToList(),
+            p.CancellationReason, p.CreatedAt, p.UpdatedAt);
 }
 
 public static partial class OrderProcessApi
@@ -70,7 +70,7 @@ public static partial class OrderProcessApi
         await indexes.AddAsync(orderId, ct);
         var created = await runner.CreateAsync(request, ct);
         worker.Start(created);
-        return TypedResults.Accepted($"/order-processes/{orderId}", OrderProcessView.Of(created));
+        return TypedResults.Accepted($"/order-processes/{orderId}", OrderProcessViews.Of(created));
     }
 
     private static async Task<Results<Ok<OrderProcessView>, NotFound, ValidationProblem>> GetAsync(
@@ -79,7 +79,7 @@ public static partial class OrderProcessApi
         if (!IdPattern().IsMatch(orderId))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = ["1-64 letters, digits, '-' or '_'."] });
         var process = await dapr.GetStateAsync<OrderProcess>(service.StateStore, ProcessRunner.KeyOf(orderId), cancellationToken: ct);
-        return process is null ? TypedResults.NotFound() : TypedResults.Ok(OrderProcessView.Of(process));
+        return process is null ? TypedResults.NotFound() : TypedResults.Ok(OrderProcessViews.Of(process));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<OrderProcessView>>, ValidationProblem>> ListAsync(
@@ -100,7 +100,7 @@ public static partial class OrderProcessApi
         IReadOnlyList<OrderProcessView> list = items.Select(i => i.Value).OfType<OrderProcess>()
             .Where(p => wanted is null || p.Status == wanted)
             .OrderByDescending(p => p.CreatedAt)
-            .Select(OrderProcessView.Of)
+            .Select(OrderProcessViews.Of)
             .ToList();
         return TypedResults.Ok(list);
     }

@@ -1,3 +1,4 @@
+using DaprSaga.Contracts;
 using Dapr.Client;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.ServiceDefaults;

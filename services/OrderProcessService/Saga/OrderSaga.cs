@@ -1,8 +1,11 @@
+using DaprSaga.Contracts;
+
 namespace DaprSaga.OrderProcessService.Saga;
 
 /// <summary>One step of a saga: an idempotent action and the compensation that undoes it.</summary>
 public sealed record SagaStep(
     string Name,
+    string Participant,
     Func<Participants, SagaRequest, CancellationToken, Task<StepResult>> Action,
     Func<Participants, SagaRequest, CancellationToken, Task<StepResult>>? Compensation = null);
 
@@ -20,13 +23,13 @@ public static class OrderSaga
 
     public static IReadOnlyList<SagaStep> Steps { get; } =
     [
-        new("CreateOrder", (p, r, ct) => p.CreateOrderAsync(r, ct), (p, r, ct) => p.CancelOrderAsync(r, ct)),
-        new("ReserveStock", (p, r, ct) => p.ReserveStockAsync(r, ct), (p, r, ct) => p.ReleaseStockAsync(r, ct)),
-        new("CreatePayment", (p, r, ct) => p.CreatePaymentAsync(r, ct), (p, r, ct) => p.VoidPaymentAsync(r, ct)),
-        new("ConfirmPayment", (p, r, ct) => r.AutoConfirmPayment ? p.ConfirmPaymentAsync(r, ct) : p.AwaitPaymentAsync(r, ct)),
-        new("ConfirmOrder", (p, r, ct) => p.ConfirmOrderAsync(r, ct)),
-        new(Pivot, (p, r, ct) => p.ScheduleDeliveryAsync(r, ct), (p, r, ct) => p.CancelDeliveryAsync(r, ct)),
-        new("CompleteOrder", (p, r, ct) => p.CompleteOrderAsync(r, ct)),
+        new("CreateOrder", AppIds.OrderService, (p, r, ct) => p.CreateOrderAsync(r, ct), (p, r, ct) => p.CancelOrderAsync(r, ct)),
+        new("ReserveStock", AppIds.InventoryService, (p, r, ct) => p.ReserveStockAsync(r, ct), (p, r, ct) => p.ReleaseStockAsync(r, ct)),
+        new("CreatePayment", AppIds.PaymentService, (p, r, ct) => p.CreatePaymentAsync(r, ct), (p, r, ct) => p.VoidPaymentAsync(r, ct)),
+        new("ConfirmPayment", AppIds.PaymentService, (p, r, ct) => r.AutoConfirmPayment ? p.ConfirmPaymentAsync(r, ct) : p.AwaitPaymentAsync(r, ct)),
+        new("ConfirmOrder", AppIds.OrderService, (p, r, ct) => p.ConfirmOrderAsync(r, ct)),
+        new(Pivot, AppIds.DeliveryService, (p, r, ct) => p.ScheduleDeliveryAsync(r, ct), (p, r, ct) => p.CancelDeliveryAsync(r, ct)),
+        new("CompleteOrder", AppIds.OrderService, (p, r, ct) => p.CompleteOrderAsync(r, ct)),
     ];
 
     public static int PivotIndex { get; } = Steps.Select((s, i) => (s, i)).Single(x => x.s.Name == Pivot).i;
