@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DaprSaga.ServiceDefaults;
 
@@ -27,7 +28,7 @@ namespace DaprSaga.ServiceDefaults;
 /// the environment only, so the token is set here from IConfiguration (design.md, Components),
 /// read when the options are built, so per-app configuration (tests) is honoured.
 /// </remarks>
-public static class DaprAppToken
+public static partial class DaprAppToken
 {
     public const string ConfigurationKey = "APP_API_TOKEN";
 
@@ -51,6 +52,16 @@ public static class DaprAppToken
         });
         return builder;
     }
+
+    /// <summary>Says once, at start, what an app without APP_API_TOKEN leaves open.</summary>
+    internal static void WarnIfNotConfigured(WebApplication app)
+    {
+        if (!IsConfigured(app.Configuration)) LogNoToken(app.Logger, ParticipantCommands.CallerHeader);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "APP_API_TOKEN is not set: anyone who reaches this app's port can forge the {Header} header "
+        + "of a participant command, deliver events and fire cron endpoints. Export APP_API_TOKEN and DAPR_API_TOKEN before `dapr run -f .`.")]
+    private static partial void LogNoToken(ILogger logger, string header);
 
     public static bool IsConfigured(IConfiguration configuration) => !string.IsNullOrEmpty(configuration[ConfigurationKey]);
 

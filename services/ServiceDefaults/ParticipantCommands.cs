@@ -5,26 +5,27 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace DaprSaga.ServiceDefaults;
 
 /// <summary>
-/// Participant commands are for the orchestrator: a call that came through Dapr service
-/// invocation carries `dapr-caller-app-id` (set by the caller's sidecar, never by the caller),
-/// and any other app is refused with 403. Without the header (a direct call, e.g. a test or an
-/// operator) the command is served, unless APP_API_TOKEN is configured: then only calls that
-/// came through daprd (which sends the token) get this far, and others are refused with 401.
+/// Participant commands are for the orchestrator alone. A call through Dapr service invocation
+/// carries `dapr-caller-app-id`, set by the caller's sidecar; anything else, a direct call without
+/// the header included, is refused with 403. The header is only proof when APP_API_TOKEN is
+/// configured (then only daprd, which sends the token, gets as far as this check): without the
+/// token anyone who reaches the app's port can forge it, which each app logs at start.
 /// </summary>
 public static class ParticipantCommands
 {
     public const string CallerHeader = "dapr-caller-app-id";
 
-    /// <summary>The 403 for a caller other than <paramref name="appId"/>, or null when it may call.</summary>
+    /// <summary>The 403 for any call that does not name <paramref name="appId"/> as its caller, or null when it may call.</summary>
     public static ProblemHttpResult? RefuseOtherCaller(HttpRequest request, string appId)
     {
         var caller = request.Headers[CallerHeader].ToString();
-        return caller.Length == 0 || caller == appId
-            ? null
-            : TypedResults.Problem(
-                statusCode: StatusCodes.Status403Forbidden,
-                title: $"Only {appId} may call this command",
-                detail: $"Caller '{caller}' is not allowed.");
+        if (caller == appId) return null;
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status403Forbidden,
+            title: $"Only {appId} may call this command",
+            detail: caller.Length == 0
+                ? $"A participant command is served only to {appId}'s calls through Dapr service invocation."
+                : $"Caller '{caller}' is not allowed.");
     }
 
     /// <summary>

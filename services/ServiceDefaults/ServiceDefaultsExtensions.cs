@@ -73,6 +73,7 @@ public static class ServiceDefaultsExtensions
         app.MapHealthChecks("/healthz");
         app.UseSwagger();
         app.UseSwaggerUI();
+        DaprAppToken.WarnIfNotConfigured(app);
         return app;
     }
 }

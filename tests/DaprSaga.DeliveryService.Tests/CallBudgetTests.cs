@@ -72,7 +72,7 @@ public sealed class CallBudgetTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var counted = await CountAsync(async () =>
         {
-            using var response = await _host.Http.PostAsJsonAsync("/deliveries/o-budget", new { zone = "north", flow = "Orchestration" });
+            using var response = await _host.AsOrchestrator.PostAsJsonAsync("/deliveries/o-budget", new { zone = "north", flow = "Orchestration" });
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         });
 

@@ -20,10 +20,10 @@ public sealed class CommandTests : IAsyncLifetime
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private Task<HttpResponseMessage> ScheduleAsync(string orderId, string zone, HttpClient? client = null) =>
-        (client ?? _host.Http).PostAsJsonAsync(new Uri($"/deliveries/{orderId}", UriKind.Relative), new { zone, flow = "Orchestration" });
+        (client ?? _host.AsOrchestrator).PostAsJsonAsync(new Uri($"/deliveries/{orderId}", UriKind.Relative), new { zone, flow = "Orchestration" });
 
     private Task<HttpResponseMessage> CancelAsync(string orderId, HttpClient? client = null) =>
-        (client ?? _host.Http).PostAsJsonAsync(new Uri($"/deliveries/{orderId}/cancel", UriKind.Relative), new { });
+        (client ?? _host.AsOrchestrator).PostAsJsonAsync(new Uri($"/deliveries/{orderId}/cancel", UriKind.Relative), new { });
 
     private static async Task<DeliveryView?> ViewAsync(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<DeliveryView>(ServiceDefaultsExtensions.JsonOptions);
@@ -163,7 +163,7 @@ public sealed class CommandTests : IAsyncLifetime
     {
         (await ScheduleAsync("o-1", "north")).Dispose();
 
-        using var response = await _host.Http.PostAsJsonAsync("/deliveries/o-1/cancel", new { reason = "InsufficientCredit" });
+        using var response = await _host.AsOrchestrator.PostAsJsonAsync("/deliveries/o-1/cancel", new { reason = "InsufficientCredit" });
 
         Assert.Equal(CancellationReason.InsufficientCredit, (await ViewAsync(response))?.Reason);
     }
@@ -266,7 +266,7 @@ public sealed class CommandTests : IAsyncLifetime
     [MemberData(nameof(BadSchedules))]
     public async Task ABadScheduleIsRefusedNamingTheFieldAndNothingIsStored(string orderId, string body, string[] fields)
     {
-        using var response = await _host.Http.PostAsync($"/deliveries/{orderId}", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await _host.AsOrchestrator.PostAsync($"/deliveries/{orderId}", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
@@ -281,7 +281,7 @@ public sealed class CommandTests : IAsyncLifetime
     [InlineData("a%7C%7Cb", "{}", "orderId")]
     public async Task ABadCancelIsRefusedNamingTheFieldAndNothingIsStored(string orderId, string body, string field)
     {
-        using var response = await _host.Http.PostAsync($"/deliveries/{orderId}/cancel", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await _host.AsOrchestrator.PostAsync($"/deliveries/{orderId}/cancel", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
@@ -292,7 +292,7 @@ public sealed class CommandTests : IAsyncLifetime
     [Fact]
     public async Task CancelWithoutABodyIsServed()
     {
-        using var response = await _host.Http.PostAsync("/deliveries/o-1/cancel", null);
+        using var response = await _host.AsOrchestrator.PostAsync("/deliveries/o-1/cancel", null);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-1"))?.Status);
@@ -301,10 +301,19 @@ public sealed class CommandTests : IAsyncLifetime
     [Theory]
     [InlineData("/deliveries/o-1", """{"zone":"north","flow":"Orchestration"}""")]
     [InlineData("/deliveries/o-1/cancel", "{}")]
-    public async Task ACallerOtherThanTheOrchestratorIsForbiddenAndNothingChanges(string path, string body)
+    public async Task ACallerOtherThanTheOrchestratorIsForbiddenAndNothingChanges(string path, string body) =>
+        await ForbiddenAsync(path, body, AppIds.OrderService);
+
+    [Theory]
+    [InlineData("/deliveries/o-1", """{"zone":"north","flow":"Orchestration"}""")]
+    [InlineData("/deliveries/o-1/cancel", "{}")]
+    public async Task ADirectCallWithoutTheCallerHeaderIsForbiddenAndNothingChanges(string path, string body) =>
+        await ForbiddenAsync(path, body, caller: null);
+
+    private async Task ForbiddenAsync(string path, string body, string? caller)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add("dapr-caller-app-id", AppIds.OrderService);
+        if (caller is not null) request.Headers.Add(ParticipantCommands.CallerHeader, caller);
 
         using var response = await _host.Http.SendAsync(request);
 

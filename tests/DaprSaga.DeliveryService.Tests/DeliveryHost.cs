@@ -26,6 +26,8 @@ public sealed class DeliveryHost : IAsyncDisposable
     {
         (Testbed, Sidecar, OrderSidecar, App, Orders) = (testbed, sidecar, orderSidecar, app, orders);
         Http = app.CreateClient();
+        AsOrchestrator = app.CreateClient();
+        AsOrchestrator.DefaultRequestHeaders.Add(ParticipantCommands.CallerHeader, AppIds.OrderProcessService);
     }
 
     public Testbed Testbed { get; }
@@ -40,6 +42,9 @@ public sealed class DeliveryHost : IAsyncDisposable
     public DaprClient Orders { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>Calls the app as order-process-service's sidecar would: its participant commands serve only that caller.</summary>
+    public HttpClient AsOrchestrator { get; }
 
     /// <summary>The app's own DaprClient (to set up state a crash would leave).</summary>
     public DaprClient AppDapr => App.Services.GetRequiredService<DaprClient>();
@@ -149,6 +154,7 @@ public sealed class DeliveryHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        AsOrchestrator.Dispose();
         Orders.Dispose();
         foreach (var caller in _callers) caller.Dispose();
         await App.DisposeAsync();

@@ -25,11 +25,20 @@ public sealed class ReservationCommandTests : IAsyncLifetime
 
     private static readonly object TwoWidgets = ReserveBody(new OrderLine("widget", 2, 10.00m));
 
-    private Task<HttpResponseMessage> ReserveAsync(string orderId, object body) =>
-        _app.Http.PostAsJsonAsync($"/reservations/{orderId}", body, ServiceDefaultsExtensions.JsonOptions);
+    private Task<HttpResponseMessage> ReserveAsync(string orderId, object body) => AsOrchestratorAsync($"/reservations/{orderId}", body);
 
-    private Task<HttpResponseMessage> CommandAsync(string orderId, string command) =>
-        _app.Http.PostAsJsonAsync($"/reservations/{orderId}/{command}", new { }, ServiceDefaultsExtensions.JsonOptions);
+    private Task<HttpResponseMessage> CommandAsync(string orderId, string command) => AsOrchestratorAsync($"/reservations/{orderId}/{command}", new { });
+
+    /// <summary>A command with the dapr-caller-app-id order-process-service's sidecar sets.</summary>
+    private async Task<HttpResponseMessage> AsOrchestratorAsync(string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = body as HttpContent ?? JsonContent.Create(body, options: ServiceDefaultsExtensions.JsonOptions),
+        };
+        request.Headers.Add(ParticipantCommands.CallerHeader, AppIds.OrderProcessService);
+        return await _app.Http.SendAsync(request);
+    }
 
     private static async Task<ReservationView> OkViewAsync(HttpResponseMessage response)
     {
@@ -289,13 +298,21 @@ public sealed class ReservationCommandTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Commands))]
-    public async Task ACommandFromAnotherAppIsForbiddenAndChangesNothing(string orderId, string command)
+    public async Task ACommandFromAnotherAppIsForbiddenAndChangesNothing(string orderId, string command) =>
+        await ForbiddenAsync(orderId, command, AppIds.OrderService);
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task ADirectCommandWithoutTheCallerHeaderIsForbiddenAndChangesNothing(string orderId, string command) =>
+        await ForbiddenAsync(orderId, command, caller: null);
+
+    private async Task ForbiddenAsync(string orderId, string command, string? caller)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/reservations/{orderId}{command}")
         {
             Content = JsonContent.Create(TwoWidgets, options: ServiceDefaultsExtensions.JsonOptions),
         };
-        request.Headers.Add("dapr-caller-app-id", AppIds.OrderService);
+        if (caller is not null) request.Headers.Add(ParticipantCommands.CallerHeader, caller);
 
         using var response = await _app.Http.SendAsync(request);
 
@@ -371,7 +388,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     [MemberData(nameof(BadReserves))]
     public async Task ABadReserveIsA400NamingTheFieldAndChangesNothing(string body, string field)
     {
-        using var response = await _app.Http.PostAsync("/reservations/o-1", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await AsOrchestratorAsync("/reservations/o-1", new StringContent(body, Encoding.UTF8, "application/json"));
 
         await AssertBadRequestNamingAsync(response, field);
         Assert.Null(await _app.StoredReservationAsync("o-1"));
@@ -384,7 +401,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     [InlineData("/commit")]
     public async Task ACommandOnABadOrderIdIsA400NamingIt(string command)
     {
-        using var response = await _app.Http.PostAsJsonAsync($"/reservations/bad.id{command}", TwoWidgets, ServiceDefaultsExtensions.JsonOptions);
+        using var response = await AsOrchestratorAsync($"/reservations/bad.id{command}", TwoWidgets);
 
         await AssertBadRequestNamingAsync(response, "orderId");
         Assert.Null(await _app.StoredReservationAsync("bad.id"));

@@ -104,9 +104,10 @@ public sealed class OrderServiceHost : IAsyncDisposable
 
     /// <summary>
     /// Sends a participant command as order-process-service's Participants does: camelCase JSON
-    /// (`{}` when it has nothing to say), optionally with a dapr-caller-app-id header.
+    /// (`{}` when it has nothing to say), with the dapr-caller-app-id its sidecar sets (null: none).
     /// </summary>
-    public async Task<HttpResponseMessage> CommandAsync(HttpMethod method, string path, object? body = null, string? caller = null)
+    public async Task<HttpResponseMessage> CommandAsync(
+        HttpMethod method, string path, object? body = null, string? caller = AppIds.OrderProcessService)
     {
         using var request = new HttpRequestMessage(method, path)
         {
@@ -117,11 +118,11 @@ public sealed class OrderServiceHost : IAsyncDisposable
     }
 
     /// <summary>PUT /orders/{id}: creates the order as the orchestrator's first step.</summary>
-    public Task<HttpResponseMessage> CreateOrchestratedAsync(string orderId, object? body = null, string? caller = null) =>
+    public Task<HttpResponseMessage> CreateOrchestratedAsync(string orderId, object? body = null, string? caller = AppIds.OrderProcessService) =>
         CommandAsync(HttpMethod.Put, $"/orders/{orderId}", body ?? HappyOrder(), caller);
 
     /// <summary>The orchestrator's cancel {reason}, its compensation.</summary>
-    public Task<HttpResponseMessage> CompensateAsync(string orderId, CancellationReason reason, string? caller = null) =>
+    public Task<HttpResponseMessage> CompensateAsync(string orderId, CancellationReason reason, string? caller = AppIds.OrderProcessService) =>
         CommandAsync(HttpMethod.Post, $"/orders/{orderId}/cancel", new { reason }, caller);
 
     /// <summary>

@@ -250,11 +250,19 @@ public sealed class ParticipantCommandsTests : ServiceTest
 
     [Theory]
     [MemberData(nameof(CommandPaths))]
-    public async Task AnotherCallerThanTheOrchestratorIsRefusedWith403AndNothingChanges(string method, string path)
+    public async Task AnotherCallerThanTheOrchestratorIsRefusedWith403AndNothingChanges(string method, string path) =>
+        await RefusedAsync(method, path, AppIds.OrderService);
+
+    [Theory]
+    [MemberData(nameof(CommandPaths))]
+    public async Task ADirectCallWithoutTheCallerHeaderIsRefusedWith403AndNothingChanges(string method, string path) =>
+        await RefusedAsync(method, path, caller: null);
+
+    private async Task RefusedAsync(string method, string path, string? caller)
     {
         object body = method == "PUT" ? OrderServiceHost.HappyOrder() : new { reason = "OutOfStock" };
 
-        using var response = await Host.CommandAsync(new HttpMethod(method), path, body, caller: AppIds.OrderService);
+        using var response = await Host.CommandAsync(new HttpMethod(method), path, body, caller);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         using var get = await Host.Http.GetAsync($"/orders/{Id}");

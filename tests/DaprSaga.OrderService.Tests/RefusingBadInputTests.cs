@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using DaprSaga.Contracts;
+using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http;
 
 namespace DaprSaga.OrderService.Tests;
@@ -82,16 +83,19 @@ public sealed class RefusingBadInputTests(SharedOrderService service) : IClassFi
     [MemberData(nameof(BadCreateBodies))]
     public async Task TheOrchestratorsCreateWithBadInputIsRefusedWith400NamingTheField(string body, string field)
     {
-        using var response = await Host.Http.PutAsync("/orders/o-1", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/orders/o-1") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add(ParticipantCommands.CallerHeader, AppIds.OrderProcessService);
+
+        using var response = await Host.Http.SendAsync(request);
 
         await AssertRefusedAsync(response, field);
     }
 
     public static TheoryData<string, string, string?, string> BadCommands => new()
     {
-        { "PUT /orders/bad.id", """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north"}""", null, "orderId" },
-        { "POST /orders/bad.id/confirm", "{}", null, "orderId" },
-        { "POST /orders/bad.id/complete", "{}", null, "orderId" },
+        { "PUT /orders/bad.id", """{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north"}""", AppIds.OrderProcessService, "orderId" },
+        { "POST /orders/bad.id/confirm", "{}", AppIds.OrderProcessService, "orderId" },
+        { "POST /orders/bad.id/complete", "{}", AppIds.OrderProcessService, "orderId" },
         { "POST /orders/bad.id/cancel", """{"reason":"OutOfStock"}""", null, "orderId" },
         { "POST /orders/o-1/cancel", """{"reason":"Bored"}""", null, "reason" },
         { "POST /orders/o-1/cancel", """{"reason":3}""", null, "reason" },

@@ -151,19 +151,19 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
     {
         var before = Fingerprint();
 
-        await AssertBadRequestAsync(await PostJsonAsync(_cluster.Inventory, "/reservations/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Inventory, "/reservations/o-1",
             new { items = new[] { new { productId = "widget", quantity = 1, unitPrice = 10m } }, flow = "Sideways" }), "flow", "reservation flow");
-        await AssertBadRequestAsync(await PostJsonAsync(_cluster.Inventory, "/reservations/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Inventory, "/reservations/o-1",
             new { items = new[] { new { productId = "widget", quantity = 1001, unitPrice = 10m } }, flow = "Orchestration" }), "items[0].quantity", "reservation quantity");
-        await AssertBadRequestAsync(await PostJsonAsync(_cluster.Payment, "/payments/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Payment, "/payments/o-1",
             new { customerId = "alice", amount = 50_000_000_000.01m, flow = "Orchestration" }), "amount", "payment amount");
-        await AssertBadRequestAsync(await PostJsonAsync(_cluster.Payment, "/payments/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Payment, "/payments/o-1",
             new { customerId = "alice", amount = 10m, flow = "Sideways" }), "flow", "payment flow");
-        await AssertBadRequestAsync(await PostJsonAsync(_cluster.Delivery, "/deliveries/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Delivery, "/deliveries/o-1",
             new { zone = "north", flow = "Sideways" }), "flow", "delivery flow");
-        await AssertBadRequestAsync(await PostJsonAsync(_cluster.Delivery, $"/deliveries/{Uri.EscapeDataString("o||1")}",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Delivery, $"/deliveries/{Uri.EscapeDataString("o||1")}",
             new { zone = "north", flow = "Orchestration" }), "orderId", "delivery id");
-        await AssertBadRequestAsync(await PostJsonAsync(_cluster.Order, "/orders/o-1/cancel", new { reason = "Boredom" }), "reason", "cancel reason");
+        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Order, "/orders/o-1/cancel", new { reason = "Boredom" }), "reason", "cancel reason");
 
         await _cluster.QuiesceAsync();
         Assert.Equal(before, Fingerprint());
@@ -201,6 +201,14 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
 
     private static Task<HttpResponseMessage> PostJsonAsync(ServiceUnderTest service, string path, object body) =>
         service.Http.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
+
+    /// <summary>A participant command as order-process-service's sidecar delivers it (naming its caller).</summary>
+    private static async Task<HttpResponseMessage> AsOrchestratorAsync(ServiceUnderTest service, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+        request.Headers.Add(ParticipantCommands.CallerHeader, AppIds.OrderProcessService);
+        return await service.Http.SendAsync(request);
+    }
 
     private static Task<HttpResponseMessage> PutAsync(ServiceUnderTest service, string path, object body) =>
         service.Http.PutAsJsonAsync(new Uri(path, UriKind.Relative), body);

@@ -59,10 +59,12 @@ public sealed class AppTokenTests
         BaseAddress = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()),
     };
 
-    private static async Task<HttpStatusCode> SendAsync(HttpClient client, HttpMethod method, string path, string? token, HttpContent? content = null)
+    private static async Task<HttpStatusCode> SendAsync(
+        HttpClient client, HttpMethod method, string path, string? token, HttpContent? content = null, string? caller = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = content };
         if (token is not null) request.Headers.Add("dapr-api-token", token);
+        if (caller is not null) request.Headers.Add(ParticipantCommands.CallerHeader, caller);
         using var response = await client.SendAsync(request);
         return response.StatusCode;
     }
@@ -126,7 +128,7 @@ public sealed class AppTokenTests
 
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/events/" + Topics.PaymentConfirmed, AppToken, PaymentConfirmedBody()));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/" + Binding, AppToken));
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/commands/o-1", AppToken));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/commands/o-1", AppToken, caller: AppIds.OrderProcessService));
 
         Assert.Equal((1, 1, 1), (calls.Events, calls.Ticks, calls.Commands));
     }
@@ -174,7 +176,7 @@ public sealed class AppTokenTests
     }
 
     [Fact]
-    public async Task WithoutATokenConfiguredEverythingIsOpen()
+    public async Task WithoutATokenConfiguredDaprEndpointsAreOpenAndACommandStillNeedsTheOrchestratorAsCaller()
     {
         var calls = new Calls();
         await using var host = await StartAsync(calls, appToken: null);
@@ -183,10 +185,29 @@ public sealed class AppTokenTests
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/events/" + Topics.PaymentConfirmed, null, PaymentConfirmedBody()));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Get, "/dapr/subscribe", null));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/" + Binding, null));
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/commands/o-1", null));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(client, HttpMethod.Post, "/commands/o-1", null));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(client, HttpMethod.Post, "/commands/o-1", null, caller: AppIds.PaymentService));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/commands/o-1", null, caller: AppIds.OrderProcessService));
         Assert.Equal(HttpStatusCode.OK, await host.Sidecar.TriggerBindingAsync(Binding));
 
         Assert.Equal((1, 2, 1), (calls.Events, calls.Ticks, calls.Commands));
+    }
+
+    [Fact]
+    public async Task WithoutATokenConfiguredTheAppWarnsAtStartThatTheCallerHeaderCanBeForged()
+    {
+        static async Task<IReadOnlyList<string>> WarningsAsync(string? appToken)
+        {
+            await using var host = await TestHost.StartAsync(
+                _ => { }, configure: b => b.Logging.AddFakeLogging(), sidecarOptions: o => o with { AppApiToken = appToken });
+            return host.Services.GetFakeLogCollector().GetSnapshot()
+                .Where(r => r.Level == LogLevel.Warning && r.Message.Contains("APP_API_TOKEN is not set", StringComparison.Ordinal))
+                .Select(r => r.Message).ToList();
+        }
+
+        var warning = Assert.Single(await WarningsAsync(appToken: null));
+        Assert.Contains(ParticipantCommands.CallerHeader, warning, StringComparison.Ordinal);
+        Assert.Empty(await WarningsAsync(AppToken));
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using DaprSaga.Contracts;
 using Dapr.Client;
+using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.ServiceDefaults;
 using DaprSaga.ServiceDefaults.State;
