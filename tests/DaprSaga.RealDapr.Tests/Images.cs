@@ -12,6 +12,12 @@ public static class Images
 
     public const string Daprd = "daprio/daprd:" + DaprVersion;
 
+    /// <summary>Actor placement, which Dapr Workflow runs on; the control plane is versioned with daprd.</summary>
+    public const string Placement = "daprio/placement:" + DaprVersion;
+
+    /// <summary>The scheduler, which holds Dapr Workflow's timers and reminders.</summary>
+    public const string Scheduler = "daprio/scheduler:" + DaprVersion;
+
     /// <summary>State stores for every broker variant, and the default Redis Streams broker.</summary>
     public const string Redis = "redis:7.4";
 

@@ -20,13 +20,29 @@ namespace DaprSaga.RealDapr.Tests;
 /// <summary>
 /// The five services in this process, each beside its own real daprd in a container, on one
 /// Docker network with Redis (state stores, and the default broker) and optionally RabbitMQ or
-/// Kafka, all loading the real files of components/ (dapr-contract.md §12).
+/// Kafka, all loading the real files of components/, and Dapr's placement and scheduler, which
+/// the Dapr Workflow engine of order-process-service needs.
 /// </summary>
 public sealed class RealDaprCluster : IAsyncDisposable
 {
     /// <summary>daprd's ports inside its container; the test host reaches them through mapped ports.</summary>
     private const int DaprHttpPort = 3500;
     private const int DaprGrpcPort = 50001;
+
+    /// <summary>The control plane's gRPC ports (their binaries' defaults) and aliases on the test network.</summary>
+    private const int PlacementPort = 50005;
+    private const int SchedulerPort = 50006;
+    private const string PlacementAlias = "placement";
+    private const string SchedulerAlias = "scheduler";
+
+    /// <summary>Where placement and scheduler answer /healthz (their --healthz-port default).</summary>
+    private const int ControlPlaneHealthzPort = 8080;
+
+    /// <summary>
+    /// The scheduler's embedded etcd data: a tmpfs (world-writable), since the image runs as a
+    /// non-root user whose working directory, /, it cannot write.
+    /// </summary>
+    private const string SchedulerDataDir = "/var/lock/dapr/scheduler";
 
     /// <summary>How the sidecar container reaches the app on the test host (Docker 20.10+ `host-gateway`).</summary>
     private const string HostAlias = "host.docker.internal";
@@ -49,7 +65,13 @@ public sealed class RealDaprCluster : IAsyncDisposable
     private readonly Dictionary<string, HostedApp> _apps = new(StringComparer.Ordinal);
     private INetwork? _network;
 
-    private RealDaprCluster(Broker broker) => Broker = broker;
+    private readonly Lazy<Task> _workflowReady;
+
+    private RealDaprCluster(Broker broker)
+    {
+        Broker = broker;
+        _workflowReady = new(WaitForWorkflowAsync);
+    }
 
     public Broker Broker { get; }
 
@@ -100,9 +122,32 @@ public sealed class RealDaprCluster : IAsyncDisposable
                 .WithListener($"{ComponentSet.KafkaAlias}:{ComponentSet.KafkaInternalPort}")
                 .Build());
         }
-        // Each module's own wait strategy: `redis-cli ping`, RabbitMQ's "Server startup complete", Kafka's startup.
+        _infrastructure.Add(ControlPlane(Images.Placement, PlacementAlias, "./placement", "--port", Port(PlacementPort)).Build());
+        _infrastructure.Add(ControlPlane(Images.Scheduler, SchedulerAlias,
+                "./scheduler",
+                "--port", Port(SchedulerPort),
+                "--etcd-data-dir", SchedulerDataDir,
+                // What daprd is told to dial, rather than the container's own address.
+                "--override-broadcast-host-port", $"{SchedulerAlias}:{SchedulerPort}")
+            .WithTmpfsMount(SchedulerDataDir)
+            .Build());
+        // Each module's own wait strategy: `redis-cli ping`, RabbitMQ's "Server startup complete",
+        // Kafka's startup; placement's and scheduler's /healthz.
         await Task.WhenAll(_infrastructure.Select(c => c.StartAsync()));
     }
+
+    /// <summary>A control-plane service in standalone mode without TLS (the defaults), healthy once /healthz answers.</summary>
+    private ContainerBuilder ControlPlane(string image, string alias, params string[] command) =>
+        new ContainerBuilder(image)
+            .WithNetwork(_network!)
+            .WithNetworkAliases(alias)
+            .WithPortBinding(ControlPlaneHealthzPort, assignRandomHostPort: true)
+            // The images have no entrypoint; the binary is in /, their working directory.
+            .WithCommand(command)
+            .WithWaitStrategy(Wait.ForUnixContainer()
+                .UntilHttpRequestIsSucceeded(request => request.ForPort(ControlPlaneHealthzPort).ForPath("/healthz")));
+
+    private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task StartSidecarsAndAppsAsync()
     {
@@ -137,6 +182,9 @@ public sealed class RealDaprCluster : IAsyncDisposable
                 "--app-channel-address", HostAlias,
                 "--dapr-http-port", DaprHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--dapr-grpc-port", DaprGrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // As `dapr run` gives every app: Dapr Workflow's actors and reminders live there.
+                "--placement-host-address", $"{PlacementAlias}:{PlacementPort}",
+                "--scheduler-host-address", $"{SchedulerAlias}:{SchedulerPort}",
                 "--resources-path", "/components");
         // Copied into the container before it starts (works with a remote engine too, unlike a bind mount).
         foreach (var (name, text) in resources)
@@ -214,24 +262,50 @@ public sealed class RealDaprCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Places a choreography order (order-service) or starts an orchestrated one (order-process-service); returns its id.</summary>
+    /// <summary>
+    /// Places a choreography order (order-service) or starts an orchestrated one
+    /// (order-process-service, naming the engine to run it); returns its id.
+    /// </summary>
     public async Task<string> BeginAsync(
         Flow flow, string customerId, string zone, bool autoConfirmPayment, params (string ProductId, int Quantity, decimal UnitPrice)[] items)
     {
         var (appId, path) = flow == Flow.Choreography
             ? (AppIds.OrderService, "/orders")
             : (AppIds.OrderProcessService, "/order-processes");
-        using var response = await Http(appId).PostAsJsonAsync(new Uri(path, UriKind.Relative), new
+        var request = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            customerId,
-            items = items.Select(i => new { productId = i.ProductId, quantity = i.Quantity, unitPrice = i.UnitPrice }),
-            deliveryZone = zone,
-            autoConfirmPayment,
-        });
+            ["customerId"] = customerId,
+            ["items"] = items.Select(i => new { productId = i.ProductId, quantity = i.Quantity, unitPrice = i.UnitPrice }),
+            ["deliveryZone"] = zone,
+            ["autoConfirmPayment"] = autoConfirmPayment,
+        };
+        if (flow.EngineName() is { } engine) request["engine"] = engine;
+        if (flow == Flow.Workflow) await _workflowReady.Value;
+        using var response = await Http(appId).PostAsJsonAsync(new Uri(path, UriKind.Relative), request);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted,
             $"POST {appId}{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
         return (string)body!["orderId"]!;
+    }
+
+    /// <summary>
+    /// Awaited before the first workflow order only, so the other flows never depend on it: a
+    /// workflow can be scheduled once order-process-service's daprd has joined placement (its
+    /// actor host is ready) and the app's Dapr Workflow worker has connected to it.
+    /// </summary>
+    private Task WaitForWorkflowAsync()
+    {
+        var http = SidecarUri(_sidecars[AppIds.OrderProcessService], DaprHttpPort);
+        return Eventually.TrueAsync(
+            $"daprd of {AppIds.OrderProcessService} has its actor host ready and a workflow worker connected "
+                + "(/v1.0/metadata actorRuntime.hostReady, workflows.connectedWorkers)",
+            async () =>
+            {
+                var metadata = await _toSidecars.GetFromJsonAsync<JsonObject>(new Uri(http, "/v1.0/metadata"));
+                return (bool?)metadata?["actorRuntime"]?["hostReady"] == true
+                    && ((int?)metadata?["workflows"]?["connectedWorkers"] ?? 0) > 0;
+            },
+            StartupDeadline);
     }
 
     /// <summary>
@@ -282,8 +356,33 @@ public sealed class RealDaprCluster : IAsyncDisposable
     }
 }
 
+/// <summary>How a test's order runs: choreographed, or orchestrated by order-process-service on one of its engines.</summary>
 public enum Flow
 {
     Choreography,
-    Orchestration,
+
+    /// <summary>Orchestrated by order-process-service's own runner over its state store.</summary>
+    Runner,
+
+    /// <summary>Orchestrated by order-process-service on Dapr Workflow (placement and scheduler at work).</summary>
+    Workflow,
+}
+
+public static class FlowExtensions
+{
+    public static bool IsOrchestrated(this Flow flow) => flow != Flow.Choreography;
+
+    /// <summary>The order's `flow` as order-service shows it.</summary>
+    public static SagaFlow SagaFlow(this Flow flow) => flow.IsOrchestrated() ? Contracts.SagaFlow.Orchestration : Contracts.SagaFlow.Choreography;
+
+    /// <summary>The engine as the order, its process and its timeline show it; null for a choreography.</summary>
+    public static SagaEngine? Engine(this Flow flow) => flow switch
+    {
+        Flow.Runner => SagaEngine.Runner,
+        Flow.Workflow => SagaEngine.Workflow,
+        _ => null,
+    };
+
+    /// <summary>`engine` as POST /order-processes takes it.</summary>
+    public static string? EngineName(this Flow flow) => flow.Engine()?.ToString().ToLowerInvariant();
 }

@@ -1,11 +1,15 @@
 namespace DaprSaga.RealDapr.Tests;
 
-/// <summary>Both flows against real daprd sidecars with Redis for state and pub/sub (the default of dapr.yaml).</summary>
+/// <summary>
+/// Both flows, the orchestration on each engine of order-process-service (its runner, Dapr
+/// Workflow), against real daprd sidecars with Redis for state and pub/sub (the default of dapr.yaml).
+/// </summary>
 public sealed class RedisSagaTests(RedisClusterFixture fixture) : IClassFixture<RedisClusterFixture>
 {
     [SkippableTheory]
     [InlineData(Flow.Choreography)]
-    [InlineData(Flow.Orchestration)]
+    [InlineData(Flow.Runner)]
+    [InlineData(Flow.Workflow)]
     public async Task AHappyOrderCompletes(Flow flow)
     {
         DockerEngine.SkipIfUnavailable();
@@ -14,7 +18,8 @@ public sealed class RedisSagaTests(RedisClusterFixture fixture) : IClassFixture<
 
     [SkippableTheory]
     [InlineData(Flow.Choreography)]
-    [InlineData(Flow.Orchestration)]
+    [InlineData(Flow.Runner)]
+    [InlineData(Flow.Workflow)]
     public async Task AnOrderOfAProductOutOfStockIsCancelled(Flow flow)
     {
         DockerEngine.SkipIfUnavailable();
@@ -23,7 +28,8 @@ public sealed class RedisSagaTests(RedisClusterFixture fixture) : IClassFixture<
 
     [SkippableTheory]
     [InlineData(Flow.Choreography)]
-    [InlineData(Flow.Orchestration)]
+    [InlineData(Flow.Runner)]
+    [InlineData(Flow.Workflow)]
     public async Task ACustomerWithoutEnoughCreditHasTheOrderCancelled(Flow flow)
     {
         DockerEngine.SkipIfUnavailable();
@@ -32,7 +38,8 @@ public sealed class RedisSagaTests(RedisClusterFixture fixture) : IClassFixture<
 
     [SkippableTheory]
     [InlineData(Flow.Choreography)]
-    [InlineData(Flow.Orchestration)]
+    [InlineData(Flow.Runner)]
+    [InlineData(Flow.Workflow)]
     public async Task AnOrderToAZoneWithoutCouriersIsRefundedReleasedAndCancelled(Flow flow)
     {
         DockerEngine.SkipIfUnavailable();

@@ -84,19 +84,28 @@ public static class SagaScenarios
         await ExpectAsync(cluster, id, flow, "Cancelled", "NoCourierAvailable", checks);
     }
 
-    /// <summary>The order's status and reason (and the orchestrator's, for that flow) plus <paramref name="more"/>, all at once.</summary>
+    /// <summary>
+    /// The order's status and reason plus <paramref name="more"/>, all at once; for an orchestrated
+    /// order also the orchestrator's, the engine that ran it as the order, its process and its
+    /// timeline name it, and the orchestrator's lane drawn (order-service invoking order-process-service).
+    /// </summary>
     private static Task ExpectAsync(RealDaprCluster cluster, string id, Flow flow, string status, string? reason, IEnumerable<Check> more)
     {
         List<Check> checks =
         [
             Field(cluster, AppIds.OrderService, $"/orders/{id}", "status", status),
             Field(cluster, AppIds.OrderService, $"/orders/{id}", "cancellationReason", reason),
-            Field(cluster, AppIds.OrderService, $"/orders/{id}", "flow", flow.ToString()),
+            Field(cluster, AppIds.OrderService, $"/orders/{id}", "flow", flow.SagaFlow().ToString()),
         ];
-        if (flow == Flow.Orchestration)
+        if (flow.IsOrchestrated())
         {
+            var engine = flow.Engine().ToString();
             checks.Add(Field(cluster, AppIds.OrderProcessService, $"/order-processes/{id}", "status", status));
             checks.Add(Field(cluster, AppIds.OrderProcessService, $"/order-processes/{id}", "cancellationReason", reason));
+            checks.Add(Field(cluster, AppIds.OrderProcessService, $"/order-processes/{id}", "engine", engine));
+            checks.Add(Field(cluster, AppIds.OrderService, $"/orders/{id}", "engine", engine));
+            checks.Add(Field(cluster, AppIds.OrderService, $"/orders/{id}/timeline", "engine", engine));
+            checks.Add(Field(cluster, AppIds.OrderService, $"/orders/{id}/timeline", "orchestrator", "Drawn"));
         }
         checks.AddRange(more);
         return Eventually.AllHoldAsync(checks, Settle, async () => $"order {id} ({flow}, {cluster.Broker})\n{await cluster.SidecarLogsAsync()}");

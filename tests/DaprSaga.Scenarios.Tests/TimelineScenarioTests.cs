@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
+using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests;
 
@@ -134,17 +135,47 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
         Assert.Equal("customer", (string?)Step(timeline, Topics.OrderCancelled)["requestedBy"]);
     }
 
+    /// <summary>The orchestrator's own steps: "{command} {outcome}", compensations marked, in the timeline's order.</summary>
+    private static List<string> OrchestratorStepsOf(JsonObject timeline) =>
+        timeline["steps"]!.AsArray()
+            .Where(s => (string?)s!["service"] == AppIds.OrderProcessService)
+            .Select(s => $"{s!["action"]} {s["outcome"]}{((bool)s["compensation"]! ? " compensation" : "")}")
+            .ToList();
+
+    private static List<string> ParticipantStepsOf(JsonObject timeline) =>
+        StepsOf(timeline).Where(s => !s.StartsWith(AppIds.OrderProcessService + " ", StringComparison.Ordinal)).ToList();
+
+    /// <summary>
+    /// The timeline names the engine the order has (the orchestrator's, when the order was created
+    /// without one), so these tests hold for either engine.
+    /// </summary>
+    private async Task AssertEngineAsync(string id, JsonObject timeline)
+    {
+        var engine = (string?)(await _cluster.OrderAsync(id))["engine"] ?? (string?)(await _cluster.ProcessAsync(id))["engine"];
+        Assert.Contains(engine, new[] { "Workflow", "Runner" });
+        Assert.Equal((engine, "Drawn"), ((string?)timeline["engine"], (string?)timeline["orchestrator"]));
+    }
+
     [Fact]
-    public async Task AHappyOrchestrationShowsTheParticipantsFactsAndTheOrchestratorsCommands()
+    public async Task AHappyOrchestrationShowsEachCommandOfTheOrchestratorBesideTheParticipantsFacts()
     {
         var id = await _cluster.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
         await _cluster.SettleProcessAsync(id);
 
         var timeline = await TimelineAsync(id);
         Assert.Equal(("Orchestration", "Completed"), ((string?)timeline["flow"], (string?)timeline["status"]));
+        await AssertEngineAsync(id, timeline);
         Assert.Equal(
-            [AppIds.OrderProcessService, AppIds.OrderService, "inventory-service", AppIds.PaymentService, AppIds.DeliveryService],
+            [AppIds.OrderProcessService, AppIds.OrderService, AppIds.InventoryService, AppIds.PaymentService, AppIds.DeliveryService],
             timeline["services"]!.AsArray().Select(s => (string?)s));
+        Assert.Equal(
+        [
+            "CreateOrder Done", "ReserveStock Done", "CreatePayment Done", "ConfirmPayment Done", "ConfirmOrder Done",
+            "ScheduleDelivery Done", "CompleteOrder Done",
+        ], OrchestratorStepsOf(timeline));
+        Assert.Equal(
+            [AppIds.OrderService, AppIds.InventoryService, AppIds.PaymentService, AppIds.PaymentService, AppIds.OrderService, AppIds.DeliveryService, AppIds.OrderService],
+            timeline["steps"]!.AsArray().Where(s => (string?)s!["service"] == AppIds.OrderProcessService).Select(s => (string?)s!["participant"]));
         Assert.Equal(
         [
             "order-service order-placed Published",
@@ -155,10 +186,52 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
             "delivery-service delivery-scheduled Recorded",
             "inventory-service stock-committed Recorded",
             "order-service order-completed Published",
-        ], StepsOf(timeline));
+        ], ParticipantStepsOf(timeline));
         Assert.All(
             timeline["steps"]!.AsArray().Where(s => (string?)s!["service"] == AppIds.OrderService),
             s => Assert.Equal(AppIds.OrderProcessService, (string?)s!["requestedBy"]));
+        var times = timeline["steps"]!.AsArray().Select(s => DateTimeOffset.Parse((string)s!["at"]!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(times.Order(), times);
+    }
+
+    public static TheoryData<string, string, (string, int, decimal), string, string[]> Refusals => new()
+    {
+        {
+            "alice", "north", ("unobtainium", 1, 500.00m), "OutOfStock",
+            ["CreateOrder Done", "ReserveStock Refused", "CancelOrder Done compensation"]
+        },
+        {
+            "bob", "north", ("gizmo", 1, 99.00m), "InsufficientCredit",
+            ["CreateOrder Done", "ReserveStock Done", "CreatePayment Done", "ConfirmPayment Refused",
+             "VoidPayment Done compensation", "ReleaseStock Done compensation", "CancelOrder Done compensation"]
+        },
+        {
+            "alice", "west", ("widget", 2, 10.00m), "NoCourierAvailable",
+            ["CreateOrder Done", "ReserveStock Done", "CreatePayment Done", "ConfirmPayment Done", "ConfirmOrder Done",
+             "ScheduleDelivery Refused", "VoidPayment Done compensation", "ReleaseStock Done compensation", "CancelOrder Done compensation"]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public async Task ARefusedOrchestrationShowsTheRefusedCommandThenItsCompensationsInReverse(
+        string customer, string zone, (string, int, decimal) line, string reason, string[] commands)
+    {
+        var id = await _cluster.StartProcessAsync(customer, zone, autoConfirmPayment: true, line);
+        await _cluster.SettleProcessAsync(id);
+
+        var timeline = await TimelineAsync(id);
+        await AssertEngineAsync(id, timeline);
+        Assert.Equal(commands, OrchestratorStepsOf(timeline));
+        var refused = timeline["steps"]!.AsArray().Single(s => (string?)s!["outcome"] == "Refused")!;
+        Assert.Equal((reason, $"Refused: {reason}"), ((string?)refused["detail"]!["reason"], (string?)refused["note"]));
+        // The order is cancelled by the orchestrator's compensation, never before the refusal.
+        var steps = StepsOf(timeline);
+        Assert.True(
+            steps.IndexOf("order-service order-cancelled Published compensation") > steps.FindIndex(s => s.EndsWith(" Refused", StringComparison.Ordinal)),
+            string.Join("\n", steps));
+        var cancelOrder = timeline["steps"]!.AsArray().Single(s => (string?)s!["action"] == "CancelOrder")!;
+        Assert.Equal((AppIds.OrderService, reason), ((string?)cancelOrder["participant"], (string?)cancelOrder["detail"]!["reason"]));
     }
 
     [Fact]
@@ -167,7 +240,7 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
         var id = await _cluster.StartProcessAsync("alice", "west", autoConfirmPayment: true, ("widget", 2, 10.00m));
         await _cluster.SettleProcessAsync(id);
 
-        var steps = StepsOf(await TimelineAsync(id));
+        var steps = ParticipantStepsOf(await TimelineAsync(id));
         Assert.Equal(
         [
             "delivery-service delivery-failed Recorded",
@@ -175,6 +248,37 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
             "inventory-service stock-released Recorded compensation",
             "order-service order-cancelled Published compensation",
         ], steps[^4..]);
+    }
+
+    [Fact]
+    public async Task ATimelineAsksTheOrchestratorOnceForAnOrchestratedOrderAndNeverForAChoreographedOne()
+    {
+        var orchestrated = await _cluster.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await _cluster.SettleProcessAsync(orchestrated);
+        var choreographed = await _cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await _cluster.QuiesceAsync();
+        var calls = _cluster.Order.Sidecar.Calls;
+
+        var before = calls[SidecarCallKind.Invoke];
+        await TimelineAsync(orchestrated);
+        Assert.Equal(before + 1, calls[SidecarCallKind.Invoke]);
+        await TimelineAsync(choreographed);
+        Assert.Equal(before + 1, calls[SidecarCallKind.Invoke]);
+    }
+
+    [Fact]
+    public async Task WithTheOrchestratorDownAnOrchestratedTimelineShowsWhatOrderServiceKnowsAndSaysItsLaneIsUnavailable()
+    {
+        var id = await _cluster.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await _cluster.SettleProcessAsync(id);
+        await _cluster.Process.StopAsync();
+
+        var timeline = await TimelineAsync(id);
+
+        Assert.Equal("Unavailable", (string?)timeline["orchestrator"]);
+        Assert.Empty(OrchestratorStepsOf(timeline));
+        Assert.Equal(8, ParticipantStepsOf(timeline).Count);
+        Assert.Equal(AppIds.OrderProcessService, (string?)timeline["services"]![0]);
     }
 
     [Fact]

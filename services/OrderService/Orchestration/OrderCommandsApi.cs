@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.ServiceDefaults;
@@ -5,8 +6,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.OrderService.Orchestration;
 
-/// <summary>The PUT /orders/{id} body: POST /orders's minus autoConfirmPayment (the orchestrator confirms payments itself).</summary>
-public sealed record CreateOrderRequest(string? CustomerId = null, IReadOnlyList<OrderLineRequest?>? Items = null, string? DeliveryZone = null);
+/// <summary>
+/// The PUT /orders/{id} body: POST /orders's minus autoConfirmPayment (the orchestrator confirms
+/// payments itself), plus the orchestrator's engine, optional so older orchestrators still create orders.
+/// </summary>
+public sealed record CreateOrderRequest(
+    string? CustomerId = null, IReadOnlyList<OrderLineRequest?>? Items = null, string? DeliveryZone = null, SagaEngine? Engine = null);
 
 /// <summary>
 /// The participant commands order-process-service calls through Dapr service invocation: create
@@ -19,6 +24,10 @@ public sealed record CreateOrderRequest(string? CustomerId = null, IReadOnlyList
 public static class OrderCommandsApi
 {
     public const string Tag = "Participant commands";
+
+    private const string EngineField = "engine";
+
+    private static readonly string EngineMessage = $"one of {string.Join(", ", Enum.GetNames<SagaEngine>())}, or left out";
 
     public static RouteGroupBuilder MapOrderCommandsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -40,13 +49,14 @@ public static class OrderCommandsApi
         string orderId, HttpRequest request, OrderBook orders, CancellationToken cancellationToken)
     {
         var (body, parseErrors) = await RequestJson.ReadAsync<CreateOrderRequest>(request, cancellationToken);
+        if (parseErrors?.ContainsKey(EngineField) == true) parseErrors[EngineField] = [EngineMessage];
         NewOrder? order = null;
         var errors = parseErrors ?? OrderInput.Validate(
             body is null ? null : new PlaceOrderRequest(body.CustomerId, body.Items, body.DeliveryZone), out order);
         if (!OrderInput.IsId(orderId)) errors["orderId"] = [OrderInput.IdMessage];
         if (errors.Count > 0 || order is null) return TypedResults.ValidationProblem(errors);
 
-        var created = await orders.CreateAsync(orderId, SagaFlow.Orchestration, order, cancellationToken);
+        var created = await orders.CreateAsync(orderId, SagaFlow.Orchestration, order with { Engine = body!.Engine }, cancellationToken);
         var stored = created.Value!;
         if (Refusal(stored, OrderStatus.Pending) is { } refusal) return refusal;
         return created.Changed ? TypedResults.Created($"/orders/{orderId}", OrderView.Of(stored)) : TypedResults.Ok(OrderView.Of(stored));
@@ -99,4 +109,24 @@ public static class OrderCommandsApi
             detail: detail,
             extensions: extensions.Append((Key: "orderStatus", Value: order.Status.ToString()))
                 .ToDictionary(e => e.Key, e => (object?)e.Value));
+}
+
+/// <summary>
+/// Adds the orchestrated order's <c>engine</c> to the JSON of the order resource (GET /orders,
+/// GET /orders/{id}), read from the order's creation entry, which the resource carries in its history.
+/// </summary>
+public static class OrderViewEngine
+{
+    public const string Name = "engine";
+
+    public static void AddTo(JsonTypeInfo type)
+    {
+        // Skipped once the resource declares the engine itself: two members of one name would not serialize.
+        if (type.Type != typeof(OrderView) || type.Kind != JsonTypeInfoKind.Object) return;
+        if (type.Properties.Any(p => string.Equals(p.Name, Name, StringComparison.OrdinalIgnoreCase))) return;
+        var engine = type.CreateJsonPropertyInfo(typeof(SagaEngine?), Name);
+        engine.Get = view => Order.EngineOf(((OrderView)view).History);
+        var flow = type.Properties.Select((p, i) => (p, i)).FirstOrDefault(x => x.p.Name == "flow");
+        type.Properties.Insert(flow.p is null ? type.Properties.Count : flow.i + 1, engine);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DaprSaga.Contracts;
 using DaprSaga.OrderService.Timeline;
 using DaprSaga.ServiceDefaults.Messaging;
@@ -8,18 +9,23 @@ namespace DaprSaga.OrderService.Orders;
 /// One line of an order's history: what came (a topic or a command) and whether it changed the
 /// order. For an event: who published it, when it occurred there, and what it said; for a change
 /// that announced something: the topic order-service published. The timeline is built from these.
+/// The creation of an orchestrated order keeps the <paramref name="Engine"/> its orchestrator named.
 /// </summary>
 public sealed record HistoryEntry(
     DateTimeOffset At, string Trigger, bool Applied, string? Note = null,
-    string? Publisher = null, DateTimeOffset? OccurredAt = null, StepDetail? Detail = null, string? Published = null)
+    string? Publisher = null, DateTimeOffset? OccurredAt = null, StepDetail? Detail = null, string? Published = null,
+    SagaEngine? Engine = null)
 {
     // A factory, not a second constructor: the state store's JSON reads records through their one constructor.
     public static HistoryEntry Of(DateTimeOffset at, string trigger, bool applied, string note, ReceivedEvent? received) =>
         new(at, trigger, applied, note, received?.Publisher, received?.OccurredAt, received?.Detail);
 }
 
-/// <summary>A validated order as the customer (or, later, the orchestrator) asked for it.</summary>
-public sealed record NewOrder(string CustomerId, IReadOnlyList<OrderLine> Items, string DeliveryZone, bool AutoConfirmPayment);
+/// <summary>
+/// A validated order as the customer or the orchestrator asked for it; <paramref name="Engine"/>
+/// is the orchestrator's engine when it said which (null from the customer and older orchestrators).
+/// </summary>
+public sealed record NewOrder(string CustomerId, IReadOnlyList<OrderLine> Items, string DeliveryZone, bool AutoConfirmPayment, SagaEngine? Engine = null);
 
 /// <summary>What a command of the orchestrator finds: done, refused (the order is Cancelled), not due yet, or a choreography order.</summary>
 public enum CommandOutcome { Done, Refused, NotDue, OtherFlow }
@@ -44,14 +50,28 @@ public sealed record Order(
     IReadOnlyList<OutboxMessage> Outbox,
     string? OutboxListing = null) : IOutboxRecord<Order>
 {
+    /// <summary>
+    /// What drives an orchestrated order, as its orchestrator said when it created it; null for a
+    /// choreography order, a tombstone, or an orchestrator that did not say. Kept on the creation's
+    /// history entry, so orders stored before engines were named read as unknown.
+    /// </summary>
+    [JsonIgnore]
+    public SagaEngine? Engine => EngineOf(History);
+
+    public static SagaEngine? EngineOf(IEnumerable<HistoryEntry> history) =>
+        history.FirstOrDefault(h => h.Trigger == OrderCommands.Place)?.Engine;
+
     public static Order Place(string orderId, SagaFlow flow, NewOrder order, DateTimeOffset now)
     {
         var total = order.Items.Sum(i => i.Quantity * i.UnitPrice);
         var placed = new OrderPlaced(orderId, flow, order.CustomerId, order.Items, total, order.DeliveryZone, order.AutoConfirmPayment, now);
+        // Only an orchestrated order has an engine, whatever a caller sent.
+        var engine = flow == SagaFlow.Orchestration ? order.Engine : null;
+        var note = engine is { } e ? $"{OrderStatus.Pending} ({flow}, {e} engine)" : $"{OrderStatus.Pending} ({flow})";
         return new Order(
             orderId, order.CustomerId, order.Items, total, order.DeliveryZone, order.AutoConfirmPayment, flow,
             OrderStatus.Pending, null, now, now,
-            [new HistoryEntry(now, OrderCommands.Place, Applied: true, $"{OrderStatus.Pending} ({flow})", Published: Topics.OrderPlaced)],
+            [new HistoryEntry(now, OrderCommands.Place, Applied: true, note, Published: Topics.OrderPlaced, Engine: engine)],
             [OutboxMessage.For(placed)]);
     }
 

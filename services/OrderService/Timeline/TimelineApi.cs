@@ -1,3 +1,4 @@
+using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -12,12 +13,13 @@ public static class TimelineApi
         return endpoints;
     }
 
+    // One call to the orchestrator per view of an orchestrated order, none for a choreographed one.
     private static async Task<Results<Ok<SagaTimeline>, NotFound, ValidationProblem>> GetAsync(
-        string orderId, OrderBook orders, CancellationToken cancellationToken)
+        string orderId, OrderBook orders, OrchestratorSteps orchestrator, CancellationToken cancellationToken)
     {
         if (!OrderInput.IsId(orderId)) return OrdersApi.InvalidOrderId();
-        return await orders.GetAsync(orderId, cancellationToken) is { } order
-            ? TypedResults.Ok(SagaTimeline.Of(order))
-            : TypedResults.NotFound();
+        if (await orders.GetAsync(orderId, cancellationToken) is not { } order) return TypedResults.NotFound();
+        var answer = order.Flow == SagaFlow.Orchestration ? await orchestrator.GetAsync(orderId, cancellationToken) : null;
+        return TypedResults.Ok(SagaTimeline.Of(order, answer));
     }
 }
