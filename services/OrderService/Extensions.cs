@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization.Metadata;
-using DaprSaga.OrderService.Orchestration;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.OrderService.Recovery;
 using DaprSaga.OrderService.Timeline;
@@ -13,8 +11,6 @@ public static class Extensions
         builder.Services.Configure<OrderOptions>(builder.Configuration.GetSection(OrderOptions.Section));
         builder.Services.AddSingleton<OrderBook>();
         builder.Services.AddSingleton<OrchestratorSteps>();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolver =
-            (o.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(OrderViewEngine.AddTo));
         return builder;
     }
 }

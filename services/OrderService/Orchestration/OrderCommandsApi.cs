@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization.Metadata;
 using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.ServiceDefaults;
@@ -109,24 +108,4 @@ public static class OrderCommandsApi
             detail: detail,
             extensions: extensions.Append((Key: "orderStatus", Value: order.Status.ToString()))
                 .ToDictionary(e => e.Key, e => (object?)e.Value));
-}
-
-/// <summary>
-/// Adds the orchestrated order's <c>engine</c> to the JSON of the order resource (GET /orders,
-/// GET /orders/{id}), read from the order's creation entry, which the resource carries in its history.
-/// </summary>
-public static class OrderViewEngine
-{
-    public const string Name = "engine";
-
-    public static void AddTo(JsonTypeInfo type)
-    {
-        // Skipped once the resource declares the engine itself: two members of one name would not serialize.
-        if (type.Type != typeof(OrderView) || type.Kind != JsonTypeInfoKind.Object) return;
-        if (type.Properties.Any(p => string.Equals(p.Name, Name, StringComparison.OrdinalIgnoreCase))) return;
-        var engine = type.CreateJsonPropertyInfo(typeof(SagaEngine?), Name);
-        engine.Get = view => Order.EngineOf(((OrderView)view).History);
-        var flow = type.Properties.Select((p, i) => (p, i)).FirstOrDefault(x => x.p.Name == "flow");
-        type.Properties.Insert(flow.p is null ? type.Properties.Count : flow.i + 1, engine);
-    }
 }

@@ -19,11 +19,11 @@ public sealed record OrderAccepted(string OrderId, OrderStatus Status, SagaFlow 
 /// <summary>The order resource of design.md, with its history (the record minus its outbox).</summary>
 public sealed record OrderView(
     string OrderId, string CustomerId, IReadOnlyList<OrderLine> Items, decimal Total, string DeliveryZone, SagaFlow Flow,
-    OrderStatus Status, CancellationReason? CancellationReason, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    SagaEngine? Engine, OrderStatus Status, CancellationReason? CancellationReason, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     IReadOnlyList<HistoryEntry> History)
 {
     public static OrderView Of(Order o) => new(
-        o.OrderId, o.CustomerId, o.Items, o.Total, o.DeliveryZone, o.Flow, o.Status, o.CancellationReason, o.CreatedAt,
+        o.OrderId, o.CustomerId, o.Items, o.Total, o.DeliveryZone, o.Flow, o.Engine, o.Status, o.CancellationReason, o.CreatedAt,
         o.UpdatedAt, o.History);
 }
 
