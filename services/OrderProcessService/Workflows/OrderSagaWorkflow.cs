@@ -47,7 +47,9 @@ public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus
                 context.SetCustomStatus(OrderSagaStatus.Of(progress, input.CreatedAt));
             }
             var result = progress.Status == ProcessStatus.Compensating
-                ? await TryStepAsync(context, new SagaStepCall(step.Name, Compensate: true, request with { Reason = progress.CancellationReason }))
+                ? step.Compensation is null
+                    ? StepResult.Done
+                    : await TryStepAsync(context, new SagaStepCall(step.Name, Compensate: true, request with { Reason = progress.CancellationReason }))
                 : awaitsCustomer
                     ? await AwaitCustomerAsync(context, request)
                     : await TryStepAsync(context, new SagaStepCall(step.Name, Compensate: false, request));
