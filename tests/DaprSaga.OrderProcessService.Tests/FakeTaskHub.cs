@@ -15,10 +15,18 @@ public sealed class FakeTaskHub : TaskHubSidecarService.TaskHubSidecarServiceCli
 {
     private readonly ConcurrentDictionary<string, ProtoWorkflowState> _instances = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<CreateInstanceRequest> _starts = new();
+    private readonly ConcurrentQueue<CreateInstanceRequest> _started = new();
+    private int _failingStarts;
     private readonly ConcurrentQueue<RaiseEventRequest> _raised = new();
 
     /// <summary>Every StartInstance call, in order.</summary>
     public IReadOnlyList<CreateInstanceRequest> Starts => [.. _starts];
+
+    /// <summary>The StartInstance calls that ran an instance: a new one, or a finished one reset.</summary>
+    public IReadOnlyList<CreateInstanceRequest> Started => [.. _started];
+
+    /// <summary>How many of the next StartInstance calls fail as an unreachable sidecar would.</summary>
+    public int FailingStarts { get => _failingStarts; set => _failingStarts = value; }
 
     /// <summary>Every event delivered to a running instance.</summary>
     public IReadOnlyList<RaiseEventRequest> Raised => [.. _raised];
@@ -36,6 +44,8 @@ public sealed class FakeTaskHub : TaskHubSidecarService.TaskHubSidecarServiceCli
     public override AsyncUnaryCall<CreateInstanceResponse> StartInstanceAsync(CreateInstanceRequest request, CallOptions options)
     {
         _starts.Enqueue(request);
+        if (Interlocked.Decrement(ref _failingStarts) >= 0)
+            return Unary<CreateInstanceResponse>(new RpcException(new Status(StatusCode.Unavailable, "sidecar unreachable")));
         var fresh = new ProtoWorkflowState
         {
             InstanceId = request.InstanceId,
@@ -50,6 +60,7 @@ public sealed class FakeTaskHub : TaskHubSidecarService.TaskHubSidecarServiceCli
             running = existing.WorkflowStatus is OrchestrationStatus.Running or OrchestrationStatus.Pending;
             return running ? existing : fresh;
         });
+        if (!running) _started.Enqueue(request);
         return running
             ? Unary<CreateInstanceResponse>(new RpcException(new Status(StatusCode.AlreadyExists, $"{request.InstanceId} is running")))
             : Unary(new CreateInstanceResponse { InstanceId = request.InstanceId });
