@@ -4,10 +4,12 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapr.DurableTask.Protobuf;
+using Dapr.Workflow.Worker;
 using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.OrderProcessService.Workflows;
 using DaprSaga.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.OrderProcessService.Tests;
 
@@ -63,6 +65,19 @@ public sealed class WorkflowApiTests
         Assert.Contains(id, app.Index("processes"));
         Assert.DoesNotContain(id, app.Index("running-processes")); // the runner's recovery never sees it
         Assert.Empty(app.Participants[AppIds.OrderService].Calls); // the workflow, not this request, calls the participants
+    }
+
+    [Fact]
+    public async Task TheWorkflowAndItsActivityAreRegisteredUnderTheNamesTheSagaUses()
+    {
+        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: new FakeTaskHub());
+        var factory = app.Factory.Services.GetRequiredService<IWorkflowsFactory>();
+        using var scope = app.Factory.Services.CreateScope();
+
+        Assert.True(factory.TryCreateWorkflow(nameof(OrderSagaWorkflow), scope.ServiceProvider, out var workflow, out _));
+        Assert.IsType<OrderSagaWorkflow>(workflow);
+        Assert.True(factory.TryCreateActivity(nameof(SagaStepActivity), scope.ServiceProvider, out var activity, out _));
+        Assert.IsType<SagaStepActivity>(activity);
     }
 
     [Fact]
