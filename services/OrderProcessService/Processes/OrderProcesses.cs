@@ -69,7 +69,6 @@ public sealed class OrderProcesses(
         return await workflows.FindAsync(orderId, cancellationToken) is { } start ? await workflows.ViewAsync(start, cancellationToken) : null;
     }
 
-    /// <summary>Every instance of both engines, newest first.</summary>
     public async Task<IReadOnlyList<OrderProcessView>> ListAsync(CancellationToken cancellationToken)
     {
         var ids = await indexes.All.ListAsync(cancellationToken);
@@ -91,11 +90,9 @@ public sealed class OrderProcesses(
     }
 
     /// <summary>
-    /// The customer confirmed or cancelled the payment (or it expired), or cancelled the order.
-    /// A runner instance known here is resumed with no read; otherwise the order's record says
-    /// whose it is. A workflow hears it only if it waits for the customer; the runner instance
-    /// reads the payment itself, so an order cancel means nothing to it. Repeats are harmless
-    /// both ways (see <see cref="WorkflowProcesses.RaiseAsync"/> and <see cref="ProcessWorker.Enqueue"/>).
+    /// A runner instance known here is resumed with no read; otherwise the order's record says whose
+    /// it is. Only a workflow that waits for the customer hears it; the runner reads the payment
+    /// itself, so an order cancel means nothing to it. Repeats are harmless to both.
     /// </summary>
     public async Task OnCustomerDecisionAsync(string orderId, CustomerDecision decision, CancellationToken cancellationToken)
     {

@@ -22,7 +22,6 @@ public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus
     /// <summary>After the retry policy gives up: how long until the step is tried again.</summary>
     public static readonly TimeSpan TroubleBackoff = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long to wait for the customer before reading the payment itself.</summary>
     public static readonly TimeSpan PaymentCheckInterval = TimeSpan.FromMinutes(1);
 
     public static readonly WorkflowTaskOptions StepRetries = new()
@@ -72,7 +71,7 @@ public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus
         return OrderSagaStatus.Of(progress, input.CreatedAt);
     }
 
-    /// <summary>The step's result, or null when the participant stayed unreachable through every retry.</summary>
+    // Null when the participant stayed unreachable through every retry.
     private static async Task<StepResult?> TryStepAsync(WorkflowContext context, SagaStepCall call)
     {
         try

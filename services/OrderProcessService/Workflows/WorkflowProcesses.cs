@@ -29,7 +29,6 @@ public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workfl
     public Task<WorkflowStart?> FindAsync(string orderId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<WorkflowStart?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
 
-    /// <summary>Starts a saga under a new order id (nobody else can know it yet).</summary>
     public async Task<WorkflowStart> StartAsync(SagaRequest request, CancellationToken cancellationToken)
     {
         var start = new WorkflowStart(request, time.GetUtcNow());
@@ -38,10 +37,7 @@ public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workfl
         return start;
     }
 
-    /// <summary>
-    /// A retry of a start (same Idempotency-Key): finishes what a crashed or racing first request
-    /// began, and schedules the instance only if daprd has never seen it.
-    /// </summary>
+    /// <summary>A retry (same Idempotency-Key): finishes what a crashed or racing first request began.</summary>
     public async Task<WorkflowStart> EnsureStartedAsync(SagaRequest request, CancellationToken cancellationToken)
     {
         var stored = await dapr.UpdateAsync<WorkflowStart>(
@@ -65,10 +61,7 @@ public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workfl
         }
     }
 
-    /// <summary>
-    /// Hands the customer's decision to a saga that waits for it. daprd drops it for an unknown or
-    /// finished instance, and the workflow reads only the first one, so a repeat is harmless.
-    /// </summary>
+    /// <summary>daprd drops it for an unknown or finished instance, and the workflow reads only the first: a repeat is harmless.</summary>
     public Task RaiseAsync(string orderId, CustomerDecision decision, CancellationToken cancellationToken) =>
         workflows.RaiseEventAsync(orderId, OrderSagaEvents.CustomerDecision, decision, cancellationToken);
 

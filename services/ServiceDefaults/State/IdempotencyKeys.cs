@@ -4,16 +4,12 @@ using Dapr.Client;
 
 namespace DaprSaga.ServiceDefaults.State;
 
-/// <summary>
-/// What an Idempotency-Key was first used for: the resource it created and a fingerprint of the
-/// request that created it. A claim without a fingerprint (stored before they existed) matches any request.
-/// </summary>
+/// <summary>What an Idempotency-Key was first used for; a claim without a fingerprint (older) matches any request.</summary>
 public sealed record IdempotencyKeyClaim(string ResourceId, DateTimeOffset ClaimedAt, string? Fingerprint = null);
 
 /// <summary>
-/// The answer for a request carrying an Idempotency-Key: the resource to act on, whether this call
-/// made the claim (a first request) or found one, and whether that claim was made for another
-/// request (the key reused with a different body: 422 in the IETF draft and at Stripe).
+/// The resource to act on, whether this call made the claim, and whether the key was first used
+/// for another request (a different body: 422 in the IETF draft and at Stripe).
 /// </summary>
 public sealed record IdempotencyKeyUse(string ResourceId, bool Claimed, bool ReusedForAnotherRequest);
 
@@ -22,17 +18,11 @@ public static class IdempotencyKeys
 {
     public static string KeyOf(string idempotencyKey) => $"idempotency-{idempotencyKey}";
 
-    /// <summary>
-    /// A fingerprint of the request, normalized by the caller (defaults filled in, order-free
-    /// lists sorted) so that retries of one request compare equal: SHA-256 of its JSON.
-    /// </summary>
+    /// <summary>SHA-256 of the request's JSON, normalized by the caller (defaults filled in, order-free lists sorted).</summary>
     public static string Fingerprint<T>(T normalizedRequest) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(normalizedRequest, ServiceDefaultsExtensions.JsonOptions)));
 
-    /// <summary>
-    /// Claims <paramref name="idempotencyKey"/> for <paramref name="newResourceId"/>, or finds the
-    /// claim an earlier request made (a retry, possibly racing this one).
-    /// </summary>
+    /// <summary>Claims the key for <paramref name="newResourceId"/>, or finds the claim of an earlier (or racing) request.</summary>
     public static async Task<IdempotencyKeyUse> ClaimIdempotencyKeyAsync(
         this DaprClient dapr, string store, string idempotencyKey, string fingerprint, string newResourceId, DateTimeOffset now,
         CancellationToken cancellationToken)
