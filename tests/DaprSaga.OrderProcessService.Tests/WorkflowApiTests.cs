@@ -63,7 +63,6 @@ public sealed class WorkflowApiTests
         Assert.Equal("Workflow", (string?)JsonNode.Parse(start.Input)!["request"]!["engine"]);
         Assert.Null(app.Stored(id));
         Assert.Contains(id, app.Index("processes"));
-        Assert.DoesNotContain(id, app.Index("running-processes")); // the runner's recovery never sees it
         Assert.Empty(app.Participants[AppIds.OrderService].Calls); // the workflow, not this request, calls the participants
     }
 
@@ -202,6 +201,28 @@ public sealed class WorkflowApiTests
         var retried = await StartAsync(app, Body(), "key-1");
 
         Assert.Equal((string?)retried["orderId"], Assert.Single(hub.Started).InstanceId);
+    }
+
+    [Fact]
+    public async Task TheRecoveryTickSchedulesAWorkflowWhoseStartWasCutShortAndOtherwiseOnlyTakesItsIdOffTheIndex()
+    {
+        var hub = new FakeTaskHub { FailingStarts = 1 };
+        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        using (var failed = await PostAsync(app, Body())) Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        var started = (string)(await StartAsync(app, Body()))["orderId"]!;
+        var cutShort = app.Index("running-processes").Single(id => id != started);
+
+        Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
+        Assert.Equal([started], hub.Started.Select(s => s.InstanceId)); // a start may still be under way: left alone
+        Assert.Equal(2, app.Index("running-processes").Count);
+
+        app.Clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
+
+        Assert.Equal([started, cutShort], hub.Started.Select(s => s.InstanceId));
+        Assert.Empty(app.Index("running-processes"));
+        Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
+        Assert.Equal(2, hub.Started.Count);
     }
 
     [Fact]

@@ -29,12 +29,13 @@ public sealed class OrderProcesses(
             : await StartAgainAsync(request with { OrderId = use.ResourceId }, cancellationToken);
     }
 
-    // Indexed first, so neither the listing nor the recovery tick can miss the instance.
+    // Indexed first, so neither the listing nor the recovery tick can miss the instance (for a
+    // workflow, the tick schedules one whose start a crash cut short).
     private async Task<OrderProcessView> StartNewAsync(SagaRequest request, CancellationToken cancellationToken)
     {
         if (request.Engine == SagaEngine.Workflow)
         {
-            await indexes.All.AddAsync(request.OrderId, cancellationToken);
+            await indexes.AddAsync(request.OrderId, cancellationToken);
             return WorkflowProcesses.View(await workflows.StartAsync(request, cancellationToken), null);
         }
         // Stored leased to the worker's runner, so no other runner drives it before its lease ends.
@@ -53,7 +54,7 @@ public sealed class OrderProcesses(
             return await workflows.ViewAsync(await workflows.EnsureStartedAsync(found.Request, cancellationToken), cancellationToken);
         if (request.Engine == SagaEngine.Workflow)
         {
-            await indexes.All.AddAsync(request.OrderId, cancellationToken);
+            await indexes.AddAsync(request.OrderId, cancellationToken);
             return WorkflowProcesses.View(await workflows.EnsureStartedAsync(request, cancellationToken), null);
         }
         await indexes.AddAsync(request.OrderId, cancellationToken);

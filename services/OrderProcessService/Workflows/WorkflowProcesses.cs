@@ -42,10 +42,17 @@ public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workfl
     {
         var stored = await dapr.UpdateAsync<WorkflowStart>(
             service.StateStore, KeyOf(request.OrderId), s => s ?? new WorkflowStart(request, time.GetUtcNow()), cancellationToken);
-        var start = stored.Value!;
-        if (stored.Changed || !(await workflows.GetWorkflowStateAsync(request.OrderId, getInputsAndOutputs: false, cancellationToken)).Exists)
-            await ScheduleAsync(start, cancellationToken);
-        return start;
+        if (stored.Changed) await ScheduleAsync(stored.Value!, cancellationToken);
+        else await EnsureScheduledAsync(stored.Value!, cancellationToken);
+        return stored.Value!;
+    }
+
+    /// <summary>Schedules the instance only if daprd has never seen it; true if it did.</summary>
+    public async Task<bool> EnsureScheduledAsync(WorkflowStart start, CancellationToken cancellationToken)
+    {
+        if ((await workflows.GetWorkflowStateAsync(start.Request.OrderId, getInputsAndOutputs: false, cancellationToken)).Exists) return false;
+        await ScheduleAsync(start, cancellationToken);
+        return true;
     }
 
     private async Task ScheduleAsync(WorkflowStart start, CancellationToken cancellationToken)
