@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.OrderProcessService.Workflows;
@@ -26,6 +27,8 @@ public sealed class SagaStepActivityTests
         Assert.Equal(StepResult.Done, await RunAsync(app, "CreateOrder"));
         Assert.Equal(StepResult.Refused(CancellationReason.OutOfStock), await RunAsync(app, "ReserveStock"));
         Assert.Equal(["PUT /orders/o-1"], app.Participants[AppIds.OrderService].Calls);
+        // order-service is told which engine drives the order.
+        Assert.Equal("Workflow", (string?)JsonNode.Parse(app.Participants[AppIds.OrderService].Bodies["PUT /orders/o-1"])!["engine"]);
         Assert.Equal(["POST /reservations/o-1"], app.Participants[AppIds.InventoryService].Calls);
     }
 
