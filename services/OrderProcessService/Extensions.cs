@@ -1,5 +1,8 @@
+using Dapr.Workflow;
 using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.OrderProcessService.Saga;
+using DaprSaga.OrderProcessService.Workflows;
+using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.OrderProcessService;
 
@@ -7,7 +10,7 @@ public static class Extensions
 {
     public static WebApplicationBuilder AddOrderProcesses(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<ProcessOptions>(builder.Configuration.GetSection("OrderProcess"));
+        builder.Services.AddOptions<ProcessOptions>().BindConfiguration("OrderProcess").ValidateOnStart();
         builder.Services.AddSingleton<Participants>();
         builder.Services.AddSingleton<ProcessIndexes>();
         builder.Services.AddSingleton<ProcessRunner>();
@@ -15,6 +18,11 @@ public static class Extensions
         builder.Services.AddSingleton<ProcessWorker>();
         builder.Services.AddHostedService(s => s.GetRequiredService<ProcessWorker>());
         builder.Services.AddHostedService<ProcessRecoveryAtStart>();
+
+        // The workflow and its activity are registered by the package's source generator.
+        builder.Services.AddDaprWorkflowBuilder(configureRuntime: null).WithJsonSerializer(ServiceDefaultsExtensions.JsonOptions);
+        builder.Services.AddSingleton<WorkflowProcesses>();
+        builder.Services.AddSingleton<OrderProcesses>();
         return builder;
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapr.Client;
+using Dapr.DurableTask.Protobuf;
 using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.ServiceDefaults;
@@ -17,7 +18,8 @@ namespace DaprSaga.OrderProcessService.Tests;
 /// <summary>
 /// order-process-service beside its test sidecar, with the four participants as stubs behind
 /// sidecars of their own (so every command is a real service invocation), the real component
-/// scopes, and a fake clock that moves only when a test says so.
+/// scopes, and a fake clock that moves only when a test says so. Orders default to the runner:
+/// the test sidecar has no workflow backend, so a workflow test brings a fake one (<see cref="FakeTaskHub"/>).
 /// </summary>
 public sealed class OrchestratorApp : IAsyncDisposable
 {
@@ -26,7 +28,10 @@ public sealed class OrchestratorApp : IAsyncDisposable
     private readonly List<Sidecar> _participantSidecars = [];
     private DaprClient? _paymentClient;
 
-    private OrchestratorApp(Testbed testbed, FakeTimeProvider clock) => (Testbed, Clock) = (testbed, clock);
+    private readonly Action<IServiceCollection>? _configureServices;
+
+    private OrchestratorApp(Testbed testbed, FakeTimeProvider clock, Action<IServiceCollection>? configureServices) =>
+        (Testbed, Clock, _configureServices) = (testbed, clock, configureServices);
 
     public Testbed Testbed { get; }
 
@@ -47,10 +52,17 @@ public sealed class OrchestratorApp : IAsyncDisposable
     };
 
     /// <param name="daprApiToken">DAPR_API_TOKEN of the orchestrator's sidecar: every call to it must carry the token.</param>
-    public static async Task<OrchestratorApp> StartAsync(string? daprApiToken = null)
+    /// <param name="defaultEngine">OrderProcess:DefaultEngine of the app, for requests that name no engine.</param>
+    /// <param name="taskHub">Stands in for the sidecar's workflow backend.</param>
+    public static async Task<OrchestratorApp> StartAsync(
+        string? daprApiToken = null, SagaEngine defaultEngine = SagaEngine.Runner, FakeTaskHub? taskHub = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        var app = new OrchestratorApp(new Testbed(timeProvider: clock), clock);
+        var app = new OrchestratorApp(new Testbed(timeProvider: clock), clock, s =>
+        {
+            s.PostConfigure<ProcessOptions>(o => o.DefaultEngine = defaultEngine);
+            if (taskHub is not null) s.AddSingleton<TaskHubSidecarService.TaskHubSidecarServiceClient>(taskHub);
+        });
         app.Testbed.PubSub(Components.PubSub, ComponentFiles.PubSubMetadata());
         foreach (var (appId, stub) in app.Participants)
         {
@@ -72,7 +84,11 @@ public sealed class OrchestratorApp : IAsyncDisposable
     /// <summary>Starts (or restarts) the app and waits until its start-up recovery pass is over.</summary>
     public async Task StartAppAsync()
     {
-        Factory = await new SidecarAppFactory<OrderProcess>(Sidecar, s => s.AddSingleton<TimeProvider>(Clock)).StartAsync();
+        Factory = await new SidecarAppFactory<OrderProcess>(Sidecar, s =>
+        {
+            s.AddSingleton<TimeProvider>(Clock);
+            _configureServices?.Invoke(s);
+        }).StartAsync();
         Http = Factory.CreateClient();
         var atStart = Factory.Services.GetServices<IHostedService>().OfType<ProcessRecoveryAtStart>().Single();
         await atStart.ExecuteTask!.WaitAsync(Deadline);

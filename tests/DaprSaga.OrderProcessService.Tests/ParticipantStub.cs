@@ -15,6 +15,9 @@ public sealed class ParticipantStub : HttpMessageHandler
 
     public IReadOnlyList<string> Calls => [.. _calls];
 
+    /// <summary>The body of the last call of each kind ("PUT /orders/o-1").</summary>
+    public ConcurrentDictionary<string, string> Bodies { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The answer to a call, or null for a plain 200.</summary>
     public Func<string, Task<HttpResponseMessage>?>? Answer { get; set; }
 
@@ -27,6 +30,7 @@ public sealed class ParticipantStub : HttpMessageHandler
         // 404 on /dapr/subscribe is how daprd learns an app subscribes to nothing.
         if (call == "GET /dapr/subscribe") return new HttpResponseMessage(HttpStatusCode.NotFound);
         _calls.Enqueue(call);
+        if (request.Content is not null) Bodies[call] = await request.Content.ReadAsStringAsync(cancellationToken);
         return await (Answer?.Invoke(call) ?? Task.FromResult(Json(HttpStatusCode.OK, new { })));
     }
 }

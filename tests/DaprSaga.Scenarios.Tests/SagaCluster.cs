@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
+using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.TestSidecar;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -55,7 +56,12 @@ public sealed class SagaCluster : IAsyncDisposable
         cluster.Inventory = ServiceUnderTest.For<InventoryEntry>(await cluster.SidecarFor(AppIds.InventoryService), UseClock);
         cluster.Payment = ServiceUnderTest.For<PaymentEntry>(await cluster.SidecarFor(AppIds.PaymentService), UseClock);
         cluster.Delivery = ServiceUnderTest.For<DeliveryEntry>(await cluster.SidecarFor(AppIds.DeliveryService), UseClock);
-        cluster.Process = ServiceUnderTest.For<ProcessEntry>(await cluster.SidecarFor(AppIds.OrderProcessService), UseClock);
+        // The runner: the test sidecar has no workflow backend yet.
+        cluster.Process = ServiceUnderTest.For<ProcessEntry>(await cluster.SidecarFor(AppIds.OrderProcessService), s =>
+        {
+            UseClock(s);
+            s.PostConfigure<ProcessOptions>(o => o.DefaultEngine = SagaEngine.Runner);
+        });
         foreach (var service in cluster.Services) await service.StartAsync();
 
         // Each service seeds its demo data at start; wait until all of it is there.

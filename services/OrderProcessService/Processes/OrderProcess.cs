@@ -3,8 +3,8 @@ using DaprSaga.OrderProcessService.Saga;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
-/// <summary>One line of the step log: what happened to a step, and whether it was undone.</summary>
-public sealed record StepLog(string Name, string Outcome, DateTimeOffset At, bool? Compensated = null);
+/// <summary>One line of the step log: what happened to a step, and whether (and when) it was undone.</summary>
+public sealed record StepLog(string Name, string Outcome, DateTimeOffset At, bool? Compensated = null, DateTimeOffset? CompensatedAt = null);
 
 /// <summary>
 /// A persisted orchestrated saga: where it is and what each step did. All transitions are pure
@@ -79,7 +79,7 @@ public sealed record OrderProcess(
     {
         if (Status != ProcessStatus.Compensating) return this;
         var name = CurrentStepName;
-        var steps = Steps.Select(s => s.Name == name && s.Outcome == "Done" ? s with { Compensated = true } : s).ToList();
+        var steps = Steps.Select(s => s.Name == name && s.Outcome == "Done" ? s with { Compensated = true, CompensatedAt = now } : s).ToList();
         return CurrentStep == 0
             ? this with { Status = ProcessStatus.Cancelled, Steps = steps, UpdatedAt = now, Attempts = 0 }
             : this with { CurrentStep = CurrentStep - 1, Steps = steps, UpdatedAt = now, Attempts = 0 };

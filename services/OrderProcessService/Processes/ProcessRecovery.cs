@@ -1,16 +1,19 @@
 using Dapr.Client;
+using DaprSaga.OrderProcessService.Workflows;
 using DaprSaga.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
 /// <summary>
 /// Resumes every unfinished instance whose lease has expired: on the `process-recovery` cron tick
 /// and once at start-up. Waiting instances are resumed too, so the payment's state is read again
-/// (the fallback when a payment event was missed).
+/// (the fallback when a payment event was missed). A workflow order is daprd's to drive: it is
+/// only scheduled here if a crash left it unscheduled, and then leaves the index.
 /// </summary>
 public sealed class ProcessRecovery(
-    DaprClient dapr, ProcessIndexes indexes, ProcessRunner runner, ServiceIdentity service, TimeProvider time,
-    ILogger<ProcessRecovery> log)
+    DaprClient dapr, ProcessIndexes indexes, ProcessRunner runner, WorkflowProcesses workflows, ServiceIdentity service,
+    TimeProvider time, IOptions<ProcessOptions> options, ILogger<ProcessRecovery> log)
 {
     // Instances read in one bulk call; small enough that the reads stay fresh while the ones
     // before them are driven.
@@ -34,6 +37,12 @@ public sealed class ProcessRecovery(
                 // error), so an absent one is read once more before its id leaves the index.
                 if (process is null)
                     (process, etag) = await dapr.GetStateAndETagAsync<OrderProcess>(service.StateStore, ProcessRunner.KeyOf(orderId), cancellationToken: cancellationToken);
+                if (process is null && await workflows.FindAsync(orderId, cancellationToken) is { } start)
+                {
+                    // Its POST may still be scheduling it: left alone for as long as a runner's lease.
+                    if (start.CreatedAt + options.Value.LeaseDuration > time.GetUtcNow()) return;
+                    if (await workflows.EnsureScheduledAsync(start, cancellationToken)) resumed++;
+                }
                 if (process is null || process.IsTerminal)
                 {
                     await indexes.Running.RemoveAsync(orderId, cancellationToken);

@@ -14,6 +14,9 @@ public sealed class ProcessOptions
 
     /// <summary>Transient failures retried at once before the instance waits for the recovery tick.</summary>
     public int ImmediateRetries { get; set; } = 3;
+
+    /// <summary>The engine of an order whose POST /order-processes names none (configuration OrderProcess:DefaultEngine).</summary>
+    public SagaEngine DefaultEngine { get; set; } = SagaEngine.Workflow;
 }
 
 /// <summary>
@@ -43,6 +46,17 @@ public sealed partial class ProcessRunner(
         var created = OrderProcess.Start(request, now).Lease(NewOwner(), now, LeaseDuration)!;
         await dapr.SaveStateAsync(service.StateStore, KeyOf(request.OrderId), created, FirstWrite, cancellationToken: cancellationToken);
         return created;
+    }
+
+    /// <summary>
+    /// As <see cref="CreateAsync"/>, for an id a racing or crashed request may have stored already
+    /// (a retry with the same Idempotency-Key): Changed only for the call that stored it.
+    /// </summary>
+    public Task<Updated<OrderProcess>> CreateOnceAsync(SagaRequest request, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var created = OrderProcess.Start(request, now).Lease(NewOwner(), now, LeaseDuration)!;
+        return dapr.UpdateAsync<OrderProcess>(service.StateStore, KeyOf(request.OrderId), p => p ?? created, cancellationToken);
     }
 
     /// <summary>Drives an instance written with its lease by <see cref="CreateAsync"/>.</summary>

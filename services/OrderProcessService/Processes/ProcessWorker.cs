@@ -30,6 +30,12 @@ public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessW
         _queue.Writer.TryWrite(new(leased.OrderId, leased));
     }
 
+    /// <summary>Whether an instance is queued, running or seen to finish here: a runner instance, with no read needed to say so.</summary>
+    public bool Knows(string orderId)
+    {
+        lock (_gate) return _active.ContainsKey(orderId) || _finished.Contains(orderId);
+    }
+
     /// <summary>
     /// Resumes an instance (a payment event came in). One queued or running here already is run
     /// again after it stops, unless it finished: nothing is read twice, and an event that lands

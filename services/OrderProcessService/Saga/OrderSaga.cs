@@ -10,9 +10,9 @@ public sealed record SagaStep(
     Func<Participants, SagaRequest, CancellationToken, Task<StepResult>>? Compensation = null);
 
 /// <summary>
-/// The orchestrated order saga of design.md, as plain data: no engine, no persistence, no Dapr.
-/// The runner here (and a Dapr Workflow host later) executes the actions in order and, after a
-/// business refusal, the compensations in reverse. Every action and compensation is idempotent
+/// The orchestrated order saga as plain data: no engine, no persistence, no Dapr. Both engines
+/// (the runner and the Dapr workflow) execute the actions in order and, after a business
+/// refusal, the compensations in reverse. Every action and compensation is idempotent
 /// per order id, and a compensation decides from the participant's own state, so it can be
 /// repeated after a crash between a call and saving its result.
 /// </summary>

@@ -22,7 +22,8 @@ public sealed class Participants(DaprClient dapr)
     private static readonly object NoBody = new { };
 
     public Task<StepResult> CreateOrderAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_orders, HttpMethod.Put, $"/orders/{r.OrderId}", new { r.CustomerId, r.Items, r.DeliveryZone }, ct);
+        // engine: which engine drives the order, for order-service to keep (ignored until it does).
+        SendAsync(_orders, HttpMethod.Put, $"/orders/{r.OrderId}", new { r.CustomerId, r.Items, r.DeliveryZone, r.Engine }, ct);
 
     public Task<StepResult> ReserveStockAsync(SagaRequest r, CancellationToken ct) =>
         // customerId and amount ride along so inventory's stock-reserved fact is complete.

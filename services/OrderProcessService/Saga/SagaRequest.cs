@@ -2,14 +2,18 @@ using DaprSaga.Contracts;
 
 namespace DaprSaga.OrderProcessService.Saga;
 
-/// <summary>What the saga needs to call its participants; <see cref="Reason"/> is set while compensating.</summary>
+/// <summary>
+/// What the saga needs to call its participants; <see cref="Reason"/> is set while compensating.
+/// <see cref="Engine"/> defaults to the runner, which is what instances stored before it existed are.
+/// </summary>
 public sealed record SagaRequest(
     string OrderId,
     string CustomerId,
     IReadOnlyList<OrderLine> Items,
     string DeliveryZone,
     bool AutoConfirmPayment,
-    CancellationReason? Reason = null)
+    CancellationReason? Reason = null,
+    SagaEngine Engine = SagaEngine.Runner)
 {
     public decimal Total => Items.Sum(i => i.Quantity * i.UnitPrice);
 }

@@ -1,0 +1,35 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapr.Client;
+
+namespace DaprSaga.ServiceDefaults.State;
+
+/// <summary>What an Idempotency-Key was first used for; a claim without a fingerprint (older) matches any request.</summary>
+public sealed record IdempotencyKeyClaim(string ResourceId, DateTimeOffset ClaimedAt, string? Fingerprint = null);
+
+/// <summary>
+/// The resource to act on, whether this call made the claim, and whether the key was first used
+/// for another request (a different body: 422 in the IETF draft and at Stripe).
+/// </summary>
+public sealed record IdempotencyKeyUse(string ResourceId, bool Claimed, bool ReusedForAnotherRequest);
+
+/// <summary>Idempotency-Key claims over Dapr state: first write wins, so concurrent retries agree on one resource.</summary>
+public static class IdempotencyKeys
+{
+    public static string KeyOf(string idempotencyKey) => $"idempotency-{idempotencyKey}";
+
+    /// <summary>SHA-256 of the request's JSON, normalized by the caller (defaults filled in, order-free lists sorted).</summary>
+    public static string Fingerprint<T>(T normalizedRequest) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(normalizedRequest, ServiceDefaultsExtensions.JsonOptions)));
+
+    /// <summary>Claims the key for <paramref name="newResourceId"/>, or finds the claim of an earlier (or racing) request.</summary>
+    public static async Task<IdempotencyKeyUse> ClaimIdempotencyKeyAsync(
+        this DaprClient dapr, string store, string idempotencyKey, string fingerprint, string newResourceId, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var claim = await dapr.UpdateAsync<IdempotencyKeyClaim>(
+            store, KeyOf(idempotencyKey), c => c ?? new IdempotencyKeyClaim(newResourceId, now, fingerprint), cancellationToken);
+        var stored = claim.Value!;
+        return new(stored.ResourceId, claim.Changed, stored.Fingerprint is { } f && f != fingerprint);
+    }
+}

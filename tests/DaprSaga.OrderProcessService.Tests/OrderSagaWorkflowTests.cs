@@ -1,0 +1,282 @@
+using DaprSaga.Contracts;
+using DaprSaga.OrderProcessService.Saga;
+using DaprSaga.OrderProcessService.Workflows;
+
+namespace DaprSaga.OrderProcessService.Tests;
+
+/// <summary>Every branch of the saga on Dapr Workflow, one generation at a time on a fake context.</summary>
+public sealed class OrderSagaWorkflowTests
+{
+    private static readonly DateTime StartedAt = new(2026, 11, 23, 9, 0, 0, DateTimeKind.Utc);
+    private static readonly string[] AllSteps = [.. OrderSaga.Steps.Select(s => s.Name)];
+
+    private static OrderSagaInput Input(bool autoConfirmPayment = true) =>
+        new(new SagaRequest("o-1", "alice", [new OrderLine("widget", 2, 10m)], "north", autoConfirmPayment, Engine: SagaEngine.Workflow), StartedAt);
+
+    private static FakeWorkflowContext Context(Func<SagaStepCall, StepResult>? participants = null) =>
+        new("o-1", StartedAt) { Participants = participants ?? (_ => StepResult.Done) };
+
+    private static Task<OrderSagaStatus> RunAsync(FakeWorkflowContext context, OrderSagaInput input) => new OrderSagaWorkflow().RunAsync(context, input);
+
+    private static IEnumerable<string> Forward(FakeWorkflowContext context) => context.Attempts.Where(a => !a.Compensate).Select(a => a.Step);
+
+    private static IEnumerable<string> Compensations(FakeWorkflowContext context) => context.Attempts.Where(a => a.Compensate).Select(a => a.Step);
+
+    private static void AssertCompensatedInReverse(FakeWorkflowContext context, OrderSagaStatus status, int refusedAt, CancellationReason reason)
+    {
+        Assert.Equal((ProcessStatus.Cancelled, reason), (status.Status, status.CancellationReason));
+        Assert.Equal(OrderSaga.Steps.Take(refusedAt + 1).Where(s => s.Compensation is not null).Select(s => s.Name).Reverse(), Compensations(context));
+        Assert.All(context.Attempts.Where(a => a.Compensate), a => Assert.Equal(reason, a.Request.Reason));
+        Assert.All(status.Steps.Where(s => s.Outcome == "Done"), s => Assert.True(s.Compensated == true && s.CompensatedAt is not null));
+        Assert.Equal(status, context.LastStatus);
+    }
+
+    [Fact]
+    public async Task WorkflowRunsEveryStepOnceInOrderAndCompletes()
+    {
+        var context = Context();
+
+        var status = await RunAsync(context, Input());
+
+        Assert.Equal(AllSteps, Forward(context));
+        Assert.Empty(context.Timers);
+        Assert.Equal((ProcessStatus.Completed, "Done", null), (status.Status, status.CurrentStep, status.CancellationReason));
+        Assert.Equal(AllSteps, status.Steps.Select(s => s.Name));
+        Assert.All(status.Steps, s => Assert.Equal(("Done", new DateTimeOffset(StartedAt)), (s.Outcome, s.At)));
+        Assert.Equal(status, context.LastStatus);
+        // The status GET serves moved with every step: the start, then once per step.
+        Assert.Equal(1 + AllSteps.Length, context.Statuses.Count);
+    }
+
+    [Fact]
+    public async Task WorkflowCompensatesInReverseWhenStockIsOutOfStock()
+    {
+        var context = Context(c => c is { Step: "ReserveStock", Compensate: false } ? StepResult.Refused(CancellationReason.OutOfStock) : StepResult.Done);
+
+        var status = await RunAsync(context, Input());
+
+        Assert.Equal(["CreateOrder", "ReserveStock"], Forward(context));
+        AssertCompensatedInReverse(context, status, refusedAt: 1, CancellationReason.OutOfStock);
+        Assert.Equal(["Done", "Refused: OutOfStock"], status.Steps.Select(s => s.Outcome));
+    }
+
+    [Theory]
+    [InlineData(0, CancellationReason.UnknownProduct)]
+    [InlineData(1, CancellationReason.PriceChanged)]
+    [InlineData(2, CancellationReason.UnknownCustomer)]
+    [InlineData(3, CancellationReason.InsufficientCredit)]
+    [InlineData(4, CancellationReason.SagaTimedOut)]
+    [InlineData(5, CancellationReason.NoCourierAvailable)]
+    public async Task WorkflowCompensatesEveryStepBeforeARefusalUpToThePivotInReverseWithTheReason(int refusedAt, CancellationReason reason)
+    {
+        var context = Context(c => !c.Compensate && c.Step == AllSteps[refusedAt] ? StepResult.Refused(reason) : StepResult.Done);
+
+        var status = await RunAsync(context, Input());
+
+        Assert.Equal(AllSteps[..(refusedAt + 1)], Forward(context));
+        AssertCompensatedInReverse(context, status, refusedAt, reason);
+    }
+
+    [Fact]
+    public async Task WorkflowGoesForwardWhenAStepAfterThePivotIsRefused()
+    {
+        var refusals = 2;
+        var context = Context(c => c.Step == "CompleteOrder" && refusals-- > 0 ? StepResult.Refused(CancellationReason.OutOfStock) : StepResult.Done);
+
+        var status = await RunAsync(context, Input());
+
+        Assert.Equal(ProcessStatus.Completed, status.Status);
+        Assert.Empty(Compensations(context));
+        Assert.Equal(3, context.Calls("CompleteOrder").Count());
+        Assert.Equal([OrderSagaWorkflow.TroubleBackoff, OrderSagaWorkflow.TroubleBackoff], context.Timers);
+    }
+
+    [Fact]
+    public async Task WorkflowRetriesTransientTroubleByPolicyThenAfterATimerAndNeverCompensatesForIt()
+    {
+        var failures = 4;
+        var context = Context(c => c.Step == "ReserveStock" && failures-- > 0 ? throw new ParticipantUnavailableException(AppIds.InventoryService, "503") : StepResult.Done);
+
+        var status = await RunAsync(context, Input());
+
+        Assert.Equal(ProcessStatus.Completed, status.Status);
+        Assert.Empty(Compensations(context));
+        // Three attempts under the policy (1 s, then 2 s apart), a durable timer, then a fourth that fails and a fifth that works.
+        Assert.Equal(5, context.Calls("ReserveStock").Count());
+        Assert.Equal(
+            [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), OrderSagaWorkflow.TroubleBackoff, TimeSpan.FromSeconds(1)],
+            context.Timers);
+        // Times come from the workflow's clock, which the timers moved.
+        Assert.Equal(new DateTimeOffset(StartedAt) + TimeSpan.FromSeconds(34), status.Steps.Single(s => s.Name == "ReserveStock").At);
+    }
+
+    [Fact]
+    public async Task WorkflowWithAParticipantThatStaysDownWaitsAndContinuesAsNewWithItsProgressSoHistoryStaysBounded()
+    {
+        var courierUp = false;
+        var context = Context(c => c.Step == "ScheduleDelivery" && !courierUp ? throw new ParticipantUnavailableException(AppIds.DeliveryService, "down") : StepResult.Done);
+        var input = Input();
+
+        var histories = new List<int>();
+        for (var generation = 0; generation < 3; generation++)
+        {
+            var status = await RunAsync(context, input);
+            Assert.Equal((ProcessStatus.Running, "ScheduleDelivery"), (status.Status, status.CurrentStep));
+            Assert.Empty(Compensations(context));
+            input = Assert.IsType<OrderSagaInput>(context.ContinuedAsNewWith);
+            Assert.True(context.PreservedUnprocessedEvents);
+            histories.Add(context.HistoryActions);
+            if (generation > 0) Assert.Equal(["ScheduleDelivery"], Forward(context).Distinct());
+            context = context.NextGeneration();
+        }
+
+        // Each generation carries the progress and starts at the step that failed, so its history is the same size.
+        Assert.Equal(AllSteps[..5], input.Progress!.Steps.Select(s => s.Name));
+        Assert.Equal([histories[1], histories[1]], histories[1..]);
+        Assert.InRange(histories.Max(), 1, OrderSagaWorkflow.RoundsPerGeneration * 6 + AllSteps.Length);
+
+        courierUp = true;
+        var done = await RunAsync(context, input);
+        Assert.Equal(ProcessStatus.Completed, done.Status);
+        Assert.Equal(["ScheduleDelivery", "CompleteOrder"], Forward(context));
+        Assert.Equal(AllSteps, done.Steps.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task WorkflowWaitsForTheCustomerAndCompletesWhenThePaymentIsConfirmed()
+    {
+        var context = Context();
+        context.OnWait = _ => context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.PaymentConfirmed));
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal(ProcessStatus.Completed, status.Status);
+        Assert.Empty(context.Calls("ConfirmPayment")); // the event said it: no read, no confirm by the orchestrator
+        Assert.Equal(1, context.Waits);
+        Assert.Contains(context.Statuses.Cast<OrderSagaStatus>(), s => s is { Status: ProcessStatus.WaitingForPayment, CurrentStep: "ConfirmPayment" });
+        Assert.Equal(["Done", "Done", "Done", "Waiting", "Done"], status.Steps.Take(5).Select(s => s.Outcome));
+    }
+
+    [Fact]
+    public async Task WorkflowCompensatesWhenTheCustomerCancelsThePayment()
+    {
+        var context = Context();
+        context.OnWait = _ => context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.PaymentCancelled, CancellationReason.PaymentCancelled));
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal(["CreateOrder", "ReserveStock", "CreatePayment"], Forward(context));
+        AssertCompensatedInReverse(context, status, refusedAt: 3, CancellationReason.PaymentCancelled);
+    }
+
+    [Fact]
+    public async Task WorkflowReadsThePaymentWhenTheWaitTimesOutWaitsAgainAndCompensatesWhenItExpired()
+    {
+        var reads = 0;
+        var context = Context(c => c is { Step: "ConfirmPayment", Compensate: false }
+            ? ++reads == 1 ? StepResult.Waiting : StepResult.Refused(CancellationReason.PaymentExpired)
+            : StepResult.Done);
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal((2, 2), (context.Waits, reads));
+        Assert.Equal([OrderSagaWorkflow.PaymentCheckInterval, OrderSagaWorkflow.PaymentCheckInterval], context.Timers);
+        AssertCompensatedInReverse(context, status, refusedAt: 3, CancellationReason.PaymentExpired);
+        Assert.Single(status.Steps, s => s.Outcome == "Waiting");
+    }
+
+    [Fact]
+    public async Task WorkflowCompletesWhenAReadAfterATimeoutFindsThePaymentConfirmedWhoseEventWasMissed()
+    {
+        var context = Context();
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal(ProcessStatus.Completed, status.Status);
+        Assert.Equal(1, context.Waits);
+        Assert.Single(context.Calls("ConfirmPayment"));
+    }
+
+    [Fact]
+    public async Task WorkflowTakesAConfirmationThatArrivedBeforeTheWaitBegan()
+    {
+        var context = Context();
+        context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.PaymentConfirmed));
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal(ProcessStatus.Completed, status.Status);
+        Assert.Equal(1, context.Waits);
+        Assert.Empty(context.Calls("ConfirmPayment"));
+    }
+
+    [Fact]
+    public async Task WorkflowActsOnTheFirstDecisionAndIgnoresARepeatOrALaterOne()
+    {
+        var context = Context();
+        context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.PaymentConfirmed));
+        context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.PaymentConfirmed));
+        context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.PaymentCancelled, CancellationReason.PaymentExpired));
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal((ProcessStatus.Completed, null), (status.Status, status.CancellationReason));
+        Assert.Empty(Compensations(context));
+        Assert.Equal(1, context.Waits);
+    }
+
+    [Fact]
+    public async Task WorkflowCompensatesWithTheOrdersReasonWhenTheCustomerCancelsTheOrderWhileWaiting()
+    {
+        var context = Context(c => c is { Step: "ConfirmPayment", Compensate: false } ? StepResult.Waiting : StepResult.Done);
+        context.OnWait = waits =>
+        {
+            if (waits == 2) context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.OrderCancelled, CancellationReason.CustomerCancelled));
+        };
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal(3, context.Waits);
+        AssertCompensatedInReverse(context, status, refusedAt: 3, CancellationReason.CustomerCancelled);
+        Assert.Equal(CancellationReason.CustomerCancelled, context.Calls("CreateOrder", compensate: true).Single().Request.Reason);
+    }
+
+    [Fact]
+    public async Task WorkflowWaitingLongContinuesAsNewStillWaitingAndTakesTheDecisionInTheNextGeneration()
+    {
+        var context = Context(c => c is { Step: "ConfirmPayment", Compensate: false } ? StepResult.Waiting : StepResult.Done);
+
+        var first = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal((ProcessStatus.WaitingForPayment, "ConfirmPayment"), (first.Status, first.CurrentStep));
+        Assert.Equal(OrderSagaWorkflow.RoundsPerGeneration, context.Waits);
+        var input = Assert.IsType<OrderSagaInput>(context.ContinuedAsNewWith);
+        Assert.True(context.PreservedUnprocessedEvents);
+        var next = context.NextGeneration();
+        next.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.PaymentConfirmed));
+
+        var status = await RunAsync(next, input);
+
+        Assert.Equal(ProcessStatus.Completed, status.Status);
+        Assert.Equal(["ConfirmOrder", "ScheduleDelivery", "CompleteOrder"], Forward(next));
+        Assert.Single(status.Steps, s => s.Outcome == "Waiting");
+    }
+
+    [Fact]
+    public async Task WorkflowRetriesACompensationThatMeetsTroubleAndNeverSkipsIt()
+    {
+        var failures = 3;
+        var context = Context(c => c switch
+        {
+            { Step: "CreatePayment", Compensate: false } => StepResult.Refused(CancellationReason.InsufficientCredit),
+            { Step: "ReserveStock", Compensate: true } when failures-- > 0 => throw new ParticipantUnavailableException(AppIds.InventoryService, "503"),
+            _ => StepResult.Done,
+        });
+
+        var status = await RunAsync(context, Input());
+
+        Assert.Equal(4, context.Calls("ReserveStock", compensate: true).Count());
+        Assert.Equal(["CreatePayment", "ReserveStock", "ReserveStock", "ReserveStock", "ReserveStock", "CreateOrder"], Compensations(context));
+        Assert.Equal((ProcessStatus.Cancelled, CancellationReason.InsufficientCredit), (status.Status, status.CancellationReason));
+    }
+}
