@@ -66,7 +66,7 @@ public static class Topology
             [AppIds.InventoryService] = [Topics.OrderPlaced, Topics.OrderCancelled, Topics.OrderCompleted],
             [AppIds.PaymentService] = [Topics.StockReserved, Topics.OrderCancelled],
             [AppIds.DeliveryService] = [Topics.OrderConfirmed, Topics.OrderCancelled],
-            [AppIds.OrderProcessService] = [Topics.PaymentConfirmed, Topics.PaymentCancelled],
+            [AppIds.OrderProcessService] = [Topics.PaymentConfirmed, Topics.PaymentCancelled, Topics.OrderCancelled],
         };
 
     /// <summary>An app's own topics plus its dead-letter topic: its whole publishing scope.</summary>
