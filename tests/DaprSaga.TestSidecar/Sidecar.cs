@@ -4,6 +4,7 @@ using DaprSaga.TestSidecar.Grpc;
 using DaprSaga.TestSidecar.Http;
 using DaprSaga.TestSidecar.PubSub;
 using DaprSaga.TestSidecar.State;
+using DaprSaga.TestSidecar.Workflow;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -67,6 +68,9 @@ public sealed class Sidecar : IAsyncDisposable
 
     internal int StateStoreCount => Options.StateStores.Count;
 
+    /// <summary>Whether Dapr Workflow can run: an actor state store among the loaded state stores.</summary>
+    internal bool HasActorStateStore => Options.ActorStateStore is { } store && Options.StateStores.Contains(store);
+
     internal RedisStateStore? StateStore(string name) =>
         Options.StateStores.Contains(name) ? Testbed.StateStore(name) : null;
 
@@ -93,8 +97,10 @@ public sealed class Sidecar : IAsyncDisposable
         Sidecar? sidecar = null;
         builder.Services.AddSingleton(_ => sidecar!);
         builder.Services.AddSingleton<DaprApi>();
+        builder.Services.AddSingleton<TaskHubApi>();
         var host = builder.Build();
         host.MapGrpcService<DaprApi>();
+        host.MapGrpcService<TaskHubApi>();
         host.MapSidecarHttpApi();
         await host.StartAsync(testbed.Stopping);
 

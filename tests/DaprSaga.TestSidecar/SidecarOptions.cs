@@ -12,6 +12,13 @@ public sealed record SidecarOptions(string AppId)
     /// <summary>Cron input bindings loaded; triggered on demand by the test.</summary>
     public IReadOnlyList<string> Bindings { get; init; } = [];
 
+    /// <summary>
+    /// The loaded state store declared with `actorStateStore: "true"` (see
+    /// <see cref="ComponentFiles.ActorStateStoreOf"/>). Dapr Workflow keeps its instances as actor
+    /// state: without one among <see cref="StateStores"/>, workflow calls fail as daprd fails them.
+    /// </summary>
+    public string? ActorStateStore { get; init; }
+
     /// <summary>DAPR_API_TOKEN: when set, every call to the sidecar must carry it.</summary>
     public string? DaprApiToken { get; init; }
 
