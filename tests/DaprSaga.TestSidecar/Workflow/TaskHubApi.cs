@@ -106,10 +106,15 @@ public class TaskHubApi(Sidecar sidecar, IHostApplicationLifetime lifetime)
     public virtual async Task<CompleteTaskResponse> CompleteActivityTask(ActivityResponse request, ServerCallContext context)
     {
         await sidecar.BeforeApiCallAsync(context, SidecarCallKind.WorkflowWorker, fault: null);
-        // The activity ran, but its result never reaches the engine: it is sent again.
-        if (sidecar.Testbed.Faults.Roll(FaultKind.LostActivityResult) && Engine.LoseActivityResult(request.CompletionToken))
-            throw DaprApi.Error(StatusCode.Unavailable, $"injected fault: {FaultKind.LostActivityResult}");
-        Engine.CompleteActivity(request);
+        // The activity ran, but its result is lost inside the sidecar: the worker sees success and
+        // the activity is sent again. Only live results roll, so a seed replays the same losses.
+        var engine = Engine;
+        if (engine.IsLiveActivityResult(request) && sidecar.Testbed.Faults.Roll(FaultKind.LostActivityResult))
+        {
+            engine.LoseActivityResult(request.CompletionToken);
+            return new CompleteTaskResponse();
+        }
+        engine.CompleteActivity(request);
         return new CompleteTaskResponse();
     }
 

@@ -17,7 +17,7 @@ namespace DaprSaga.TestSidecar.Workflow;
 public sealed class WorkflowEngine
 {
     /// <summary>daprd's error text for an instance id it has no state for (durabletask-go api.ErrInstanceNotFound).</summary>
-    internal const string InstanceNotFound = "no such instance exists";
+    public const string InstanceNotFoundText = "no such instance exists";
 
     // Longer timers are re-armed when they fire early; a System timer refuses ~49.7 days or more.
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(30);
@@ -27,6 +27,8 @@ public sealed class WorkflowEngine
     private readonly Dictionary<string, Work> _byToken = new(StringComparer.Ordinal);
     private readonly Channel<Work> _ready = Channel.CreateUnbounded<Work>();
     private readonly TimeProvider _time;
+    private TaskCompletionSource _changed = NewSignal();
+    private long _redispatched;
 
     internal WorkflowEngine(string appId, TimeProvider time) => (AppId, _time) = (appId, time);
 
@@ -39,6 +41,78 @@ public sealed class WorkflowEngine
     }
 
     private Timestamp Now => Timestamp.FromDateTimeOffset(_time.GetUtcNow());
+
+    /// <summary>The committed history of an instance (empty when unknown or purged).</summary>
+    public IReadOnlyList<HistoryEvent> HistoryOf(string instanceId)
+    {
+        lock (_gate) return _instances.TryGetValue(instanceId, out var instance) ? [.. instance.History] : [];
+    }
+
+    /// <summary>
+    /// Completes with the instance's committed history once <paramref name="condition"/> holds for
+    /// it; throws <see cref="TimeoutException"/> after <paramref name="deadline"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<HistoryEvent>> WaitForHistoryAsync(
+        string instanceId, Func<IReadOnlyList<HistoryEvent>, bool> condition, TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                IReadOnlyList<HistoryEvent> history = _instances.TryGetValue(instanceId, out var instance) ? [.. instance.History] : [];
+                if (condition(history)) return history;
+                changed = _changed.Task;
+            }
+            try
+            {
+                await changed.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"workflow {instanceId}: history condition not met after {deadline}");
+            }
+        }
+    }
+
+    /// <summary>Work items handed out again: turns and activities of dropped streams, lost activity results.</summary>
+    public long Redispatched
+    {
+        get { lock (_gate) return _redispatched; }
+    }
+
+    /// <summary>Completes once <paramref name="condition"/> holds after some change of the engine; throws <see cref="TimeoutException"/> after the deadline.</summary>
+    public async Task WaitUntilAsync(Func<WorkflowEngine, bool> condition, TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (condition(this)) return;
+                changed = _changed.Task;
+            }
+            try
+            {
+                await changed.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"workflow engine of {AppId}: condition not met after {deadline}");
+            }
+        }
+    }
+
+    private void Changed()
+    {
+        var changed = _changed;
+        _changed = NewSignal();
+        changed.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // ---- client side -------------------------------------------------------------------------
 
@@ -76,6 +150,7 @@ public sealed class WorkflowEngine
             started.Tags.Add(request.Tags);
             instance.Inbox.Add(new HistoryEvent { EventId = -1, Timestamp = Timestamp.FromDateTimeOffset(now), ExecutionStarted = started });
             instance.Signal();
+            Changed();
             TryDispatchTurn(instance);
         }
     }
@@ -100,7 +175,7 @@ public sealed class WorkflowEngine
             lock (_gate)
             {
                 if (!_instances.TryGetValue(instanceId, out var instance))
-                    throw new RpcException(new Status(StatusCode.Unknown, InstanceNotFound));
+                    throw new RpcException(new Status(StatusCode.Unknown, InstanceNotFoundText));
                 if (condition(instance.Status))
                     return new GetInstanceResponse { Exists = true, WorkflowState = instance.ToState(withPayloads) };
                 changed = instance.Changed.Task;
@@ -134,7 +209,7 @@ public sealed class WorkflowEngine
         lock (_gate)
         {
             if (!_instances.TryGetValue(instanceId, out var instance))
-                throw new RpcException(new Status(StatusCode.Unknown, errorPrefix + InstanceNotFound));
+                throw new RpcException(new Status(StatusCode.Unknown, errorPrefix + InstanceNotFoundText));
             if (instance.IsFinished) return;
             instance.Inbox.Add(e);
             TryDispatchTurn(instance);
@@ -147,12 +222,13 @@ public sealed class WorkflowEngine
         lock (_gate)
         {
             if (!_instances.TryGetValue(instanceId, out var instance))
-                throw new RpcException(new Status(StatusCode.Unknown, "failed to purge workflow state: failed to fetch workflow state: " + InstanceNotFound));
+                throw new RpcException(new Status(StatusCode.Unknown, "failed to purge workflow state: failed to fetch workflow state: " + InstanceNotFoundText));
             if (!instance.IsFinished)
                 throw new RpcException(new Status(StatusCode.Unknown, "failed to purge workflow state: orchestration has not yet completed"));
             _instances.Remove(instanceId);
             instance.Reset();
             instance.Signal();
+            Changed();
             return 1;
         }
     }
@@ -213,6 +289,12 @@ public sealed class WorkflowEngine
         }
     }
 
+    /// <summary>Whether an activity result would be recorded (its token is current).</summary>
+    internal bool IsLiveActivityResult(ActivityResponse response)
+    {
+        lock (_gate) return _byToken.TryGetValue(response.CompletionToken, out var work) && work is ActivityWork && IsCurrent(work, claimed: true);
+    }
+
     /// <summary>Drops the result of an activity whose completion was lost and sends it again.</summary>
     internal bool LoseActivityResult(string token)
     {
@@ -230,6 +312,8 @@ public sealed class WorkflowEngine
         var current = IsCurrent(work, claimed: true);
         (work.Token, work.Stream) = (null, null);
         if (!current) return;
+        _redispatched++;
+        Changed();
         switch (work)
         {
             case TurnWork turn:
@@ -268,6 +352,7 @@ public sealed class WorkflowEngine
                 Apply(instance, action);
             }
             instance.Signal();
+            Changed();
             TryDispatchTurn(instance);
             return true;
         }
