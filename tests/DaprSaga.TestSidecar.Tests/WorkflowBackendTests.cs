@@ -452,9 +452,23 @@ public sealed class WorkflowBackendTests
     {
         foreach (var set in new[] { "redis", "postgresql" })
         {
-            Assert.Equal("process-store", ComponentFiles.ActorStateStoreOf("order-process-service", set));
-            Assert.Contains("process-store", ComponentFiles.StateStoresOf("order-process-service", set));
-            Assert.Null(ComponentFiles.ActorStateStoreOf("order-service", set));
+            var options = new SidecarOptions("order-process-service").WithComponentStateStores(set);
+            Assert.Equal(["process-store"], options.StateStores);
+            Assert.Equal("process-store", options.ActorStateStore);
+            Assert.Null(new SidecarOptions("order-service").WithComponentStateStores(set).ActorStateStore);
         }
+    }
+
+    [Fact]
+    public async Task AWorkflowRunsBesideASidecarLoadingTheRepositorysComponents()
+    {
+        await using var testbed = new Testbed();
+        await using var sidecar = await testbed.StartSidecarAsync(new SidecarOptions("order-process-service").WithComponentStateStores());
+        await using var app = await StartAppAsync(sidecar);
+
+        await ScheduleAsync(app, nameof(GreetWorkflow), "components-1", "Ada");
+
+        Assert.Equal("Hello, Ada", (await CompletionAsync(app, "components-1")).ReadOutputAs<string>());
+        Assert.Single(testbed.Workflows("order-process-service").InstanceIds);
     }
 }

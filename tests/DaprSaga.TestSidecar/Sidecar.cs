@@ -15,7 +15,8 @@ using Microsoft.Extensions.Logging;
 namespace DaprSaga.TestSidecar;
 
 /// <summary>
-/// A test stand-in for one app's daprd: a gRPC listener (HTTP/2 cleartext) for the Dapr API, an
+/// A test stand-in for one app's daprd: a gRPC listener (HTTP/2 cleartext) for the Dapr API and
+/// Dapr Workflow's TaskHubSidecarService (over the app's engine on the testbed), an
 /// HTTP/1.1 listener for service invocation, health and metadata, and the app channel it uses to
 /// call its app (subscriptions, deliveries, bindings, invocations).
 /// </summary>

@@ -19,6 +19,16 @@ public sealed record SidecarOptions(string AppId)
     /// </summary>
     public string? ActorStateStore { get; init; }
 
+    /// <summary>
+    /// These options with the state stores the app loads from components/state/{<paramref name="stateSet"/>}
+    /// (by scope) and, among them, its actor state store, as `dapr run -f .` would give it.
+    /// </summary>
+    public SidecarOptions WithComponentStateStores(string stateSet = "redis") => this with
+    {
+        StateStores = ComponentFiles.StateStoresOf(AppId, stateSet),
+        ActorStateStore = ComponentFiles.ActorStateStoreOf(AppId, stateSet),
+    };
+
     /// <summary>DAPR_API_TOKEN: when set, every call to the sidecar must carry it.</summary>
     public string? DaprApiToken { get; init; }
 

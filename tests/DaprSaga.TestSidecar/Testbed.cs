@@ -133,6 +133,7 @@ public sealed class Testbed : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         foreach (var sidecar in _sidecars.Values) await sidecar.DisposeAsync();
+        foreach (var engine in _workflows.Values) engine.StopTimers();
         _stopping.Dispose();
     }
 }

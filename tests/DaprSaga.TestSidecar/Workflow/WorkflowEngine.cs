@@ -114,6 +114,19 @@ public sealed class WorkflowEngine
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Stops every durable timer; the testbed is going away.</summary>
+    internal void StopTimers()
+    {
+        lock (_gate)
+        {
+            foreach (var instance in _instances.Values)
+            {
+                foreach (var timer in instance.Timers) timer.Dispose();
+                instance.Timers.Clear();
+            }
+        }
+    }
+
     // ---- client side -------------------------------------------------------------------------
 
     internal void Start(CreateInstanceRequest request)
