@@ -305,7 +305,7 @@ public sealed class WorkflowEngine
     /// <summary>Whether an activity result would be recorded (its token is current).</summary>
     internal bool IsLiveActivityResult(ActivityResponse response)
     {
-        lock (_gate) return _byToken.TryGetValue(response.CompletionToken, out var work) && work is ActivityWork && IsCurrent(work, claimed: true);
+        lock (_gate) return IsLive(response.CompletionToken, out var work) && work is ActivityWork;
     }
 
     /// <summary>Drops the result of an activity whose completion was lost and sends it again.</summary>
@@ -313,7 +313,7 @@ public sealed class WorkflowEngine
     {
         lock (_gate)
         {
-            if (!_byToken.TryGetValue(token, out var work) || work is not ActivityWork || !IsCurrent(work, claimed: true)) return false;
+            if (!IsLive(token, out var work) || work is not ActivityWork) return false;
             Requeue(work);
             return true;
         }
@@ -346,11 +346,8 @@ public sealed class WorkflowEngine
     {
         lock (_gate)
         {
-            if (!_byToken.TryGetValue(response.CompletionToken, out var work) || work is not TurnWork turn
-                || !IsCurrent(work, claimed: true) || turn.Instance.Id != response.InstanceId)
-            {
+            if (!IsLive(response.CompletionToken, out var work) || work is not TurnWork turn || turn.Instance.Id != response.InstanceId)
                 return false;
-            }
             _byToken.Remove(response.CompletionToken);
             var instance = turn.Instance;
             instance.InFlight = null;
@@ -376,11 +373,8 @@ public sealed class WorkflowEngine
     {
         lock (_gate)
         {
-            if (!_byToken.TryGetValue(response.CompletionToken, out var work) || work is not ActivityWork activity
-                || !IsCurrent(work, claimed: true))
-            {
+            if (!IsLive(response.CompletionToken, out var work) || work is not ActivityWork activity)
                 return false;
-            }
             _byToken.Remove(response.CompletionToken);
             var instance = activity.Instance;
             instance.Activities.Remove(activity.TaskId);
@@ -410,6 +404,15 @@ public sealed class WorkflowEngine
     }
 
     // ---- internals (under _gate) -------------------------------------------------------------
+
+    /// <summary>Whether a token names work still awaited; a token of work gone stale is forgotten.</summary>
+    private bool IsLive(string token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Work? work)
+    {
+        if (!_byToken.TryGetValue(token, out work)) return false;
+        if (IsCurrent(work, claimed: true)) return true;
+        _byToken.Remove(token);
+        return false;
+    }
 
     private bool IsCurrent(Work work, bool claimed = false)
     {
