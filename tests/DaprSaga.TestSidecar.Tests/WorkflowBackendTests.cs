@@ -40,6 +40,7 @@ public sealed class WorkflowBackendTests
             o.RegisterWorkflow<FanOutWorkflow>();
             o.RegisterWorkflow<ResumableWorkflow>();
             o.RegisterWorkflow<WaitingWorkflow>();
+            o.RegisterWorkflow<PairWorkflow>();
             o.RegisterActivity<GreetActivity>();
             o.RegisterActivity<OutOfStockActivity>();
             o.RegisterActivity<FlakyActivity>();
@@ -460,10 +461,42 @@ public sealed class WorkflowBackendTests
     }
 
     [Fact]
+    public async Task TheWorkflowActivityLimitHoldsBackActivitiesUntilAnEarlierOneIsAnswered()
+    {
+        await using var testbed = new Testbed();
+        await using var sidecar = await testbed.StartSidecarAsync(new SidecarOptions(AppId)
+        {
+            StateStores = [Store],
+            ActorStateStore = Store,
+            MaxConcurrentActivityInvocations = 1,
+        });
+        await using var app = await StartAppAsync(sidecar);
+
+        await ScheduleAsync(app, nameof(PairWorkflow), "pair-1", "pair");
+        await _probe.WaitForAsync($"{nameof(GatedActivity)}:pair-a", 1, Deadline);
+        Assert.Equal(1, sidecar.Calls[SidecarCallKind.WorkflowActivity]);
+        _probe.Open("pair-a");
+        await _probe.WaitForAsync($"{nameof(GatedActivity)}:pair-b", 1, Deadline);
+        _probe.Open("pair-b");
+
+        Assert.Equal("pair-a+pair-b", (await CompletionAsync(app, "pair-1")).ReadOutputAs<string>());
+        Assert.Equal(2, sidecar.Calls[SidecarCallKind.WorkflowActivity]);
+    }
+
+    [Fact]
+    public void TheSidecarTakesItsWorkflowLimitsFromTheRepositorysConfiguration()
+    {
+        var options = new SidecarOptions("order-process-service").WithConfigurationWorkflowLimits();
+
+        Assert.Equal(100, options.MaxConcurrentWorkflowInvocations);
+        Assert.Equal(100, options.MaxConcurrentActivityInvocations);
+    }
+
+    [Fact]
     public async Task AWorkflowRunsBesideASidecarLoadingTheRepositorysComponents()
     {
         await using var testbed = new Testbed();
-        await using var sidecar = await testbed.StartSidecarAsync(new SidecarOptions("order-process-service").WithComponentStateStores());
+        await using var sidecar = await testbed.StartSidecarAsync(new SidecarOptions("order-process-service").WithComponentStateStores().WithConfigurationWorkflowLimits());
         await using var app = await StartAppAsync(sidecar);
 
         await ScheduleAsync(app, nameof(GreetWorkflow), "components-1", "Ada");

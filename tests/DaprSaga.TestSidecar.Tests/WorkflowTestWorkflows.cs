@@ -144,3 +144,15 @@ public sealed class WaitingWorkflow : Workflow<string, string>
     public override async Task<string> RunAsync(WorkflowContext context, string input) =>
         await context.WaitForExternalEventAsync<string>("never");
 }
+
+/// <summary>Two held activities in parallel, gated by "{input}-a" and "{input}-b".</summary>
+public sealed class PairWorkflow : Workflow<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        var results = await Task.WhenAll(
+            context.CallActivityAsync<string>(nameof(GatedActivity), $"{input}-a"),
+            context.CallActivityAsync<string>(nameof(GatedActivity), $"{input}-b"));
+        return string.Join("+", results);
+    }
+}

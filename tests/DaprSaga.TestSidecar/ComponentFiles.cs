@@ -24,6 +24,25 @@ public static class ComponentFiles
     }
 
     /// <summary>
+    /// spec.workflow.maxConcurrentWorkflowInvocations / maxConcurrentActivityInvocations of
+    /// components/config.yaml; absent or not positive is no limit, as daprd reads them.
+    /// </summary>
+    public static (int? Workflows, int? Activities) WorkflowLimits()
+    {
+        var yaml = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(RepoRoot, "components", "config.yaml"));
+        yaml.Load(reader);
+        var spec = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["spec"];
+        if (!spec.Children.TryGetValue(new YamlScalarNode("workflow"), out var node) || node is not YamlMappingNode workflow) return (null, null);
+        int? Limit(string key) =>
+            workflow.Children.TryGetValue(new YamlScalarNode(key), out var value)
+            && int.TryParse(((YamlScalarNode)value).Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : null;
+        return (Limit("maxConcurrentWorkflowInvocations"), Limit("maxConcurrentActivityInvocations"));
+    }
+
+    /// <summary>
     /// The state stores of components/state/{<paramref name="stateSet"/>} that <paramref name="appId"/>
     /// may load (its scopes), as daprd would load them.
     /// </summary>

@@ -110,6 +110,7 @@ public sealed class Sidecar : IAsyncDisposable
             new Uri($"http://127.0.0.1:{grpcListen!.IPEndPoint!.Port}"),
             new Uri($"http://127.0.0.1:{httpListen!.IPEndPoint!.Port}"));
         testbed.Register(sidecar);
+        testbed.Workflows(options.AppId).Limits = (options.MaxConcurrentWorkflowInvocations, options.MaxConcurrentActivityInvocations);
         return sidecar;
     }
 

@@ -29,6 +29,22 @@ public sealed record SidecarOptions(string AppId)
         ActorStateStore = ComponentFiles.ActorStateStoreOf(AppId, stateSet),
     };
 
+    /// <summary>
+    /// Configuration spec.workflow.maxConcurrentWorkflowInvocations: turns handed to the worker and
+    /// not yet answered, at most; null (daprd's default) is no limit.
+    /// </summary>
+    public int? MaxConcurrentWorkflowInvocations { get; init; }
+
+    /// <summary>Configuration spec.workflow.maxConcurrentActivityInvocations, likewise for activities.</summary>
+    public int? MaxConcurrentActivityInvocations { get; init; }
+
+    /// <summary>These options with the workflow limits of the repository's components/config.yaml.</summary>
+    public SidecarOptions WithConfigurationWorkflowLimits()
+    {
+        var (workflows, activities) = ComponentFiles.WorkflowLimits();
+        return this with { MaxConcurrentWorkflowInvocations = workflows, MaxConcurrentActivityInvocations = activities };
+    }
+
     /// <summary>DAPR_API_TOKEN: when set, every call to the sidecar must carry it.</summary>
     public string? DaprApiToken { get; init; }
 

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Dapr.DurableTask.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -25,7 +24,9 @@ public sealed class WorkflowEngine
     private readonly Lock _gate = new();
     private readonly Dictionary<string, WorkflowInstance> _instances = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Work> _byToken = new(StringComparer.Ordinal);
-    private readonly Channel<Work> _ready = Channel.CreateUnbounded<Work>();
+    private readonly Queue<Work> _turns = new();
+    private readonly Queue<Work> _activities = new();
+    private int _turnsOut, _activitiesOut;
     private readonly TimeProvider _time;
     private TaskCompletionSource _changed = NewSignal();
     private long _redispatched;
@@ -33,6 +34,26 @@ public sealed class WorkflowEngine
     internal WorkflowEngine(string appId, TimeProvider time) => (AppId, _time) = (appId, time);
 
     public string AppId { get; }
+
+    /// <summary>
+    /// Configuration spec.workflow.maxConcurrentWorkflowInvocations / maxConcurrentActivityInvocations
+    /// of the app's daprd: at most this many turns (activities) handed out and not yet answered; the
+    /// rest wait in the engine. Null is no limit (daprd's default). Set by the sidecar at start.
+    /// </summary>
+    public (int? Workflows, int? Activities) Limits
+    {
+        get { lock (_gate) return _limits; }
+        set
+        {
+            lock (_gate)
+            {
+                _limits = value;
+                Changed();
+            }
+        }
+    }
+
+    private (int? Workflows, int? Activities) _limits;
 
     /// <summary>Instance ids the engine holds state for (purged ones are gone).</summary>
     public IReadOnlyList<string> InstanceIds
@@ -268,23 +289,51 @@ public sealed class WorkflowEngine
     {
         while (true)
         {
+            Task changed;
+            lock (_gate)
+            {
+                if (TryClaim(_turns, ref _turnsOut, _limits.Workflows, stream) is { } turn) return (turn, turn.ToWorkItem());
+                if (TryClaim(_activities, ref _activitiesOut, _limits.Activities, stream) is { } activity) return (activity, activity.ToWorkItem());
+                changed = _changed.Task;
+            }
             try
             {
-                if (!await _ready.Reader.WaitToReadAsync(cancellationToken)) return null;
+                await changed.WaitAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {
                 return null;
             }
-            lock (_gate)
-            {
-                if (!_ready.Reader.TryRead(out var work) || !IsCurrent(work)) continue;
-                work.Token = Guid.NewGuid().ToString("N");
-                work.Stream = stream;
-                _byToken[work.Token] = work;
-                return (work, work.ToWorkItem());
-            }
         }
+    }
+
+    private Work? TryClaim(Queue<Work> queue, ref int outstanding, int? limit, string stream)
+    {
+        while (outstanding < (limit ?? int.MaxValue) && queue.TryDequeue(out var work))
+        {
+            if (!IsCurrent(work)) continue;
+            work.Token = Guid.NewGuid().ToString("N");
+            work.Stream = stream;
+            _byToken[work.Token] = work;
+            outstanding++;
+            return work;
+        }
+        return null;
+    }
+
+    private void Enqueue(Work work)
+    {
+        (work is TurnWork ? _turns : _activities).Enqueue(work);
+        Changed();
+    }
+
+    /// <summary>The work's dispatch is over (answered, recovered or gone stale): its token dies, its slot frees.</summary>
+    private void Unclaim(Work work)
+    {
+        _byToken.Remove(work.Token!);
+        if (work is TurnWork) _turnsOut--;
+        else _activitiesOut--;
+        Changed();
     }
 
     /// <summary>
@@ -321,7 +370,7 @@ public sealed class WorkflowEngine
 
     private void Requeue(Work work)
     {
-        _byToken.Remove(work.Token!);
+        Unclaim(work);
         var current = IsCurrent(work, claimed: true);
         (work.Token, work.Stream) = (null, null);
         if (!current) return;
@@ -336,7 +385,7 @@ public sealed class WorkflowEngine
                 TryDispatchTurn(turn.Instance);
                 break;
             case ActivityWork:
-                _ready.Writer.TryWrite(work);
+                Enqueue(work);
                 break;
         }
     }
@@ -348,7 +397,7 @@ public sealed class WorkflowEngine
         {
             if (!IsLive(response.CompletionToken, out var work) || work is not TurnWork turn || turn.Instance.Id != response.InstanceId)
                 return false;
-            _byToken.Remove(response.CompletionToken);
+            Unclaim(work);
             var instance = turn.Instance;
             instance.InFlight = null;
             instance.History.AddRange(turn.NewEvents);
@@ -375,7 +424,7 @@ public sealed class WorkflowEngine
         {
             if (!IsLive(response.CompletionToken, out var work) || work is not ActivityWork activity)
                 return false;
-            _byToken.Remove(response.CompletionToken);
+            Unclaim(work);
             var instance = activity.Instance;
             instance.Activities.Remove(activity.TaskId);
             var e = new HistoryEvent { EventId = -1, Timestamp = Now };
@@ -410,7 +459,7 @@ public sealed class WorkflowEngine
     {
         if (!_byToken.TryGetValue(token, out work)) return false;
         if (IsCurrent(work, claimed: true)) return true;
-        _byToken.Remove(token);
+        Unclaim(work);
         return false;
     }
 
@@ -443,7 +492,7 @@ public sealed class WorkflowEngine
         instance.Inbox.Clear();
         var turn = new TurnWork(instance, newEvents);
         instance.InFlight = turn;
-        _ready.Writer.TryWrite(turn);
+        Enqueue(turn);
     }
 
     private void Apply(WorkflowInstance instance, WorkflowAction action)
@@ -463,7 +512,7 @@ public sealed class WorkflowEngine
                     instance.History.Add(new HistoryEvent { EventId = action.Id, Timestamp = Now, TaskScheduled = scheduled });
                     var activity = new ActivityWork(instance, action.Id, scheduled);
                     instance.Activities[action.Id] = activity;
-                    _ready.Writer.TryWrite(activity);
+                    Enqueue(activity);
                     break;
                 }
             case WorkflowAction.WorkflowActionTypeOneofCase.CreateTimer:
