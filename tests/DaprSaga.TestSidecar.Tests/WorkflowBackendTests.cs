@@ -41,6 +41,7 @@ public sealed class WorkflowBackendTests
             o.RegisterWorkflow<ResumableWorkflow>();
             o.RegisterWorkflow<WaitingWorkflow>();
             o.RegisterWorkflow<PairWorkflow>();
+            o.RegisterWorkflow<CountdownWorkflow>();
             o.RegisterActivity<GreetActivity>();
             o.RegisterActivity<OutOfStockActivity>();
             o.RegisterActivity<FlakyActivity>();
@@ -458,6 +459,24 @@ public sealed class WorkflowBackendTests
             Assert.Equal("process-store", options.ActorStateStore);
             Assert.Null(new SidecarOptions("order-service").WithComponentStateStores(set).ActorStateStore);
         }
+    }
+
+    [Fact]
+    public async Task AWorkflowThatContinuesAsNewStartsAFreshHistoryWithTheNewInput()
+    {
+        await using var testbed = new Testbed();
+        await using var sidecar = await StartSidecarAsync(testbed);
+        await using var app = await StartAppAsync(sidecar);
+
+        await ScheduleAsync(app, nameof(CountdownWorkflow), "countdown-1", 2);
+        var state = await CompletionAsync(app, "countdown-1");
+
+        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal("lift-off", state.ReadOutputAs<string>());
+        Assert.All(new[] { 2, 1, 0 }, n => Assert.Equal(1, _probe[$"{nameof(EchoActivity)}:countdown-{n}"]));
+        var history = testbed.Workflows(AppId).HistoryOf("countdown-1");
+        Assert.Equal("0", Assert.Single(history, e => e.EventTypeCase == EventCase.ExecutionStarted).ExecutionStarted.Input);
+        Assert.Single(history, e => e.EventTypeCase == EventCase.TaskScheduled);
     }
 
     [Fact]

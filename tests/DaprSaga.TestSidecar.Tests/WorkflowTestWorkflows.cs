@@ -156,3 +156,15 @@ public sealed class PairWorkflow : Workflow<string, string>
         return string.Join("+", results);
     }
 }
+
+/// <summary>Runs an activity, then starts over with one less until zero (ContinueAsNew).</summary>
+public sealed class CountdownWorkflow : Workflow<int, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, int remaining)
+    {
+        await context.CallActivityAsync<string>(nameof(EchoActivity), $"countdown-{remaining}");
+        if (remaining == 0) return "lift-off";
+        context.ContinueAsNew(remaining - 1);
+        return "";
+    }
+}
