@@ -367,6 +367,24 @@ public sealed class WorkflowBackendTests
     }
 
     [Fact]
+    public async Task ASuspendedWorkflowReportsSuspendedUntilItIsResumed()
+    {
+        await using var testbed = new Testbed();
+        await using var sidecar = await StartSidecarAsync(testbed);
+        await using var app = await StartAppAsync(sidecar);
+        using var cts = new CancellationTokenSource(Deadline);
+
+        await ScheduleAsync(app, nameof(WaitingWorkflow), "suspend-1", "x");
+        await app.Client.SuspendWorkflowAsync("suspend-1", "maintenance", cts.Token);
+        Assert.Equal(WorkflowRuntimeStatus.Suspended, (await app.Client.GetWorkflowStateAsync("suspend-1", cancellation: cts.Token))!.RuntimeStatus);
+        await app.Client.ResumeWorkflowAsync("suspend-1", "done", cts.Token);
+        Assert.Equal(WorkflowRuntimeStatus.Running, (await app.Client.GetWorkflowStateAsync("suspend-1", cancellation: cts.Token))!.RuntimeStatus);
+        await app.Client.RaiseEventAsync("suspend-1", "never", "after all", cts.Token);
+
+        Assert.Equal("after all", (await CompletionAsync(app, "suspend-1")).ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task StartingAWorkflowWithTheIdOfARunningOneFailsWithAlreadyExists()
     {
         await using var testbed = new Testbed();

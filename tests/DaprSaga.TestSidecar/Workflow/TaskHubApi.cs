@@ -39,6 +39,8 @@ public class TaskHubApi(Sidecar sidecar, IHostApplicationLifetime lifetime)
         binder.AddMethod(Unary<RaiseEventRequest, RaiseEventResponse>(nameof(RaiseEvent)), (UnaryServerMethod<RaiseEventRequest, RaiseEventResponse>)null!);
         binder.AddMethod(Unary<TerminateRequest, TerminateResponse>(nameof(TerminateInstance)), (UnaryServerMethod<TerminateRequest, TerminateResponse>)null!);
         binder.AddMethod(Unary<PurgeInstancesRequest, PurgeInstancesResponse>(nameof(PurgeInstances)), (UnaryServerMethod<PurgeInstancesRequest, PurgeInstancesResponse>)null!);
+        binder.AddMethod(Unary<SuspendRequest, SuspendResponse>(nameof(SuspendInstance)), (UnaryServerMethod<SuspendRequest, SuspendResponse>)null!);
+        binder.AddMethod(Unary<ResumeRequest, ResumeResponse>(nameof(ResumeInstance)), (UnaryServerMethod<ResumeRequest, ResumeResponse>)null!);
     }
 
     private static Marshaller<T> For<T>() where T : class, IMessage<T>, new()
@@ -179,6 +181,24 @@ public class TaskHubApi(Sidecar sidecar, IHostApplicationLifetime lifetime)
         if (request.RequestCase != PurgeInstancesRequest.RequestOneofCase.InstanceId)
             throw DaprApi.Error(StatusCode.Unknown, "multi-instance purge is not implemented");
         return new PurgeInstancesResponse { DeletedInstanceCount = Engine.Purge(request.InstanceId) };
+    }
+
+    /// <summary>Answers once the instance is suspended or finished (durabletask-go SuspendInstance).</summary>
+    public virtual async Task<SuspendResponse> SuspendInstance(SuspendRequest request, ServerCallContext context)
+    {
+        await BeforeClientCallAsync(context, errorPrefix: "");
+        Engine.Suspend(request);
+        await Engine.WaitAsync(request.InstanceId, withPayloads: false, s => s == OrchestrationStatus.Suspended || IsTerminal(s), context.CancellationToken);
+        return new SuspendResponse();
+    }
+
+    /// <summary>Answers once the instance runs again or finished (durabletask-go ResumeInstance).</summary>
+    public virtual async Task<ResumeResponse> ResumeInstance(ResumeRequest request, ServerCallContext context)
+    {
+        await BeforeClientCallAsync(context, errorPrefix: "");
+        Engine.Resume(request);
+        await Engine.WaitAsync(request.InstanceId, withPayloads: false, s => s == OrchestrationStatus.Running || IsTerminal(s), context.CancellationToken);
+        return new ResumeResponse();
     }
 
     private static bool IsTerminal(OrchestrationStatus status) => status is OrchestrationStatus.Completed

@@ -234,6 +234,22 @@ public sealed class WorkflowEngine
             ExecutionTerminated = new ExecutionTerminatedEvent { Input = request.Output, Recurse = request.Recursive },
         }, errorPrefix: "failed to submit termination request: ");
 
+    internal void Suspend(SuspendRequest request) =>
+        AddEvent(request.InstanceId, new HistoryEvent
+        {
+            EventId = -1,
+            Timestamp = Now,
+            ExecutionSuspended = new ExecutionSuspendedEvent { Input = request.Reason is { Length: > 0 } reason ? reason : null },
+        }, errorPrefix: "");
+
+    internal void Resume(ResumeRequest request) =>
+        AddEvent(request.InstanceId, new HistoryEvent
+        {
+            EventId = -1,
+            Timestamp = Now,
+            ExecutionResumed = new ExecutionResumedEvent { Input = request.Reason is { Length: > 0 } reason ? reason : null },
+        }, errorPrefix: "");
+
     /// <summary>
     /// Adds an event to an instance's inbox (dapr orchestrator/add.go): unknown ids are an error,
     /// finished instances accept it and never run again, so it is dropped.
@@ -401,7 +417,14 @@ public sealed class WorkflowEngine
             var instance = turn.Instance;
             instance.InFlight = null;
             instance.History.AddRange(turn.NewEvents);
-            if (instance.Status == OrchestrationStatus.Pending) instance.Status = OrchestrationStatus.Running;
+            // durabletask-go runtimestate: suspension is a flag set and cleared by committed events;
+            // events still reach the worker while suspended (the .NET worker only acknowledges a
+            // turn whose last event is the suspension).
+            foreach (var e in turn.NewEvents)
+            {
+                if (e.EventTypeCase == HistoryEvent.EventTypeOneofCase.ExecutionSuspended) instance.IsSuspended = true;
+                else if (e.EventTypeCase == HistoryEvent.EventTypeOneofCase.ExecutionResumed) instance.IsSuspended = false;
+            }
             if (response.CustomStatus is not null) instance.CustomStatus = response.CustomStatus;
             instance.Updated = _time.GetUtcNow();
 
@@ -410,6 +433,7 @@ public sealed class WorkflowEngine
                 if (instance.IsFinished) break;
                 Apply(instance, action);
             }
+            if (!instance.IsFinished) instance.Status = instance.IsSuspended ? OrchestrationStatus.Suspended : OrchestrationStatus.Running;
             instance.Signal();
             Changed();
             TryDispatchTurn(instance);
