@@ -107,15 +107,6 @@ public sealed partial class ComponentFileTests
     }
 
     [Fact]
-    public void NoStateStoreIsAnActorStateStore()
-    {
-        var stores = DaprResource.All().Where(r => r.Type.StartsWith("state.", StringComparison.Ordinal)).ToList();
-
-        Assert.NotEmpty(stores);
-        Assert.All(stores, s => Assert.DoesNotContain("actorStateStore", s.Metadata.Keys));
-    }
-
-    [Fact]
     public void RedisRedeliverIntervalIsWrittenInMillisecondsBecauseDurationsAreIgnoredThere()
     {
         // components-contrib common/component/redis: RedeliverInterval has mapstructure:"-" and is

@@ -2,10 +2,10 @@ using DaprSaga.Contracts;
 
 namespace DaprSaga.Components.Tests;
 
-/// <summary>dapr.yaml against the app table of design.md and the folders under components/.</summary>
+/// <summary>dapr.yaml against the apps (folder and port of each) and the folders under components/.</summary>
 public sealed class RunFileTests
 {
-    /// <summary>design.md "Apps": folder under services/ and app port of each app.</summary>
+    /// <summary>The apps: folder under services/ and app port of each.</summary>
     private static readonly Dictionary<string, (string Folder, int Port)> DesignTable = new()
     {
         [AppIds.OrderService] = ("OrderService", 5101),
@@ -75,7 +75,7 @@ public sealed class RunFileTests
     public void NothingOverridesTheCommonResources()
     {
         // dapr/cli resolveResourcesFilePath: an app's resourcesPaths, then <appDirPath>/.dapr/resources,
-        // win over common.resourcesPaths without merging (dapr-contract.md §7).
+        // win over common.resourcesPaths without merging.
         Assert.All(_run.Apps, app =>
         {
             Assert.Null(app.Get("resourcesPaths"));

@@ -19,6 +19,10 @@ public enum FaultKind
     PublishError,
     /// <summary>The invoked app ran the request, but the caller sees an error.</summary>
     LostInvocationResponse,
+    /// <summary>The workflow work-item stream ends right after a turn is sent; the worker reconnects and gets it again.</summary>
+    WorkflowStreamDrop,
+    /// <summary>A workflow activity ran but its result is lost on the way back; the activity is sent again.</summary>
+    LostActivityResult,
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using DaprSaga.TestSidecar.Grpc;
 using DaprSaga.TestSidecar.Http;
 using DaprSaga.TestSidecar.PubSub;
 using DaprSaga.TestSidecar.State;
+using DaprSaga.TestSidecar.Workflow;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -14,7 +15,8 @@ using Microsoft.Extensions.Logging;
 namespace DaprSaga.TestSidecar;
 
 /// <summary>
-/// A test stand-in for one app's daprd: a gRPC listener (HTTP/2 cleartext) for the Dapr API, an
+/// A test stand-in for one app's daprd: a gRPC listener (HTTP/2 cleartext) for the Dapr API and
+/// Dapr Workflow's TaskHubSidecarService (over the app's engine on the testbed), an
 /// HTTP/1.1 listener for service invocation, health and metadata, and the app channel it uses to
 /// call its app (subscriptions, deliveries, bindings, invocations).
 /// </summary>
@@ -67,6 +69,9 @@ public sealed class Sidecar : IAsyncDisposable
 
     internal int StateStoreCount => Options.StateStores.Count;
 
+    /// <summary>Whether Dapr Workflow can run: an actor state store among the loaded state stores.</summary>
+    internal bool HasActorStateStore => Options.ActorStateStore is { } store && Options.StateStores.Contains(store);
+
     internal RedisStateStore? StateStore(string name) =>
         Options.StateStores.Contains(name) ? Testbed.StateStore(name) : null;
 
@@ -93,8 +98,10 @@ public sealed class Sidecar : IAsyncDisposable
         Sidecar? sidecar = null;
         builder.Services.AddSingleton(_ => sidecar!);
         builder.Services.AddSingleton<DaprApi>();
+        builder.Services.AddSingleton<TaskHubApi>();
         var host = builder.Build();
         host.MapGrpcService<DaprApi>();
+        host.MapGrpcService<TaskHubApi>();
         host.MapSidecarHttpApi();
         await host.StartAsync(testbed.Stopping);
 
@@ -103,6 +110,7 @@ public sealed class Sidecar : IAsyncDisposable
             new Uri($"http://127.0.0.1:{grpcListen!.IPEndPoint!.Port}"),
             new Uri($"http://127.0.0.1:{httpListen!.IPEndPoint!.Port}"));
         testbed.Register(sidecar);
+        testbed.Workflows(options.AppId).Limits = (options.MaxConcurrentWorkflowInvocations, options.MaxConcurrentActivityInvocations);
         return sidecar;
     }
 

@@ -13,6 +13,14 @@ public enum SidecarCallKind
     Invoke,
     Binding,
     Metadata,
+    /// <summary>A DaprWorkflowClient call: start, get, wait, raise, terminate, purge.</summary>
+    WorkflowClient,
+    /// <summary>A workflow worker call: GetWorkItems, Hello, a completion, a history read.</summary>
+    WorkflowWorker,
+    /// <summary>A workflow turn sent to the worker (a replay of the instance's history plus new events).</summary>
+    WorkflowTurn,
+    /// <summary>An activity work item sent to the worker (again after a lost result or a dropped stream).</summary>
+    WorkflowActivity,
 }
 
 /// <summary>Thread-safe counters of sidecar calls by kind.</summary>

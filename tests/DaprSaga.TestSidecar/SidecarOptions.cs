@@ -12,6 +12,39 @@ public sealed record SidecarOptions(string AppId)
     /// <summary>Cron input bindings loaded; triggered on demand by the test.</summary>
     public IReadOnlyList<string> Bindings { get; init; } = [];
 
+    /// <summary>
+    /// The loaded state store declared with `actorStateStore: "true"` (see
+    /// <see cref="ComponentFiles.ActorStateStoreOf"/>). Dapr Workflow keeps its instances as actor
+    /// state: without one among <see cref="StateStores"/>, workflow calls fail as daprd fails them.
+    /// </summary>
+    public string? ActorStateStore { get; init; }
+
+    /// <summary>
+    /// These options with the state stores the app loads from components/state/{<paramref name="stateSet"/>}
+    /// (by scope) and, among them, its actor state store, as `dapr run -f .` would give it.
+    /// </summary>
+    public SidecarOptions WithComponentStateStores(string stateSet = "redis") => this with
+    {
+        StateStores = ComponentFiles.StateStoresOf(AppId, stateSet),
+        ActorStateStore = ComponentFiles.ActorStateStoreOf(AppId, stateSet),
+    };
+
+    /// <summary>
+    /// Configuration spec.workflow.maxConcurrentWorkflowInvocations: turns handed to the worker and
+    /// not yet answered, at most; null (daprd's default) is no limit.
+    /// </summary>
+    public int? MaxConcurrentWorkflowInvocations { get; init; }
+
+    /// <summary>Configuration spec.workflow.maxConcurrentActivityInvocations, likewise for activities.</summary>
+    public int? MaxConcurrentActivityInvocations { get; init; }
+
+    /// <summary>These options with the workflow limits of the repository's components/config.yaml.</summary>
+    public SidecarOptions WithConfigurationWorkflowLimits()
+    {
+        var (workflows, activities) = ComponentFiles.WorkflowLimits();
+        return this with { MaxConcurrentWorkflowInvocations = workflows, MaxConcurrentActivityInvocations = activities };
+    }
+
     /// <summary>DAPR_API_TOKEN: when set, every call to the sidecar must carry it.</summary>
     public string? DaprApiToken { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DaprSaga.TestSidecar.PubSub;
 using DaprSaga.TestSidecar.State;
+using DaprSaga.TestSidecar.Workflow;
 
 namespace DaprSaga.TestSidecar;
 
@@ -33,6 +34,7 @@ public sealed class Testbed : IAsyncDisposable
     private readonly ConcurrentDictionary<string, RedisStateStore> _stores = new();
     private readonly ConcurrentDictionary<string, InMemoryPubSub> _pubsubs = new();
     private readonly ConcurrentDictionary<string, Sidecar> _sidecars = new();
+    private readonly ConcurrentDictionary<string, WorkflowEngine> _workflows = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _idleGate = new();
     private long _inFlight;
@@ -50,7 +52,7 @@ public sealed class Testbed : IAsyncDisposable
 
     public DeliveryPolicy Delivery { get; }
 
-    /// <summary>The clock stamped on CloudEvents (`time`).</summary>
+    /// <summary>The clock stamped on CloudEvents (`time`), and the one workflow turns and timers run on.</summary>
     public TimeProvider TimeProvider { get; }
 
     public long Redeliveries => Interlocked.Read(ref _redeliveries);
@@ -67,6 +69,12 @@ public sealed class Testbed : IAsyncDisposable
     /// <summary>A pub/sub component with its metadata (publishingScopes, subscriptionScopes, allowedTopics).</summary>
     public InMemoryPubSub PubSub(string name, IReadOnlyDictionary<string, string>? metadata = null) =>
         _pubsubs.GetOrAdd(name, n => new InMemoryPubSub(this, n, metadata));
+
+    /// <summary>
+    /// The Dapr Workflow engine of an app id: its instances live here, not in a sidecar, so they
+    /// survive app and sidecar restarts as daprd's actor state does.
+    /// </summary>
+    public WorkflowEngine Workflows(string appId) => _workflows.GetOrAdd(appId, id => new WorkflowEngine(id, TimeProvider));
 
     public Task<Sidecar> StartSidecarAsync(SidecarOptions options) => Sidecar.StartAsync(this, options);
 
@@ -125,6 +133,7 @@ public sealed class Testbed : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         foreach (var sidecar in _sidecars.Values) await sidecar.DisposeAsync();
+        foreach (var engine in _workflows.Values) engine.StopTimers();
         _stopping.Dispose();
     }
 }
