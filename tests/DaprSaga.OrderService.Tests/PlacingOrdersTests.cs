@@ -87,6 +87,39 @@ public sealed class PlacingOrdersTests : ServiceTest
         Assert.Equal(2, Host.Published(Topics.OrderPlaced).Count);
     }
 
+    private async Task<HttpResponseMessage> PostWithKeyAsync(string key, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return await Host.Http.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task AnIdempotencyKeyReusedForADifferentOrderIsRefusedWith422AndPlacesNothing()
+    {
+        using var first = await PostWithKeyAsync("checkout-7", OrderServiceHost.HappyOrder());
+        using var reused = await PostWithKeyAsync("checkout-7", OrderServiceHost.HappyOrder("bob", "south"));
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.UnprocessableEntity), (first.StatusCode, reused.StatusCode));
+        Assert.Equal("application/problem+json", reused.Content.Headers.ContentType?.MediaType);
+        await Host.IdleAsync();
+        Assert.Single(Host.Published(Topics.OrderPlaced));
+    }
+
+    [Fact]
+    public async Task ConcurrentRetriesWithOneIdempotencyKeyPlaceOneOrder()
+    {
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PostWithKeyAsync("checkout-race", OrderServiceHost.HappyOrder())));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        var ids = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<OrderAccepted>(ServiceDefaultsExtensions.JsonOptions))!.OrderId));
+        Assert.Single(ids.Distinct());
+        await Host.IdleAsync();
+        // Racing requests may each publish the pending order-placed (at least once); it is one order.
+        Assert.Equal([ids[0]], Host.PublishedData(Topics.OrderPlaced).Select(d => d.GetProperty("orderId").GetString()).Distinct());
+        foreach (var response in responses) response.Dispose();
+    }
+
     [Fact]
     public async Task TheOpenApiDocumentDescribesTheCustomerEndpointsAndTheParticipantCommandsOnly()
     {

@@ -6,9 +6,6 @@ using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.OrderService.Orders;
 
-/// <summary>A retried POST /orders with the same Idempotency-Key finds the order id the first one claimed.</summary>
-public sealed record IdempotencyClaim(string OrderId, DateTimeOffset ClaimedAt);
-
 public sealed record OrderPage(IReadOnlyList<Order> Orders, int Page, int PageSize, int TotalCount);
 
 /// <summary>
@@ -30,18 +27,22 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     public async Task<Order?> GetAsync(string orderId, CancellationToken cancellationToken) =>
         await dapr.GetStateAsync<Order?>(_store, KeyOf(orderId), cancellationToken: cancellationToken);
 
-    /// <summary>Places a new order, or returns the one an earlier request with the same idempotency key placed.</summary>
-    public async Task<Order> PlaceAsync(NewOrder order, SagaFlow flow, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Places a new order, or returns the one an earlier request with the same idempotency key
+    /// placed; null when that key was first used for a different order.
+    /// </summary>
+    public async Task<Order?> PlaceAsync(NewOrder order, SagaFlow flow, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var orderId = Guid.CreateVersion7(time.GetUtcNow()).ToString();
         // A fresh id without an idempotency key: there is nothing to look for first.
         if (idempotencyKey is null) return (await EnterAsync(orderId, flow, order, cancellationToken)).Value!;
 
         // First write wins, so racing retries agree on one order id.
-        var claim = await dapr.UpdateAsync<IdempotencyClaim>(
-            _store, $"idempotency-{idempotencyKey}", c => c ?? new IdempotencyClaim(orderId, time.GetUtcNow()), cancellationToken);
+        var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = [.. order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal)] });
+        var use = await dapr.ClaimIdempotencyKeyAsync(_store, idempotencyKey, fingerprint, orderId, time.GetUtcNow(), cancellationToken);
+        if (use.ReusedForAnotherRequest) return null;
         // A retry: the first request placed it (or crashed part way, and this run completes it).
-        return (await CreateAsync(claim.Value!.OrderId, flow, order, cancellationToken)).Value!;
+        return (await CreateAsync(use.ResourceId, flow, order, cancellationToken)).Value!;
     }
 
     /// <summary>

@@ -49,7 +49,7 @@ public static class OrdersApi
         return group;
     }
 
-    private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem>> PlaceAsync(
+    private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
         HttpRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, OrderBook orders,
         CancellationToken cancellationToken)
     {
@@ -60,6 +60,12 @@ public static class OrdersApi
         if (errors.Count > 0 || order is null) return TypedResults.ValidationProblem(errors);
 
         var placed = await orders.PlaceAsync(order, SagaFlow.Choreography, idempotencyKey, cancellationToken);
+        if (placed is null)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
+                detail: $"The {IdempotencyKeyHeader} was first used with a different order; use a new key for a new order.");
+        }
         return Accepted(placed);
     }
 

@@ -4,8 +4,8 @@ using Dapr.Client;
 
 namespace DaprSaga.ServiceDefaults.State;
 
-/// <summary>What an Idempotency-Key was first used for; a claim without a fingerprint (older) matches any request.</summary>
-public sealed record IdempotencyKeyClaim(string ResourceId, DateTimeOffset ClaimedAt, string? Fingerprint = null);
+/// <summary>What an Idempotency-Key was first used for: the resource, and a fingerprint of the request.</summary>
+public sealed record IdempotencyKeyClaim(string ResourceId, DateTimeOffset ClaimedAt, string Fingerprint);
 
 /// <summary>
 /// The resource to act on, whether this call made the claim, and whether the key was first used
@@ -30,6 +30,6 @@ public static class IdempotencyKeys
         var claim = await dapr.UpdateAsync<IdempotencyKeyClaim>(
             store, KeyOf(idempotencyKey), c => c ?? new IdempotencyKeyClaim(newResourceId, now, fingerprint), cancellationToken);
         var stored = claim.Value!;
-        return new(stored.ResourceId, claim.Changed, stored.Fingerprint is { } f && f != fingerprint);
+        return new(stored.ResourceId, claim.Changed, stored.Fingerprint != fingerprint);
     }
 }
