@@ -88,6 +88,8 @@ public static class Report
             calls (start, get) and the worker's own calls (a completion per turn and per activity). The turns
             and activities daprd hands the worker ride one open gRPC stream, so they are shown as work items,
             not hops; the workflow's own history writes are sidecar → store, not app → sidecar, and not counted.
+            order-process-service's workflow worker runs in every flow and calls Hello as a keepalive on a
+            timer, so a few WorkflowWorker calls per minute show up even where no workflow runs.
             """);
 
         string F(double value, string format) => value.ToString(format, c);
