@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
+using System.Text.Json.Serialization;
 using HdrHistogram;
 
 namespace DaprSaga.Bench.Driver;
@@ -11,6 +12,12 @@ namespace DaprSaga.Bench.Driver;
 public static class Bench
 {
     private static readonly TimeSpan SagaDeadline = TimeSpan.FromMinutes(5);
+
+    // POST /orders knows no engine member: the choreography's body leaves it out.
+    private static readonly JsonSerializerOptions IgnoreNulls = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
@@ -39,7 +46,7 @@ public static class Bench
         return 1;
     }
 
-    private static async Task<FlowResult> RunFlowAsync(SagaFlow flow, BenchOptions options)
+    private static async Task<FlowResult> RunFlowAsync(BenchFlow flow, BenchOptions options)
     {
         Console.WriteLine();
         Console.WriteLine($"== {flow}: starting the sidecar and services processes");
@@ -130,14 +137,16 @@ public static class Bench
     /// has ended; records placement-to-terminal latency in microseconds.
     /// </summary>
     private static async Task<(LongHistogram Latencies, long FirstPlaced, long LastEnded)> DriveAsync(
-        Cluster cluster, SagaFlow flow, List<SagaPlan> sagas, string[] customers, int concurrency, TimeSpan? interval,
+        Cluster cluster, BenchFlow flow, List<SagaPlan> sagas, string[] customers, int concurrency, TimeSpan? interval,
         string[] orderIds, ProgressBar? progress)
     {
         var latencies = new LongHistogram(TimeSpan.FromMinutes(10).Ticks / 10, 3);
         using var slots = new SemaphoreSlim(concurrency);
         var running = new List<Task<TerminalTracker.Entry>>(sagas.Count);
         var firstPlaced = Stopwatch.GetTimestamp();
-        var (client, path) = flow == SagaFlow.Choreography ? (cluster.Order, "/orders") : (cluster.Process, "/order-processes");
+        var (client, path) = flow == BenchFlow.Choreography ? (cluster.Order, "/orders") : (cluster.Process, "/order-processes");
+        // Named on every orchestrated saga: the service's default engine may change under the benchmark.
+        var engine = flow switch { BenchFlow.Runner => "runner", BenchFlow.Workflow => "workflow", _ => null };
         for (var i = 0; i < sagas.Count; i++)
         {
             // The schedule of an open-loop load: arrivals do not wait for earlier sagas to end.
@@ -161,7 +170,8 @@ public static class Bench
                     items = saga.Items.Select(i => new { productId = i.ProductId, quantity = i.Quantity, unitPrice = i.UnitPrice }),
                     deliveryZone = saga.Zone,
                     autoConfirmPayment = true,
-                });
+                    engine,
+                }, IgnoreNulls);
                 if (response.StatusCode != HttpStatusCode.Accepted)
                     throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
                 var orderId = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["orderId"]!;

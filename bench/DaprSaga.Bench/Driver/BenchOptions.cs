@@ -1,17 +1,23 @@
-using DaprSaga.Contracts;
-
 namespace DaprSaga.Bench.Driver;
 
+/// <summary>
+/// A flow the benchmark drives: the choreography (POST /orders), or the orchestration on one of
+/// order-process-service's two engines (POST /order-processes with that engine named).
+/// </summary>
+public enum BenchFlow { Choreography, Runner, Workflow }
+
 public sealed record BenchOptions(
-    IReadOnlyList<SagaFlow> Flows, int Sagas, int Concurrency, int Warmup, TimeSpan HopDuration, string? JsonPath, int PacedSagas)
+    IReadOnlyList<BenchFlow> Flows, int Sagas, int Concurrency, int Warmup, TimeSpan HopDuration, string? JsonPath, int PacedSagas)
 {
     public const string Usage =
-        "usage: DaprSaga.Bench [--flow choreography|orchestration|both] [--sagas N] [--concurrency C] [--json path]\n" +
-        "                      [--warmup N] [--hop-seconds S] [--paced N]";
+        "usage: DaprSaga.Bench [--flow choreography|runner|workflow|all] [--sagas N] [--concurrency C] [--json path]\n" +
+        "                      [--warmup N] [--hop-seconds S] [--paced N]\n" +
+        "  --flow: all (the default) runs the three one after the other, each on a fresh cluster;\n" +
+        "          orchestration is runner, both is choreography and runner.";
 
     public static BenchOptions? Parse(string[] args)
     {
-        IReadOnlyList<SagaFlow> flows = [SagaFlow.Choreography, SagaFlow.Orchestration];
+        IReadOnlyList<BenchFlow> flows = [BenchFlow.Choreography, BenchFlow.Runner, BenchFlow.Workflow];
         int sagas = 2000, concurrency = 64;
         int? warmup = null, paced = null;
         double hopSeconds = 3;
@@ -21,9 +27,11 @@ public sealed record BenchOptions(
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
-                case "--flow" when value is "choreography": flows = [SagaFlow.Choreography]; break;
-                case "--flow" when value is "orchestration": flows = [SagaFlow.Orchestration]; break;
-                case "--flow" when value is "both": break;
+                case "--flow" when value is "choreography": flows = [BenchFlow.Choreography]; break;
+                case "--flow" when value is "runner" or "orchestration": flows = [BenchFlow.Runner]; break;
+                case "--flow" when value is "workflow": flows = [BenchFlow.Workflow]; break;
+                case "--flow" when value is "both": flows = [BenchFlow.Choreography, BenchFlow.Runner]; break;
+                case "--flow" when value is "all": flows = [BenchFlow.Choreography, BenchFlow.Runner, BenchFlow.Workflow]; break;
                 case "--sagas" when int.TryParse(value, out sagas) && sagas > 0: break;
                 case "--concurrency" when int.TryParse(value, out concurrency) && concurrency > 0: break;
                 case "--warmup" when int.TryParse(value, out var w) && w >= 0: warmup = w; break;

@@ -10,7 +10,7 @@ public sealed record Latency(double P50Ms, double P95Ms, double P99Ms, double Ma
 
 /// <summary>Everything measured for one flow, per saga where it says so.</summary>
 public sealed record FlowResult(
-    SagaFlow Flow,
+    BenchFlow Flow,
     int Sagas,
     int Concurrency,
     IReadOnlyDictionary<Outcome, int> Mix,
@@ -24,6 +24,9 @@ public sealed record FlowResult(
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> CallsPerSagaByApp,
     IReadOnlyDictionary<string, double> StateCallsPerSagaByKey,
     double HopsPerSaga,
+    double ParticipantStateCallsPerSaga,
+    double OrchestratorStateCallsPerSaga,
+    IReadOnlyDictionary<string, double> WorkItemsPerSaga,
     double ServiceCpuMsPerSaga,
     double SidecarCpuMsPerSaga,
     double DriverCpuMsPerSaga,
@@ -39,11 +42,24 @@ public sealed record FlowResult(
     double AchievedOverHopBound,
     IReadOnlyList<string> Mismatches)
 {
-    /// <summary>The kinds that are app ↔ sidecar hops (the binding and metadata kinds are not per saga).</summary>
-    public static readonly string[] Kinds = ["Publish", "Delivery", "StateRead", "StateWrite", "StateTransaction", "Invoke"];
+    /// <summary>
+    /// The kinds that are app ↔ sidecar hops (the binding and metadata kinds are not per saga). A
+    /// workflow client call and each of the worker's own calls (a Complete* per turn and per
+    /// activity) is a unary gRPC call to daprd, so a hop; the work items daprd streams to the worker
+    /// ride its one open GetWorkItems stream and are counted apart, as <see cref="WorkItemKinds"/>.
+    /// </summary>
+    public static readonly string[] Kinds = ["Publish", "Delivery", "StateRead", "StateWrite", "StateTransaction", "Invoke", "WorkflowClient", "WorkflowWorker"];
+
+    /// <summary>The workflow backend's work items sent down the worker's stream: turns (replays) and activities.</summary>
+    public static readonly string[] WorkItemKinds = ["WorkflowTurn", "WorkflowActivity"];
+
+    private static readonly string[] StateKinds = ["StateRead", "StateWrite", "StateTransaction"];
+
+    /// <summary>The saga's participants: every app but the orchestrator.</summary>
+    private static readonly string[] Participants = [AppIds.OrderService, AppIds.InventoryService, AppIds.PaymentService, AppIds.DeliveryService];
 
     public static FlowResult From(
-        SagaFlow flow, int sagas, int concurrency, TimeSpan elapsed, LongHistogram latencies,
+        BenchFlow flow, int sagas, int concurrency, TimeSpan elapsed, LongHistogram latencies,
         JsonObject sidecarsBefore, JsonObject sidecarsAfter, JsonObject appsBefore, JsonObject appsAfter,
         TimeSpan driverCpu, HopFloorResult hop, IReadOnlyList<string> mismatches, IReadOnlyDictionary<Outcome, int> mix,
         int pacedSagas, double pacedRate, LongHistogram? pacedLatencies)
@@ -52,9 +68,11 @@ public sealed record FlowResult(
         foreach (var (appId, after) in sidecarsAfter["calls"]!.AsObject())
         {
             var before = sidecarsBefore["calls"]![appId]?.AsObject();
-            byApp[appId] = Kinds.ToDictionary(k => k, k => ((long?)after![k] ?? 0) - ((long?)before?[k] ?? 0) is var n ? (double)n / sagas : 0);
+            byApp[appId] = Kinds.Concat(WorkItemKinds).ToDictionary(k => k, k => ((long?)after![k] ?? 0) - ((long?)before?[k] ?? 0) is var n ? (double)n / sagas : 0);
         }
         var perKind = Kinds.ToDictionary(k => k, k => byApp.Values.Sum(a => a[k]));
+        var workItems = WorkItemKinds.ToDictionary(k => k, k => byApp.Values.Sum(a => a[k]));
+        double StateCalls(IEnumerable<string> apps) => apps.Where(byApp.ContainsKey).Sum(a => StateKinds.Sum(k => byApp[a][k]));
         // "{app} {kind} {key family}" → calls per saga, most first: where the state calls go.
         var byKey = sidecarsAfter["keys"]!.AsObject()
             .SelectMany(app => app.Value!.AsObject().Select(f => (
@@ -70,6 +88,7 @@ public sealed record FlowResult(
             flow, sagas, concurrency, mix, elapsed.TotalSeconds, rate, LatencyOf(latencies),
             pacedSagas, pacedRate, pacedLatencies is null ? null : LatencyOf(pacedLatencies),
             perKind, byApp, byKey, hops,
+            StateCalls(Participants), StateCalls([AppIds.OrderProcessService]), workItems,
             Bench.CpuMs(appsBefore, appsAfter) / sagas,
             Bench.CpuMs(sidecarsBefore, sidecarsAfter) / sagas,
             driverCpu.TotalMilliseconds / sagas,

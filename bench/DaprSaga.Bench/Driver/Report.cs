@@ -21,18 +21,21 @@ public static class Report
                latency placement→terminal: p50 {r.Latency.P50Ms:0.0} ms, p95 {r.Latency.P95Ms:0.0} ms, p99 {r.Latency.P99Ms:0.0} ms, max {r.Latency.MaxMs:0.0} ms
                latency at half the peak ({r.PacedSagas} sagas arriving at {r.PacedSagasPerSecond:0.0}/s): {(r.PacedLatency is { } p ? $"p50 {p.P50Ms:0.0} ms, p95 {p.P95Ms:0.0} ms, p99 {p.P99Ms:0.0} ms, max {p.MaxMs:0.0} ms" : "not measured")}
                sidecar calls per saga: {string.Join(", ", r.CallsPerSaga.Select(k => $"{k.Key} {k.Value:0.0}"))}; total {r.HopsPerSaga:0.0}
+               state calls per saga: participants {r.ParticipantStateCallsPerSaga:0.0}, orchestrator {r.OrchestratorStateCallsPerSaga:0.0}
+               workflow backend work items per saga (streamed, not hops): {string.Join(", ", r.WorkItemsPerSaga.Select(k => $"{k.Key} {k.Value:0.0}"))}; total {r.WorkItemsPerSaga.Values.Sum():0.0}
                CPU per saga: services {r.ServiceCpuMsPerSaga:0.00} ms, sidecars {r.SidecarCpuMsPerSaga:0.00} ms (driver {r.DriverCpuMsPerSaga:0.00} ms)
                peak working set: services process {r.ServicesPeakMemoryMb:0} MB, sidecars process {r.SidecarsPeakMemoryMb:0} MB
                garbage collections (gen 0/1/2): services {string.Join('/', r.ServicesGcCollections)}, sidecars {string.Join('/', r.SidecarsGcCollections)}
                broker: {r.Redeliveries} redeliveries, {r.DeadLettered} dead-lettered, {r.Dropped} dropped
                hop floor: {r.HopFloor.HopsPerSecond:0} hops/s (app CPU {r.HopFloor.AppCpuMsPerHop:0.000} ms, sidecar CPU {r.HopFloor.SidecarCpuMsPerHop:0.000} ms per hop); hop-bound {r.HopBoundSagasPerSecond:0.0} sagas/s; achieved/bound {r.AchievedOverHopBound:0.00}
             """));
-        Console.WriteLine("   calls per saga by app:");
-        Console.WriteLine(string.Create(c, $"     {"app",-22}{string.Join("", FlowResult.Kinds.Select(k => $"{k,17}"))}"));
+        Console.WriteLine("   calls per saga by app (the last two columns are work items, not hops):");
+        string[] columns = [.. FlowResult.Kinds, .. FlowResult.WorkItemKinds];
+        Console.WriteLine(string.Create(c, $"     {"app",-22}{string.Join("", columns.Select(k => $"{k,17}"))}"));
         foreach (var (app, kinds) in r.CallsPerSagaByApp.OrderBy(a => a.Key, StringComparer.Ordinal))
         {
             if (kinds.Values.Sum() == 0) continue;
-            Console.WriteLine(string.Create(c, $"     {app,-22}{string.Join("", FlowResult.Kinds.Select(k => $"{kinds[k],17:0.00}"))}"));
+            Console.WriteLine(string.Create(c, $"     {app,-22}{string.Join("", columns.Select(k => $"{kinds[k],17:0.00}"))}"));
         }
         // A bulk read counts once per key here, once per call above.
         Console.WriteLine("   state keys read or written per saga, by app and key family (top 15):");
@@ -40,17 +43,34 @@ public static class Report
             Console.WriteLine(string.Create(c, $"     {perSaga,7:0.00}  {family}"));
     }
 
+    /// <summary>The flows side by side: one row per measure, one column per flow.</summary>
     public static void PrintSummary(IReadOnlyList<FlowResult> results)
     {
         var c = CultureInfo.InvariantCulture;
-        Console.WriteLine();
-        Console.WriteLine("| flow | sagas/s | p50 ms | p95 ms | p99 ms | p99 ms at half peak | calls/saga | services CPU ms/saga | sidecars CPU ms/saga | peak MB (svc/sidecar) | hop floor hops/s | achieved/hop-bound |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var r in results)
+        var rows = new List<(string Measure, Func<FlowResult, string> Value)>
         {
-            Console.WriteLine(string.Create(c,
-                $"| {r.Flow} | {r.SagasPerSecond:0.0} | {r.Latency.P50Ms:0.0} | {r.Latency.P95Ms:0.0} | {r.Latency.P99Ms:0.0} | {r.PacedLatency?.P99Ms.ToString("0.0", c) ?? "-"} | {r.HopsPerSaga:0.0} | {r.ServiceCpuMsPerSaga:0.00} | {r.SidecarCpuMsPerSaga:0.00} | {r.ServicesPeakMemoryMb:0}/{r.SidecarsPeakMemoryMb:0} | {r.HopFloor.HopsPerSecond:0} | {r.AchievedOverHopBound:0.00} |"));
-        }
+            ("verified", r => r.Mismatches.Count == 0 ? $"all {r.Mix.Values.Sum()}" : $"{r.Mismatches.Count} MISMATCH(ES)"),
+            ("sagas/s", r => F(r.SagasPerSecond, "0.0")),
+            ("p50 / p95 / p99 ms", r => $"{F(r.Latency.P50Ms, "0.0")} / {F(r.Latency.P95Ms, "0.0")} / {F(r.Latency.P99Ms, "0.0")}"),
+            ("p99 ms at half peak", r => r.PacedLatency is { } p ? $"{F(p.P99Ms, "0.0")} (at {F(r.PacedSagasPerSecond, "0.0")}/s)" : "-"),
+        };
+        foreach (var kind in FlowResult.Kinds) rows.Add(($"calls/saga {kind}", r => F(r.CallsPerSaga[kind], "0.00")));
+        rows.Add(("calls/saga total (hops)", r => F(r.HopsPerSaga, "0.00")));
+        rows.Add(("state calls/saga participants", r => F(r.ParticipantStateCallsPerSaga, "0.00")));
+        rows.Add(("state calls/saga orchestrator", r => F(r.OrchestratorStateCallsPerSaga, "0.00")));
+        rows.Add(("workflow work items/saga (turns + activities)", r =>
+            $"{F(r.WorkItemsPerSaga.Values.Sum(), "0.00")} ({F(r.WorkItemsPerSaga["WorkflowTurn"], "0.00")} + {F(r.WorkItemsPerSaga["WorkflowActivity"], "0.00")})"));
+        rows.Add(("CPU ms/saga services / sidecars", r => $"{F(r.ServiceCpuMsPerSaga, "0.00")} / {F(r.SidecarCpuMsPerSaga, "0.00")}"));
+        rows.Add(("peak MB services / sidecars", r => $"{F(r.ServicesPeakMemoryMb, "0")} / {F(r.SidecarsPeakMemoryMb, "0")}"));
+        rows.Add(("GCs gen 0/1/2 services; sidecars", r => $"{string.Join('/', r.ServicesGcCollections)}; {string.Join('/', r.SidecarsGcCollections)}"));
+        rows.Add(("hop floor hops/s", r => F(r.HopFloor.HopsPerSecond, "0")));
+        rows.Add(("hop-bound sagas/s", r => F(r.HopBoundSagasPerSecond, "0.0")));
+        rows.Add(("achieved / hop-bound", r => F(r.AchievedOverHopBound, "0.00")));
+
+        Console.WriteLine();
+        Console.WriteLine($"| measure | {string.Join(" | ", results.Select(r => r.Flow.ToString().ToLowerInvariant()))} |");
+        Console.WriteLine($"|---|{string.Concat(results.Select(_ => "---|"))}");
+        foreach (var (measure, value) in rows) Console.WriteLine($"| {measure} | {string.Join(" | ", results.Select(value))} |");
         Console.WriteLine();
         Console.WriteLine("""
             How to read it: services and test sidecars run in two separate processes (as apps and daprd do), so
@@ -64,7 +84,15 @@ public static class Report
             the last terminal event. The hop floor is service invocation of a bare app through its sidecar
             (app → sidecar → app, HTTP/1.1 on loopback) at the same concurrency; hop-bound = hop floor ÷ calls per
             saga, an upper bound as state and publish calls are one-way hops (cheaper than a full invocation).
+            Calls per saga are the app → sidecar calls, each a hop under daprd: for the workflow, its client
+            calls (start, get) and the worker's own calls (a completion per turn and per activity). The turns
+            and activities daprd hands the worker ride one open gRPC stream, so they are shown as work items,
+            not hops; the workflow's own history writes are sidecar → store, not app → sidecar, and not counted.
+            order-process-service's workflow worker runs in every flow and calls Hello as a keepalive on a
+            timer, so a few WorkflowWorker calls per minute show up even where no workflow runs.
             """);
+
+        string F(double value, string format) => value.ToString(format, c);
     }
 
     public static string Json(BenchOptions options, IReadOnlyList<FlowResult> results) => JsonSerializer.Serialize(new

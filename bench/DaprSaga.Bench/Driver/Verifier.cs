@@ -5,15 +5,15 @@ using DaprSaga.Contracts;
 namespace DaprSaga.Bench.Driver;
 
 /// <summary>
-/// Checks the end state against the plan: every order (and, orchestrated, every process) ended
-/// as its mix slot says, with its reason; stock sold exactly what the completed orders bought and
-/// holds nothing reserved; each customer paid exactly for its completed orders (refunds
+/// Checks the end state against the plan: every order (and, orchestrated, every process, on the
+/// engine asked for) ended as its mix slot says, with its reason; stock sold exactly what the
+/// completed orders bought and holds nothing reserved; each customer paid exactly for its completed orders (refunds
 /// included); the couriers carry exactly one active delivery per completed order.
 /// </summary>
 public static class Verifier
 {
     public static async Task<IReadOnlyList<string>> VerifyAsync(
-        Cluster cluster, SagaFlow flow, Workload workload, string[] orderIds, string[] customers)
+        Cluster cluster, BenchFlow flow, Workload workload, string[] orderIds, string[] customers)
     {
         var mismatches = new ConcurrentQueue<string>();
         await Parallel.ForEachAsync(workload.Sagas, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (saga, _) =>
@@ -27,7 +27,7 @@ public static class Verifier
             var (status, reason) = saga.Expected;
             var order = await Cluster.GetJsonAsync(cluster.Order, $"/orders/{orderId}");
             Check($"saga {saga.Index} ({saga.Outcome}) order {orderId}", order, status, reason);
-            if (flow == SagaFlow.Orchestration)
+            if (flow != BenchFlow.Choreography)
             {
                 // The process saves its end a moment after the order's terminal event.
                 JsonObject process = [];
@@ -37,6 +37,10 @@ public static class Verifier
                     return (string?)process["status"] is "Completed" or "Cancelled";
                 }, TimeSpan.FromSeconds(30), $"process {orderId} terminal");
                 Check($"saga {saga.Index} ({saga.Outcome}) process {orderId}", process, status, reason);
+                // The engine asked for, not the service's default.
+                var engine = flow == BenchFlow.Workflow ? nameof(SagaEngine.Workflow) : nameof(SagaEngine.Runner);
+                if ((string?)process["engine"] != engine)
+                    mismatches.Enqueue($"saga {saga.Index} process {orderId}: engine {process["engine"]}, expected {engine}");
             }
         });
 

@@ -7,8 +7,8 @@ using DaprSaga.TestSidecar;
 namespace DaprSaga.Bench.Hosts;
 
 /// <summary>
-/// The sidecar process: one testbed (broker and state stores) with a test sidecar per app, plus
-/// one for the hop floor's echo app, under the scopes of components/pubsub/redis/pubsub.yaml.
+/// The sidecar process: one testbed (broker, state stores, workflow backend) with a test sidecar
+/// per app, plus one for the hop floor's echo app, under the scopes of the component files.
 /// It watches the terminal order topics and reports each order's first terminal event at once.
 /// </summary>
 public static class SidecarHost
@@ -25,12 +25,13 @@ public static class SidecarHost
         var sidecars = new Dictionary<string, Sidecar>();
         foreach (var appId in AppIds.All)
         {
+            // As `dapr run -f .` starts daprd: the stores of the component files (order-process-service's
+            // is its actor store, which Dapr Workflow needs) and the configuration's workflow limits.
             sidecars[appId] = await testbed.StartSidecarAsync(new SidecarOptions(appId)
             {
-                StateStores = [Components.StoreOf[appId]],
                 PubSubs = [Components.PubSub],
                 Bindings = Components.BindingsOf[appId],
-            });
+            }.WithComponentStateStores().WithConfigurationWorkflowLimits());
         }
         sidecars[EchoAppId] = await testbed.StartSidecarAsync(new SidecarOptions(EchoAppId));
 
