@@ -107,7 +107,7 @@ apps_up() {
   for url in "$order_url" "$inventory_url" "$payment_url" "$delivery_url" "$process_url"; do
     answers "$url/healthz" || return 1
   done
-  # Each service seeds its demo data at start (design.md).
+  # Each service seeds its demo data at start (docs/architecture.md, Demo data).
   answers "$inventory_url/products/unobtainium" && answers "$payment_url/customers/carol" &&
     answers "$delivery_url/couriers/c-east-1"
 }
@@ -164,7 +164,7 @@ check() {
   fi
 }
 
-# Demo data and outcomes of design.md. Choreography orders go to order-service.
+# Demo data and outcomes of docs/architecture.md. Choreography orders go to order-service.
 happy=$(order "$order_url" /orders alice widget 2 10.00 north true)
 out_of_stock=$(order "$order_url" /orders alice unobtainium 1 500.00 north true)
 price_changed=$(order "$order_url" /orders alice widget 2 9.00 north true)

@@ -33,7 +33,7 @@ public static class Topics
 }
 
 /// <summary>
-/// Who publishes and who consumes what: the choreography table of design.md in one place,
+/// Who publishes and who consumes what: the choreography table of docs/architecture.md in one place,
 /// so component scopes and the apps' subscriptions can be checked against it.
 /// </summary>
 public static class Topology

@@ -25,7 +25,7 @@ namespace DaprSaga.ServiceDefaults;
 /// otherwise; `DaprAuthorizationOptionsExtensions.cs` AddDapr adds policy "Dapr" =
 /// authenticated by scheme "Dapr", whose challenge is the handler's default 401.
 /// `DaprAuthenticationOptions.cs` defaults Token to `DaprDefaults.GetDefaultAppApiToken(null)`,
-/// the environment only, so the token is set here from IConfiguration (design.md, Components),
+/// the environment only, so the token is set here from IConfiguration (docs/dapr.md, Tokens),
 /// read when the options are built, so per-app configuration (tests) is honoured.
 /// </remarks>
 public static partial class DaprAppToken

@@ -3,7 +3,7 @@ using DaprSaga.OrderService.Orders;
 
 namespace DaprSaga.OrderService.Tests;
 
-/// <summary>The transition table of design.md "Order states", for every (state, trigger) pair.</summary>
+/// <summary>The transition table of docs/architecture.md, Order states, for every (state, trigger) pair.</summary>
 public sealed class OrderStateMachineTests
 {
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);

@@ -44,7 +44,7 @@ public sealed class HostedApp : IAsyncDisposable
     {
         var factory = new KestrelFactory<TEntryPoint>(port, new Dictionary<string, string?>
         {
-            // AddDaprClient reads these from IConfiguration before the environment (dapr-contract.md §1).
+            // AddDaprClient reads these from IConfiguration before the environment (docs/dapr.md, SDK wiring).
             ["DAPR_HTTP_ENDPOINT"] = daprHttp.ToString().TrimEnd('/'),
             ["DAPR_GRPC_ENDPOINT"] = daprGrpc.ToString().TrimEnd('/'),
             ["APP_ID"] = appId,

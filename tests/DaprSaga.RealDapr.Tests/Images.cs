@@ -5,8 +5,8 @@ public static class Images
 {
     /// <summary>
     /// The daprd runtime. 1.19 is the runtime minor of the Dapr .NET SDK this repository builds
-    /// against (Dapr.Client 1.19.0, Directory.Packages.props) and of the sources dapr-contract.md
-    /// was read from; SDK minors ship after their runtime minor.
+    /// against (Dapr.Client 1.19.0, Directory.Packages.props) and of the sources docs/dapr.md
+    /// cites; SDK minors ship after their runtime minor.
     /// </summary>
     public const string DaprVersion = "1.19.0";
 

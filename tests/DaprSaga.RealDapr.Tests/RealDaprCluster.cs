@@ -174,7 +174,7 @@ public sealed class RealDaprCluster : IAsyncDisposable
             .WithExtraHost(HostAlias, "host-gateway")
             .WithPortBinding(DaprHttpPort, assignRandomHostPort: true)
             .WithPortBinding(DaprGrpcPort, assignRandomHostPort: true)
-            // The image has no entrypoint (dapr-contract.md §12).
+            // The image has no entrypoint (docs/dapr.md, Testing against real daprd).
             .WithCommand(
                 "./daprd",
                 "--app-id", appId,
@@ -209,7 +209,7 @@ public sealed class RealDaprCluster : IAsyncDisposable
                 },
                 StartupDeadline);
 
-            // Subscriptions are read from the app once it is up (dapr-contract.md §2); an order
+            // Subscriptions are read from the app once it is up (docs/dapr.md, Subscriptions); an order
             // placed before they exist could go unseen on a broker that drops unrouted messages.
             var expected = Topology.Subscribes[appId].ToHashSet(StringComparer.Ordinal);
             await Eventually.TrueAsync(
@@ -243,7 +243,7 @@ public sealed class RealDaprCluster : IAsyncDisposable
                 StartupDeadline);
         }
 
-        // Each service seeds its demo data at start (design.md), retrying until its sidecar answers.
+        // Each service seeds its demo data at start, retrying until its sidecar answers.
         foreach (var (appId, path) in new[]
         {
             (AppIds.InventoryService, "/products/unobtainium"),

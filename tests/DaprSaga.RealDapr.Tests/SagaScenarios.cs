@@ -3,9 +3,10 @@ using DaprSaga.Contracts;
 namespace DaprSaga.RealDapr.Tests;
 
 /// <summary>
-/// The saga outcomes of design.md (demo data: alice/widget/north, unobtainium, bob/gizmo, zone
-/// west), each awaited until every service shows its final state. Stock and credit are compared
-/// with what they were before the order, as the cluster is shared by a class's tests.
+/// The saga outcomes of the demo data (alice/widget/north, unobtainium, bob/gizmo, zone west;
+/// docs/architecture.md, Demo data), each awaited until every service shows its final state.
+/// Stock and credit are compared with what they were before the order, as the cluster is shared
+/// by a class's tests.
 /// </summary>
 public static class SagaScenarios
 {
@@ -58,7 +59,7 @@ public static class SagaScenarios
 
         await ExpectAsync(cluster, id, flow, "Cancelled", "InsufficientCredit",
         [
-            // A refused confirmation cancels the payment (design.md, payment-service /confirm).
+            // A refused confirmation cancels the payment, not only the request.
             Field(cluster, AppIds.PaymentService, $"/payments/{id}", "status", "Cancelled"),
             Field(cluster, AppIds.InventoryService, $"/reservations/{id}", "status", "Released"),
             Field(cluster, AppIds.PaymentService, "/customers/bob", "credit", credit),

@@ -66,7 +66,7 @@ public sealed record Courier(
         this with { Assignments = new Dictionary<string, AssignmentState>(Assignments, StringComparer.Ordinal) { [orderId] = state } };
 }
 
-/// <summary>The courier view of design.md.</summary>
+/// <summary>The courier on the wire (docs/architecture.md, Wire shapes).</summary>
 public sealed record CourierView(string CourierId, string Name, string Zone, int Capacity, int ActiveDeliveries)
 {
     public static CourierView Of(Courier c) => new(c.CourierId, c.Name, c.Zone, c.Capacity, c.ActiveDeliveries);

@@ -1,7 +1,7 @@
 namespace DaprSaga.DeliveryService.Couriers;
 
 /// <summary>
-/// Seeds design.md's demo couriers when absent (never overwriting a changed one) and puts every
+/// Seeds the demo couriers (docs/architecture.md, Demo data) when absent (never overwriting a changed one) and puts every
 /// courier on its zone's roster, retrying until the sidecar answers: the app may start before its
 /// sidecar is ready.
 /// </summary>

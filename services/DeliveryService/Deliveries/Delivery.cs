@@ -11,7 +11,7 @@ namespace DaprSaga.DeliveryService.Deliveries;
 /// </summary>
 public enum DeliveryPhase { Assigning, Scheduled, Failed, Cancelling, Cancelled, Delivering, Delivered }
 
-/// <summary>The delivery status on the wire (design.md): steps under way show where they lead.</summary>
+/// <summary>The delivery status on the wire (docs/architecture.md, Wire shapes): steps under way show where they lead.</summary>
 public enum DeliveryStatus { Scheduled, Failed, Cancelled, Delivered }
 
 /// <summary>
@@ -122,7 +122,7 @@ public sealed record Delivery(
         next with { Outbox = [.. next.Outbox, OutboxMessage.For(integrationEvent)] };
 }
 
-/// <summary>The delivery view of design.md.</summary>
+/// <summary>The delivery on the wire (docs/architecture.md, Wire shapes).</summary>
 public sealed record DeliveryView(string OrderId, string? CourierId, string Zone, DeliveryStatus Status, CancellationReason? Reason)
 {
     public static DeliveryView? Of(Delivery? d) =>

@@ -1,7 +1,7 @@
 namespace DaprSaga.InventoryService.Products;
 
 /// <summary>
-/// Puts the demo products of design.md in place at start-up when they are absent (never resets
+/// Puts the demo products (docs/architecture.md, Demo data) in place at start-up when they are absent (never resets
 /// stock), retrying until the sidecar answers, since the app may start before its sidecar.
 /// </summary>
 public sealed class DemoCatalogueSeeder(ProductCatalogue catalogue, TimeProvider time, ILogger<DemoCatalogueSeeder> log) : BackgroundService

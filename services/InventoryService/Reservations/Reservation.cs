@@ -20,7 +20,7 @@ public enum ReservationPhase
     Committed,
 }
 
-/// <summary>The reservation status clients see (design.md); Reserving has none yet.</summary>
+/// <summary>The reservation status clients see (docs/architecture.md, Wire shapes); Reserving has none yet.</summary>
 public enum ReservationStatus { Reserved, Released, Committed, Rejected }
 
 /// <summary>What a reserve asks for: the order-placed event, or the orchestrator's reserve command.</summary>

@@ -68,7 +68,10 @@ public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workfl
         }
     }
 
-    /// <summary>daprd drops it for an unknown or finished instance, and the workflow reads only the first: a repeat is harmless.</summary>
+    /// <summary>
+    /// daprd drops it for a finished instance and refuses an unknown one, so the delivery is retried
+    /// (docs/dapr.md, Dapr Workflow); the workflow reads only the first, so a repeat is harmless.
+    /// </summary>
     public Task RaiseAsync(string orderId, CustomerDecision decision, CancellationToken cancellationToken) =>
         workflows.RaiseEventAsync(orderId, OrderSagaEvents.CustomerDecision, decision, cancellationToken);
 

@@ -4,7 +4,7 @@ namespace DaprSaga.OrderService.Orders;
 public enum OrderStatus { Pending, AwaitingPayment, Confirmed, Completed, Cancelled }
 
 /// <summary>
-/// The order state machine of design.md "Order states": forward only, skipping allowed,
+/// The order state machine (docs/architecture.md, Order states): forward only, skipping allowed,
 /// Cancelled from any non-terminal state.
 /// </summary>
 public static class OrderStateMachine

@@ -16,7 +16,7 @@ namespace DaprSaga.OrderService.Orders;
 /// <summary>What POST /orders and the cancel command answer with 202.</summary>
 public sealed record OrderAccepted(string OrderId, OrderStatus Status, SagaFlow Flow);
 
-/// <summary>The order resource of design.md, with its history (the record minus its outbox).</summary>
+/// <summary>The order resource (docs/architecture.md, Wire shapes), with its history (the record minus its outbox).</summary>
 public sealed record OrderView(
     string OrderId, string CustomerId, IReadOnlyList<OrderLine> Items, decimal Total, string DeliveryZone, SagaFlow Flow,
     SagaEngine? Engine, OrderStatus Status, CancellationReason? CancellationReason, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,

@@ -51,7 +51,7 @@ public static class OrderInput
             request.CustomerId!,
             items.Select(l => new OrderLine(l!.ProductId!, l.Quantity!.Value, l.UnitPrice!.Value)).ToList(),
             request.DeliveryZone!,
-            // Choreography waits for the customer's confirm unless asked otherwise (design.md "Choreography").
+            // Choreography waits for the customer's confirm unless asked otherwise.
             request.AutoConfirmPayment ?? false);
         return errors;
     }

@@ -3,7 +3,7 @@ using Dapr;
 namespace DaprSaga.PaymentService.Customers;
 
 /// <summary>
-/// Seeds design.md's demo customers when absent (first-write, so a restart or a second replica
+/// Seeds the demo customers (docs/architecture.md, Demo data) when absent (first-write, so a restart or a second replica
 /// changes nothing), retrying until the sidecar answers. <see cref="Seeded"/> lets "is this
 /// customer known?" wait for the seed instead of refusing a demo customer during start-up.
 /// </summary>

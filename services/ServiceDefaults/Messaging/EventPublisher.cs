@@ -3,7 +3,7 @@ using DaprSaga.Contracts;
 
 namespace DaprSaga.ServiceDefaults.Messaging;
 
-/// <summary>Publishes integration events with the metadata design.md asks of every event.</summary>
+/// <summary>Publishes integration events with the metadata every event carries (docs/dapr.md, The CloudEvent envelope).</summary>
 public sealed class EventPublisher(DaprClient dapr)
 {
     public Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken) =>
