@@ -1,0 +1,96 @@
+using DaprSaga.Contracts;
+using DaprSaga.TestSidecar.Workflow;
+
+namespace DaprSaga.Scenarios.Tests;
+
+/// <summary>
+/// order-process-service restarted at the workflow's turn boundaries (each time a step's activity
+/// result has been committed) and while it waits for the customer: the instance lives on in the
+/// engine, the new worker replays it, and every saga ends right with each effect once.
+/// </summary>
+public sealed class WorkflowRestartTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private static int Completed(IReadOnlyList<Dapr.DurableTask.Protobuf.HistoryEvent> history) => history.Count(e => e.TaskCompleted is not null);
+
+    private static bool Finished(IReadOnlyList<Dapr.DurableTask.Protobuf.HistoryEvent> history) => history.Any(e => e.ExecutionCompleted is not null);
+
+    /// <summary>Restarts the app each time the history shows another committed activity result, until the instance finishes.</summary>
+    private static async Task<int> RestartAtEveryTurnBoundaryAsync(SagaCluster cluster, string id)
+    {
+        WorkflowEngine engine = cluster.Testbed.Workflows(AppIds.OrderProcessService);
+        var restarts = 0;
+        var seen = 0;
+        while (true)
+        {
+            var history = await engine.WaitForHistoryAsync(id, h => Completed(h) > seen || Finished(h), Deadline);
+            if (Finished(history)) return restarts;
+            seen = Completed(history);
+            await cluster.Process.RestartAsync();
+            restarts++;
+        }
+    }
+
+    [Fact]
+    public async Task WorkflowRestartedAtEveryTurnBoundaryCompletesWithEachEffectOnce()
+    {
+        await using var cluster = await SagaCluster.StartAsync();
+        var id = await cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
+
+        var restarts = await RestartAtEveryTurnBoundaryAsync(cluster, id);
+        await cluster.SettleProcessAsync(id);
+
+        Assert.True(restarts >= 3, $"only {restarts} restart(s) landed inside the saga");
+        await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Completed", null, WorkflowScenarioTests.AllSteps);
+        await Expect.CompletedAsync(cluster, id, customer: "alice", credit: 9980.00m, product: "widget", onHand: 998, sold: 2, amount: 20.00m);
+    }
+
+    [Fact]
+    public async Task WorkflowRestartedAtEveryTurnBoundaryOfACompensationRefundsReleasesAndCancelsOnce()
+    {
+        await using var cluster = await SagaCluster.StartAsync();
+        var id = await cluster.StartWorkflowAsync("alice", "west", autoConfirmPayment: true, ("widget", 2, 10.00m));
+
+        var restarts = await RestartAtEveryTurnBoundaryAsync(cluster, id);
+        await cluster.SettleProcessAsync(id);
+
+        Assert.True(restarts >= 3, $"only {restarts} restart(s) landed inside the saga");
+        string[] done = ["CreateOrder", "ReserveStock", "CreatePayment", "ConfirmPayment", "ConfirmOrder"];
+        await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Cancelled", "NoCourierAvailable", done, done);
+        await Expect.CancelledAsync(cluster, id, "NoCourierAvailable", "alice", 10000.00m, "widget", 1000);
+        Assert.Equal("Refunded", (string?)(await cluster.PaymentAsync(id))["status"]);
+    }
+
+    [Fact]
+    public async Task WorkflowConfirmationArrivingWhileTheAppIsDownIsPickedUpOnRestart()
+    {
+        await using var cluster = await SagaCluster.StartAsync();
+        var id = await cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
+        await cluster.SettleProcessAsync(id, "WaitingForPayment");
+
+        await cluster.Process.StopAsync();
+        await WorkflowScenarioTests.PostAsync(cluster.Payment, $"/payments/{id}/confirm");
+        await cluster.Process.StartAsync();
+        await cluster.SettleProcessAsync(id);
+
+        await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Completed", null, WorkflowScenarioTests.AllSteps);
+        await Expect.CompletedAsync(cluster, id, customer: "alice", credit: 9990.00m, product: "widget", onHand: 999, sold: 1, amount: 10.00m);
+    }
+
+    [Fact]
+    public async Task WorkflowRestartedWhileWaitingForTheCustomerStillHearsTheOrderCancel()
+    {
+        await using var cluster = await SagaCluster.StartAsync();
+        var id = await cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
+        await cluster.SettleProcessAsync(id, "WaitingForPayment");
+
+        await cluster.Process.RestartAsync();
+        await WorkflowScenarioTests.PostAsync(cluster.Order, $"/orders/{id}/cancel");
+        await cluster.SettleProcessAsync(id);
+
+        string[] done = ["CreateOrder", "ReserveStock", "CreatePayment"];
+        await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Cancelled", "CustomerCancelled", done, done);
+        await Expect.CancelledAsync(cluster, id, "CustomerCancelled", "alice", 10000.00m, "widget", 1000);
+    }
+}
