@@ -78,6 +78,11 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         // start-up retries after a delay on the injected clock, which only the rounds move.
         StormSummary.StartStorm(cluster.Testbed.Faults);
         var orders = Enumerable.Range(1, orderCount).Select(n => StormCatalogue.Draw(_random, n, StormBuyer)).ToList();
+        // Orchestrated orders go to both engines; drawn apart from the order stream, so a seed
+        // keeps the orders it drew before there were two engines.
+        var engines = new Random(seed ^ 0x3A9E);
+        foreach (var order in orders.Where(o => o.Flow == SagaFlow.Orchestration))
+            order.Engine = engines.Next(2) == 0 ? SagaEngine.Runner : SagaEngine.Workflow;
 
         // Placed in waves with a restart between them, so sagas are in flight while a service goes down.
         foreach (var wave in orders.Chunk((orderCount + Waves - 1) / Waves))
@@ -152,7 +157,11 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         // written last), so a repeat starts it once; the final check counts orders to be sure.
         using var response = order.Flow == SagaFlow.Choreography
             ? await Http.PostAsync(cluster.Order, "/orders", body, idempotencyKey: $"storm-{seed}-{order.Number}")
-            : await Http.PostAsync(cluster.Process, "/order-processes", body);
+            : await Http.PostAsync(cluster.Process, "/order-processes", new
+            {
+                body.customerId, body.items, body.deliveryZone, body.autoConfirmPayment,
+                engine = order.Engine.GetValueOrDefault().ToString().ToLowerInvariant(),
+            });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         order.OrderId = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["orderId"]!;
     }
