@@ -93,4 +93,37 @@ public sealed class WorkflowRestartTests
         await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Cancelled", "CustomerCancelled", done, done);
         await Expect.CancelledAsync(cluster, id, "CustomerCancelled", "alice", 10000.00m, "widget", 1000);
     }
+
+    /// <summary>
+    /// Ten payment checks without a decision continue the instance as new; the customer's
+    /// confirmation after that reaches the next generation, and the history stays bounded.
+    /// </summary>
+    [Fact]
+    public async Task WorkflowCustomerConfirmingAfterTheSagaContinuedAsNewCompletesIt()
+    {
+        await using var cluster = await SagaCluster.StartAsync();
+        var engine = cluster.Testbed.Workflows(AppIds.OrderProcessService);
+        var id = await cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
+        await cluster.SettleProcessAsync(id, "WaitingForPayment");
+
+        var longest = 0;
+        for (var check = 0; check < 12; check++)
+        {
+            // Each minute's check times out the wait, reads the payment (pending) and waits again.
+            await cluster.AdvanceAsync(TimeSpan.FromMinutes(1));
+            var now = cluster.Clock.GetUtcNow();
+            var history = await engine.WaitForHistoryAsync(
+                id, h => h.Any(e => e.TimerCreated is { } t && t.FireAt.ToDateTimeOffset() > now), Deadline);
+            longest = Math.Max(longest, history.Count);
+        }
+        var current = engine.HistoryOf(id);
+        Assert.True(current.Count < longest, $"the history never shrank: {current.Count} events, {longest} at most");
+        Assert.Equal("WaitingForPayment", (string?)(await cluster.ProcessAsync(id))["status"]);
+
+        await WorkflowScenarioTests.PostAsync(cluster.Payment, $"/payments/{id}/confirm");
+        await cluster.SettleProcessAsync(id);
+
+        await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Completed", null, WorkflowScenarioTests.AllSteps);
+        await Expect.CompletedAsync(cluster, id, customer: "alice", credit: 9990.00m, product: "widget", onHand: 999, sold: 1, amount: 10.00m);
+    }
 }
