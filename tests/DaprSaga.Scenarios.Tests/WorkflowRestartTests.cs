@@ -12,8 +12,6 @@ public sealed class WorkflowRestartTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    private static int Completed(IReadOnlyList<Dapr.DurableTask.Protobuf.HistoryEvent> history) => history.Count(e => e.TaskCompleted is not null);
-
     private static bool Finished(IReadOnlyList<Dapr.DurableTask.Protobuf.HistoryEvent> history) => history.Any(e => e.ExecutionCompleted is not null);
 
     // A timer the workflow created that has not fired into its history yet.
@@ -21,33 +19,48 @@ public sealed class WorkflowRestartTests
         history.Count(e => e.TimerCreated is not null) > history.Count(e => e.TimerFired is not null);
 
     /// <summary>
-    /// Restarts the app each time the history shows another committed activity result, until the
-    /// instance finishes. An activity cut off by the stop may come back failed; its retry then
-    /// waits on a durable timer, which only the fake clock moves.
+    /// Lets the instance take one turn at a time (the engine hands out no turn while its limit is
+    /// 0) and restarts the app between every two turns, until the instance finishes. An activity
+    /// cut off by a stop may come back failed; its retry then waits on a durable timer, which only
+    /// the fake clock moves.
     /// </summary>
     private static async Task<int> RestartAtEveryTurnBoundaryAsync(SagaCluster cluster, string id)
     {
         WorkflowEngine engine = cluster.Testbed.Workflows(AppIds.OrderProcessService);
         var restarts = 0;
-        var seen = 0;
-        for (var moves = 0; moves < 200; moves++)
+        engine.Limits = (0, null);
+        try
         {
-            var history = await engine.WaitForHistoryAsync(id, h => Completed(h) > seen || Finished(h) || TimerPending(h), Deadline);
-            if (Finished(history)) return restarts;
-            if (Completed(history) > seen)
+            for (var turn = 0; turn < 100; turn++)
             {
-                seen = Completed(history);
+                var before = engine.HistoryOf(id);
+                if (Finished(before)) return restarts;
                 await cluster.Process.RestartAsync();
                 restarts++;
+                engine.Limits = (1, null);
+                try
+                {
+                    await engine.WaitForHistoryAsync(id, h => h.Count > before.Count, TimeSpan.FromSeconds(3));
+                }
+                catch (TimeoutException) when (TimerPending(engine.HistoryOf(id)))
+                {
+                    await cluster.AdvanceAsync(TimeSpan.FromSeconds(31));
+                }
+                catch (TimeoutException)
+                {
+                    // An activity still running (or run again after the stop): the next round waits on.
+                }
+                finally
+                {
+                    engine.Limits = (0, null);
+                }
             }
-            else
-            {
-                await cluster.AdvanceAsync(TimeSpan.FromSeconds(31));
-                // Give the turn the timer started a moment to commit before looking again.
-                await engine.WaitForHistoryAsync(id, h => h.Count > history.Count, TimeSpan.FromSeconds(2)).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+            throw new TimeoutException($"workflow {id} did not finish");
         }
-        throw new TimeoutException($"workflow {id} did not finish");
+        finally
+        {
+            engine.Limits = (null, null);
+        }
     }
 
     [Fact]
@@ -59,7 +72,7 @@ public sealed class WorkflowRestartTests
         var restarts = await RestartAtEveryTurnBoundaryAsync(cluster, id);
         await cluster.SettleProcessAsync(id);
 
-        Assert.True(restarts >= 3, $"only {restarts} restart(s) landed inside the saga");
+        Assert.True(restarts >= 6, $"only {restarts} restart(s) landed inside the saga");
         await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Completed", null, WorkflowScenarioTests.AllSteps);
         await Expect.CompletedAsync(cluster, id, customer: "alice", credit: 9980.00m, product: "widget", onHand: 998, sold: 2, amount: 20.00m);
     }
@@ -73,7 +86,7 @@ public sealed class WorkflowRestartTests
         var restarts = await RestartAtEveryTurnBoundaryAsync(cluster, id);
         await cluster.SettleProcessAsync(id);
 
-        Assert.True(restarts >= 3, $"only {restarts} restart(s) landed inside the saga");
+        Assert.True(restarts >= 6, $"only {restarts} restart(s) landed inside the saga");
         string[] done = ["CreateOrder", "ReserveStock", "CreatePayment", "ConfirmPayment", "ConfirmOrder"];
         await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Cancelled", "NoCourierAvailable", done, done);
         await Expect.CancelledAsync(cluster, id, "NoCourierAvailable", "alice", 10000.00m, "widget", 1000);
