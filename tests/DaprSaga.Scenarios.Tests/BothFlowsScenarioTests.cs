@@ -1,3 +1,5 @@
+using DaprSaga.Contracts;
+
 namespace DaprSaga.Scenarios.Tests;
 
 /// <summary>Choreography and orchestration side by side on one set of services.</summary>
@@ -44,5 +46,40 @@ public sealed class BothFlowsScenarioTests
         foreach (var courier in new[] { "c-north-1", "c-north-2", "c-south-1", "c-east-1" })
             active += (int)(await cluster.CourierAsync(courier))["activeDeliveries"]!;
         Assert.Equal(4, active);
+    }
+
+    [Fact]
+    public async Task ChoreographyRunnerAndWorkflowOrdersRunConcurrentlyOnOneDeploymentWithCorrectResults()
+    {
+        await using var cluster = await SagaCluster.StartAsync();
+
+        // The same four orders through each: choreography, the runner, and Dapr Workflow.
+        (string Customer, string Zone, (string, int, decimal) Line)[] orders =
+            [("alice", "north", ("widget", 2, 10.00m)), ("alice", "south", ("gadget", 1, 25.00m)), ("bob", "north", ("gizmo", 1, 99.00m)), ("alice", "west", ("widget", 1, 10.00m))];
+        var placed = orders.Select(o => cluster.PlaceOrderAsync(o.Customer, o.Zone, true, o.Line))
+            .Concat(orders.Select(o => cluster.StartProcessAsync(SagaEngine.Runner, o.Customer, o.Zone, true, o.Line)))
+            .Concat(orders.Select(o => cluster.StartProcessAsync(SagaEngine.Workflow, o.Customer, o.Zone, true, o.Line)));
+        var ids = await Task.WhenAll(placed);
+        foreach (var id in ids[4..]) await cluster.SettleProcessAsync(id);
+        await cluster.QuiesceAsync();
+
+        string?[] expected = ["Completed", "Completed", "InsufficientCredit", "NoCourierAvailable"];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var order = await cluster.OrderAsync(ids[i]);
+            var outcome = (string?)order["status"] == "Completed" ? "Completed" : (string?)order["cancellationReason"];
+            Assert.Equal(expected[i % 4], outcome);
+            Assert.Equal(i < 4 ? "Choreography" : "Orchestration", (string?)order["flow"]);
+            if (i >= 4) Assert.Equal(i < 8 ? "Runner" : "Workflow", (string?)(await cluster.ProcessAsync(ids[i]))["engine"]);
+        }
+        await Expect.StockAsync(cluster, "widget", onHand: 994, reserved: 0, sold: 6);
+        await Expect.StockAsync(cluster, "gadget", onHand: 97, reserved: 0, sold: 3);
+        await Expect.StockAsync(cluster, "gizmo", onHand: 3, reserved: 0, sold: 0);
+        Assert.Equal(10000.00m - 3 * (20.00m + 25.00m), (decimal)(await cluster.CustomerAsync("alice"))["credit"]!);
+        Assert.Equal(50.00m, (decimal)(await cluster.CustomerAsync("bob"))["credit"]!);
+        var active = 0;
+        foreach (var courier in new[] { "c-north-1", "c-north-2", "c-south-1", "c-east-1" })
+            active += (int)(await cluster.CourierAsync(courier))["activeDeliveries"]!;
+        Assert.Equal(6, active);
     }
 }

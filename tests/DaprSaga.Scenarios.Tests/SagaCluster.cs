@@ -39,9 +39,10 @@ public sealed class SagaCluster : IAsyncDisposable
 
     /// <param name="orderServiceOnRealSocket">Hosts order-service on Kestrel (a loopback port) so a browser can open its pages at Order.Http.BaseAddress.</param>
     /// <param name="sidecarOptions">Changes every sidecar's options before it starts (e.g. API tokens).</param>
+    /// <param name="defaultEngine">Pins order-process-service's default engine; null keeps the product default (workflow).</param>
     public static async Task<SagaCluster> StartAsync(
         FaultPlan? faults = null, Action<IServiceCollection>? configureServices = null, bool orderServiceOnRealSocket = false,
-        Func<SidecarOptions, SidecarOptions>? sidecarOptions = null)
+        Func<SidecarOptions, SidecarOptions>? sidecarOptions = null, SagaEngine? defaultEngine = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
         var cluster = new SagaCluster(new Testbed(faults, timeProvider: clock), clock) { _sidecarOptions = sidecarOptions };
@@ -56,11 +57,10 @@ public sealed class SagaCluster : IAsyncDisposable
         cluster.Inventory = ServiceUnderTest.For<InventoryEntry>(await cluster.SidecarFor(AppIds.InventoryService), UseClock);
         cluster.Payment = ServiceUnderTest.For<PaymentEntry>(await cluster.SidecarFor(AppIds.PaymentService), UseClock);
         cluster.Delivery = ServiceUnderTest.For<DeliveryEntry>(await cluster.SidecarFor(AppIds.DeliveryService), UseClock);
-        // The runner: the test sidecar has no workflow backend yet.
         cluster.Process = ServiceUnderTest.For<ProcessEntry>(await cluster.SidecarFor(AppIds.OrderProcessService), s =>
         {
             UseClock(s);
-            s.PostConfigure<ProcessOptions>(o => o.DefaultEngine = SagaEngine.Runner);
+            if (defaultEngine is { } engine) s.PostConfigure<ProcessOptions>(o => o.DefaultEngine = engine);
         });
         foreach (var service in cluster.Services) await service.StartAsync();
 
@@ -81,6 +81,8 @@ public sealed class SagaCluster : IAsyncDisposable
             StateStores = [Components.StoreOf[appId]],
             PubSubs = [Components.PubSub],
             Bindings = Components.BindingsOf[appId],
+            // daprd refuses workflow calls without an actor state store; only the orchestrator uses one.
+            ActorStateStore = appId == AppIds.OrderProcessService ? Components.StoreOf[appId] : null,
         };
         return Testbed.StartSidecarAsync(_sidecarOptions?.Invoke(options) ?? options);
     }
@@ -90,15 +92,25 @@ public sealed class SagaCluster : IAsyncDisposable
         string customerId, string zone, bool autoConfirmPayment, params (string ProductId, int Quantity, decimal UnitPrice)[] items) =>
         SubmitAsync(Order, "/orders", customerId, zone, autoConfirmPayment, items);
 
-    /// <summary>Starts an orchestrated order and returns its id.</summary>
+    /// <summary>Starts an orchestrated order on the runner and returns its id.</summary>
     public Task<string> StartProcessAsync(
         string customerId, string zone, bool autoConfirmPayment, params (string ProductId, int Quantity, decimal UnitPrice)[] items) =>
-        SubmitAsync(Process, "/order-processes", customerId, zone, autoConfirmPayment, items);
+        StartProcessAsync(SagaEngine.Runner, customerId, zone, autoConfirmPayment, items);
 
-    // Both entry points take the same body and answer 202 with the order id.
+    /// <summary>Starts an orchestrated order on Dapr Workflow and returns its id.</summary>
+    public Task<string> StartWorkflowAsync(
+        string customerId, string zone, bool autoConfirmPayment, params (string ProductId, int Quantity, decimal UnitPrice)[] items) =>
+        StartProcessAsync(SagaEngine.Workflow, customerId, zone, autoConfirmPayment, items);
+
+    /// <summary>Starts an orchestrated order on <paramref name="engine"/> (null: the service's default) and returns its id.</summary>
+    public Task<string> StartProcessAsync(
+        SagaEngine? engine, string customerId, string zone, bool autoConfirmPayment, params (string ProductId, int Quantity, decimal UnitPrice)[] items) =>
+        SubmitAsync(Process, "/order-processes", customerId, zone, autoConfirmPayment, items, engine);
+
+    // Both entry points take the same body (plus the engine) and answer 202 with the order id.
     private static async Task<string> SubmitAsync(
         ServiceUnderTest service, string path, string customerId, string zone, bool autoConfirmPayment,
-        (string ProductId, int Quantity, decimal UnitPrice)[] items)
+        (string ProductId, int Quantity, decimal UnitPrice)[] items, SagaEngine? engine = null)
     {
         using var response = await service.Http.PostAsJsonAsync(new Uri(path, UriKind.Relative), new
         {
@@ -106,6 +118,7 @@ public sealed class SagaCluster : IAsyncDisposable
             items = items.Select(i => new { productId = i.ProductId, quantity = i.Quantity, unitPrice = i.UnitPrice }),
             deliveryZone = zone,
             autoConfirmPayment,
+            engine = engine?.ToString().ToLowerInvariant(),
         });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();

@@ -14,6 +14,9 @@ public sealed record OrderFinalState(
 
     public string Flow => (string?)Order?["flow"] ?? Placed?.Flow.ToString() ?? "?";
 
+    /// <summary>The engine the orchestration reports (Runner or Workflow); null for choreography.</summary>
+    public string? Engine => (string?)Process?["engine"];
+
     public decimal Total => (decimal?)Order?["total"] ?? 0m;
 
     public string? CustomerId => (string?)Order?["customerId"] ?? Placed?.CustomerId;
@@ -65,6 +68,11 @@ public sealed class StormCheck(SagaCluster cluster, Retrying http)
                 var status = (string?)o.Process?["status"];
                 if (status != o.Status) Fail($"order {o.OrderId} is {o.Status} but its orchestration is {status ?? "(missing)"}");
             }
+        });
+        Check("every orchestration ran on the engine it was started on", () =>
+        {
+            foreach (var o in Orders.Where(o => o.Placed?.Engine is not null && o.Process is not null && o.Engine != o.Placed.Engine.ToString()))
+                Fail($"order {o.OrderId} was started on {o.Placed!.Engine} but reports {o.Engine ?? "(none)"}");
         });
         Check("captured - refunded = total for Completed, 0 for Cancelled; no payment left Pending", () =>
         {

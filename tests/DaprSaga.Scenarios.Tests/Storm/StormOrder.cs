@@ -25,6 +25,9 @@ public sealed record StormOrder(int Number, SagaFlow Flow, string CustomerId, IR
 {
     public string? OrderId { get; set; }
 
+    /// <summary>The engine an orchestrated order is started on; null for choreography.</summary>
+    public SagaEngine? Engine { get; set; }
+
     public bool AutoConfirm => Move == CustomerMove.AutoConfirm;
 
     /// <summary>

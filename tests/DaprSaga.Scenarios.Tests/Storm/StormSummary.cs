@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DaprSaga.Contracts;
 using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests.Storm;
@@ -16,7 +17,10 @@ public static class StormSummary
         .With(FaultKind.LostAck, 0.05)
         .With(FaultKind.StateError, 0.02)
         .With(FaultKind.PublishError, 0.02)
-        .With(FaultKind.LostInvocationResponse, 0.05);
+        .With(FaultKind.LostInvocationResponse, 0.05)
+        // Workflow faults: a dropped stream stalls every instance for the worker's fixed 5 s reconnect, so rarely.
+        .With(FaultKind.LostActivityResult, 0.05)
+        .With(FaultKind.WorkflowStreamDrop, 0.01);
 
     public static string Format(
         int seed, TimeSpan elapsed, SagaCluster cluster, StormRun run, StormCheck check, IReadOnlyList<StormOrder> orders, Exception? crashed)
@@ -26,14 +30,16 @@ public static class StormSummary
         var text = new StringBuilder();
         void Line(string line) => text.Append(line).Append('\n');
 
-        var flows = orders.GroupBy(o => o.Flow).Select(g => $"{g.Count()} {g.Key}");
+        var flows = orders.GroupBy(o => o.Engine is { } engine ? $"{o.Flow} on {engine}" : o.Flow.ToString())
+            .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
         Line($"Fault storm, seed {seed}: {orders.Count} orders ({string.Join(", ", flows)}) in {elapsed.TotalSeconds:F1} s");
         Line($"  terminal states: {Counts(check.Orders.GroupBy(o => o.Status))}");
-        foreach (var flow in check.Orders.GroupBy(o => o.Flow).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var flow in check.Orders.GroupBy(o => o.Engine is { } engine ? $"{o.Flow} on {engine}" : o.Flow).OrderBy(g => g.Key, StringComparer.Ordinal))
             Line($"    {flow.Key}: {Counts(flow.GroupBy(o => o.Status))}");
         Line($"  cancellation reasons: {Counts(check.Orders.Where(o => o.Status == "Cancelled").GroupBy(o => o.Reason ?? "(none)"))}");
         Line($"  customer commands (move answer: count): {Counts(run.CustomerAnswers.Select(a => (a.Key, (long)a.Value)))}");
         Line($"  faults injected: {Counts(injected.Select(i => (i.Key.ToString(), i.Value)))}");
+        Line($"  workflow work items handed out again: {cluster.Testbed.Workflows(AppIds.OrderProcessService).Redispatched}");
         Line($"  restarts: {Counts(run.Restarts.Select(r => (r.Key, (long)r.Value)))}");
         Line($"  duplicates absorbed: {Injected(FaultKind.DuplicateDelivery) + Injected(FaultKind.LostAck) + Injected(FaultKind.LostInvocationResponse)}"
             + $" ({Injected(FaultKind.DuplicateDelivery)} duplicated deliveries, {Injected(FaultKind.LostAck)} redeliveries after a lost ack,"
