@@ -6,7 +6,7 @@ namespace DaprSaga.Scenarios.Tests;
 
 /// <summary>
 /// Every outcome of the choreography saga, each asserting the final state in every service:
-/// order status and reason, stock, credit, payment and delivery. Demo data of design.md.
+/// order status and reason, stock, credit, payment and delivery. Demo data: docs/architecture.md, Demo data.
 /// </summary>
 public sealed class ChoreographyScenarioTests : IAsyncLifetime
 {

@@ -8,7 +8,7 @@ namespace DaprSaga.Scenarios.Tests;
 /// <summary>
 /// Issue "fault storm": hundreds of random orders of both flows under seeded duplicates,
 /// reordering, delays, failed deliveries, lost acks, sidecar state and publish errors, lost
-/// invocation responses and service restarts; once quiet, every invariant of design.md holds.
+/// invocation responses and service restarts; once quiet, every invariant of docs/architecture.md holds.
 /// CI runs <see cref="StormSettings.CiSeeds"/>; see <see cref="StormSettings"/> for replays and
 /// longer runs. The summary goes to the test output, the console and TestResults/fault-storm/.
 /// </summary>

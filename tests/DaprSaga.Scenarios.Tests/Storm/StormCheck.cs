@@ -31,7 +31,7 @@ public sealed record OrderFinalState(
 }
 
 /// <summary>
-/// Reads the final state of every service and checks the invariants of design.md
+/// Reads the final state of every service and checks the invariants of docs/architecture.md
 /// ("Reliability rules"), each violation a line naming the order or resource.
 /// </summary>
 public sealed class StormCheck(SagaCluster cluster, Retrying http)

@@ -45,7 +45,7 @@ public sealed record StormOrder(int Number, SagaFlow Flow, string CustomerId, IR
         : null;
 }
 
-/// <summary>The demo data of design.md the storm draws from, and the seeded draw of an order.</summary>
+/// <summary>The demo data (docs/architecture.md) the storm draws from, and the seeded draw of an order.</summary>
 public static class StormCatalogue
 {
     public const string Widget = "widget";
