@@ -245,7 +245,7 @@ public sealed class WorkflowApiTests
         var all = (await GetAsync(app, "/order-processes"))!.AsArray();
 
         Assert.Equal(("Workflow", "WaitingForPayment", "ConfirmPayment"), ((string?)view["engine"], (string?)view["status"], (string?)view["currentStep"]));
-        Assert.Equal(["order-service", "inventory-service", "payment-service", "payment-service"], view["steps"]!.AsArray().Select(s => (string?)s!["participant"]));
+        Assert.Equal([AppIds.OrderService, AppIds.InventoryService, AppIds.PaymentService, AppIds.PaymentService], view["steps"]!.AsArray().Select(s => (string?)s!["participant"]));
         Assert.Equal(at.AddSeconds(3), (DateTimeOffset)view["steps"]![3]!["at"]!);
         Assert.Equal([workflowId], waiting.Select(v => (string?)v!["orderId"]));
         Assert.Equal([(runnerId, "Runner")], completed.Select(v => ((string?)v!["orderId"], (string?)v["engine"])));

@@ -78,7 +78,7 @@ public sealed class AppTokenScenarioTests : IAsyncLifetime
     {
         var id = await _cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
         await _cluster.QuiesceAsync();
-        var before = Fingerprint();
+        var before = _cluster.StateFingerprint();
         var published = _cluster.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced).Count;
         var orderPlaced = new OrderPlaced("o-intruder", SagaFlow.Choreography, "alice", [new OrderLine("widget", 5, 10m)], 50m, "north", true, At);
 
@@ -103,7 +103,7 @@ public sealed class AppTokenScenarioTests : IAsyncLifetime
             Json(new { reason = "PaymentCancelled" })));
         await _cluster.QuiesceAsync();
 
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, _cluster.StateFingerprint());
         Assert.Equal(published, _cluster.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced).Count);
         Assert.Equal("Completed", (string?)(await _cluster.OrderAsync(id))["status"]);
     }
@@ -160,11 +160,4 @@ public sealed class AppTokenScenarioTests : IAsyncLifetime
         using var response = await service.Http.SendAsync(request);
         return response.StatusCode;
     }
-
-    /// <summary>Every key and value in every app's state store.</summary>
-    private Dictionary<string, string> Fingerprint() =>
-        _cluster.Services
-            .Select(s => Components.StoreOf[s.AppId])
-            .SelectMany(store => _cluster.Testbed.StateStore(store).Snapshot().Select(e => (Key: store + "/" + e.Key, e.Value)))
-            .ToDictionary(e => e.Key, e => Convert.ToBase64String(e.Value));
 }

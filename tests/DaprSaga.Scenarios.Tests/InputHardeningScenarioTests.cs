@@ -47,13 +47,13 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
             (Order(zone: new string('z', 33)), "deliveryZone"),
             (Order(zone: "   "), "deliveryZone"),
         };
-        var before = Fingerprint();
+        var before = _cluster.StateFingerprint();
 
         foreach (var (body, field) in cases)
             await AssertBadRequestAsync(await service.Http.PostAsJsonAsync(new Uri(path, UriKind.Relative), body), field, $"{path} {field}");
 
         await _cluster.QuiesceAsync();
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, _cluster.StateFingerprint());
         Assert.Empty(_cluster.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced));
     }
 
@@ -63,7 +63,7 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
     public async Task NumbersTooLargeForTheirTypeAndNullLinesAre400NamingTheField(string path)
     {
         var service = path == "/orders" ? _cluster.Order : _cluster.Process;
-        var before = Fingerprint();
+        var before = _cluster.StateFingerprint();
 
         await AssertBadRequestAsync(await PostRawAsync(service, path,
             """{"customerId":"alice","items":[{"productId":"widget","quantity":99999999999999999999,"unitPrice":10}],"deliveryZone":"north"}"""),
@@ -80,7 +80,7 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
             "customerId", "a missing field");
 
         await _cluster.QuiesceAsync();
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, _cluster.StateFingerprint());
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
     [Fact]
     public async Task ResourcesWithHostileFieldsAre400NamingEachAndStoreNothing()
     {
-        var before = Fingerprint();
+        var before = _cluster.StateFingerprint();
 
         await AssertBadRequestAsync(await PutAsync(_cluster.Inventory, "/products/widget", new { name = "Widget", price = 1_000_000.01m, onHand = 5 }), "price", "price");
         await AssertBadRequestAsync(await PutAsync(_cluster.Inventory, "/products/widget", new { name = "Wid\u0000get", price = 1m, onHand = 5 }), "name", "name");
@@ -143,13 +143,13 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
         await AssertBadRequestAsync(await _cluster.Payment.Http.PostAsJsonAsync(new Uri("/customers", UriKind.Relative), new { name = "Eve", credit = 1_000_000.001m }), "credit", "credit");
 
         await _cluster.QuiesceAsync();
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, _cluster.StateFingerprint());
     }
 
     [Fact]
     public async Task ParticipantCommandsRefuseUnknownFlowsHugeAmountsAndBadIds()
     {
-        var before = Fingerprint();
+        var before = _cluster.StateFingerprint();
 
         await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Inventory, "/reservations/o-1",
             new { items = new[] { new { productId = "widget", quantity = 1, unitPrice = 10m } }, flow = "Sideways" }), "flow", "reservation flow");
@@ -166,13 +166,13 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
         await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Order, "/orders/o-1/cancel", new { reason = "Boredom" }), "reason", "cancel reason");
 
         await _cluster.QuiesceAsync();
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, _cluster.StateFingerprint());
     }
 
     [Fact]
     public async Task AnOversizedBodyIs413OnEveryServiceAndStoresNothing()
     {
-        var before = Fingerprint();
+        var before = _cluster.StateFingerprint();
         var padding = new string('x', RequestBodyLimit.MaxBytes);
         var oversized = $$"""{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north","padding":"{{padding}}"}""";
 
@@ -185,7 +185,7 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, put.StatusCode);
 
         await _cluster.QuiesceAsync();
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, _cluster.StateFingerprint());
     }
 
     private static async Task AssertBadRequestAsync(HttpResponseMessage response, string field, string because)
@@ -218,11 +218,4 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
 
     private static Task<HttpResponseMessage> PutRawAsync(ServiceUnderTest service, string path, string json) =>
         service.Http.PutAsync(new Uri(path, UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
-
-    /// <summary>Every key and value in every app's state store.</summary>
-    private Dictionary<string, string> Fingerprint() =>
-        _cluster.Services
-            .Select(s => Components.StoreOf[s.AppId])
-            .SelectMany(store => _cluster.Testbed.StateStore(store).Snapshot().Select(e => (Key: store + "/" + e.Key, e.Value)))
-            .ToDictionary(e => e.Key, e => Convert.ToBase64String(e.Value));
 }

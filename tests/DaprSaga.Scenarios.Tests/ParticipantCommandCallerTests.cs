@@ -65,7 +65,7 @@ public sealed class ParticipantCommandCallerTests
         await using var cluster = await StartAsync(tokens);
         var id = await cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
         await cluster.QuiesceAsync();
-        var before = Fingerprint(cluster);
+        var before = cluster.StateFingerprint();
         var published = PublishedCount(cluster);
 
         // (caller header, dapr-api-token, expected): no header, another app, and with tokens on a
@@ -108,7 +108,7 @@ public sealed class ParticipantCommandCallerTests
         }
         await cluster.QuiesceAsync();
 
-        Assert.Equal(before, Fingerprint(cluster));
+        Assert.Equal(before, cluster.StateFingerprint());
         Assert.Equal(published, PublishedCount(cluster));
     }
 
@@ -132,11 +132,4 @@ public sealed class ParticipantCommandCallerTests
 
     private static int PublishedCount(SagaCluster cluster) =>
         Topology.Publishes.Values.SelectMany(t => t).Distinct().Sum(t => cluster.Testbed.PubSub(Components.PubSub).Published(t).Count);
-
-    /// <summary>Every key and value in every app's state store.</summary>
-    private static Dictionary<string, string> Fingerprint(SagaCluster cluster) =>
-        cluster.Services
-            .Select(s => Components.StoreOf[s.AppId])
-            .SelectMany(store => cluster.Testbed.StateStore(store).Snapshot().Select(e => (Key: store + "/" + e.Key, e.Value)))
-            .ToDictionary(e => e.Key, e => Convert.ToBase64String(e.Value));
 }

@@ -163,6 +163,13 @@ public sealed class SagaCluster : IAsyncDisposable
     public Task<JsonObject> CourierAsync(string id) => GetAsync(Delivery, $"/couriers/{id}");
     public Task<JsonObject> DeliveryAsync(string id) => GetAsync(Delivery, $"/deliveries/{id}");
 
+    /// <summary>Every key and value in every app's state store: equal before and after means nothing changed.</summary>
+    public Dictionary<string, string> StateFingerprint() =>
+        Services
+            .Select(s => Components.StoreOf[s.AppId])
+            .SelectMany(store => Testbed.StateStore(store).Snapshot().Select(e => (Key: store + "/" + e.Key, e.Value)))
+            .ToDictionary(e => e.Key, e => Convert.ToBase64String(e.Value));
+
     public static async Task<HttpStatusCode> StatusOfAsync(ServiceUnderTest service, string path) =>
         (await service.Http.GetAsync(new Uri(path, UriKind.Relative))).StatusCode;
 

@@ -1,5 +1,6 @@
 using Dapr.DurableTask.Protobuf;
 using Dapr.Workflow;
+using DaprSaga.Contracts;
 using DaprSaga.TestSidecar.Workflow;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -472,10 +473,10 @@ public sealed class WorkflowBackendTests
     {
         foreach (var set in new[] { "redis", "postgresql" })
         {
-            var options = new SidecarOptions("order-process-service").WithComponentStateStores(set);
+            var options = new SidecarOptions(AppIds.OrderProcessService).WithComponentStateStores(set);
             Assert.Equal(["process-store"], options.StateStores);
             Assert.Equal("process-store", options.ActorStateStore);
-            Assert.Null(new SidecarOptions("order-service").WithComponentStateStores(set).ActorStateStore);
+            Assert.Null(new SidecarOptions(AppIds.OrderService).WithComponentStateStores(set).ActorStateStore);
         }
     }
 
@@ -523,7 +524,7 @@ public sealed class WorkflowBackendTests
     [Fact]
     public void TheSidecarTakesItsWorkflowLimitsFromTheRepositorysConfiguration()
     {
-        var options = new SidecarOptions("order-process-service").WithConfigurationWorkflowLimits();
+        var options = new SidecarOptions(AppIds.OrderProcessService).WithConfigurationWorkflowLimits();
 
         Assert.Equal(100, options.MaxConcurrentWorkflowInvocations);
         Assert.Equal(100, options.MaxConcurrentActivityInvocations);
@@ -533,7 +534,7 @@ public sealed class WorkflowBackendTests
     public async Task AWorkflowRunsBesideASidecarLoadingTheRepositorysComponents()
     {
         await using var testbed = new Testbed();
-        await using var sidecar = await testbed.StartSidecarAsync(new SidecarOptions("order-process-service").WithComponentStateStores().WithConfigurationWorkflowLimits());
+        await using var sidecar = await testbed.StartSidecarAsync(new SidecarOptions(AppIds.OrderProcessService).WithComponentStateStores().WithConfigurationWorkflowLimits());
         await using var app = await StartAppAsync(sidecar);
 
         await ScheduleAsync(app, nameof(GreetWorkflow), "components-1", "Ada");
