@@ -540,6 +540,6 @@ public sealed class WorkflowBackendTests
         await ScheduleAsync(app, nameof(GreetWorkflow), "components-1", "Ada");
 
         Assert.Equal("Hello, Ada", (await CompletionAsync(app, "components-1")).ReadOutputAs<string>());
-        Assert.Single(testbed.Workflows("order-process-service").InstanceIds);
+        Assert.Single(testbed.Workflows(AppIds.OrderProcessService).InstanceIds);
     }
 }
