@@ -1,3 +1,4 @@
+using Dapr;
 using Dapr.Client;
 using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
@@ -33,16 +34,22 @@ public sealed class OrderProcesses(
     // workflow, the tick schedules one whose start a crash cut short).
     private async Task<OrderProcessView> StartNewAsync(SagaRequest request, CancellationToken cancellationToken)
     {
-        if (request.Engine == SagaEngine.Workflow)
-        {
-            await indexes.AddAsync(request.OrderId, cancellationToken);
-            return WorkflowProcesses.View(await workflows.StartAsync(request, cancellationToken), null);
-        }
-        // Stored leased to the worker's runner, so no other runner drives it before its lease ends.
         await indexes.AddAsync(request.OrderId, cancellationToken);
-        var created = await runner.CreateAsync(request, cancellationToken);
-        worker.Start(created);
-        return OrderProcessViews.Of(created);
+        try
+        {
+            if (request.Engine == SagaEngine.Workflow)
+                return WorkflowProcesses.View(await workflows.StartAsync(request, cancellationToken), null);
+            // Stored leased to the worker's runner, so no other runner drives it before its lease ends.
+            var created = await runner.CreateAsync(request, cancellationToken);
+            worker.Start(created);
+            return OrderProcessViews.Of(created);
+        }
+        catch (DaprException)
+        {
+            // The create is a first write: a concurrent retry with the same Idempotency-Key may have
+            // stored the record first (a conflict), or the write failed; either way, go on from what is stored.
+            return await StartAgainAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>A retry: whatever the first request stored decides the engine; what it left undone is done now.</summary>

@@ -29,7 +29,7 @@ public sealed partial class ProcessRunner(
     DaprClient dapr, Participants participants, ServiceIdentity service, ProcessIndexes indexes,
     TimeProvider time, IOptions<ProcessOptions> options, ILogger<ProcessRunner> log)
 {
-    // Only for creating: the id is new, so a conflict can only mean a bug, never a lost update.
+    // Only for creating: a conflict means a racing retry with the same Idempotency-Key created it first.
     private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
 
     public static string KeyOf(string orderId) => $"process-{orderId}";
