@@ -1,5 +1,8 @@
+using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
+using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.PaymentService;
 
@@ -7,11 +10,16 @@ public static class Extensions
 {
     public static WebApplicationBuilder AddPayments(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PaymentOptions>().BindConfiguration(PaymentOptions.Section);
+        builder.Services.AddOptions<PaymentOptions>().BindConfiguration(PaymentOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<CustomerStore>();
-        builder.Services.AddSingleton<DemoCustomerSeeder>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<DemoCustomerSeeder>());
+        builder.Services.AddDemoData<DemoCustomers>();
         builder.Services.AddSingleton<PaymentOperations>();
+
+        builder.Services.AddSubscription<StockReserved, OpenPaymentOnStockReserved>(SagaFlow.Choreography);
+        builder.Services.AddSubscription<OrderCancelled, VoidPaymentOnOrderCancelled>(SagaFlow.Choreography);
+        builder.Services.AddScheduledPass<PaymentExpiry>(Components.PaymentExpiry);
+        builder.Services.AddOutbox<Payment>();
+        builder.Services.AddScheduledPass<UnfinishedPayments>(Components.OutboxSweep);
         return builder;
     }
 }

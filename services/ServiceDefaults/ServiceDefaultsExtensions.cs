@@ -35,6 +35,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(new ServiceIdentity(appId, Components.StoreOf.GetValueOrDefault(appId, "")));
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<Outbox>();
+        builder.Services.AddDeadLetters();
         // AddDaprClient reads DAPR_GRPC_ENDPOINT / DAPR_HTTP_ENDPOINT / DAPR_API_TOKEN from
         // IConfiguration before the environment, so several apps can share one test process.
         builder.Services.AddDaprClient(client => client.UseJsonSerializationOptions(JsonOptions));
@@ -70,6 +71,9 @@ public static class ServiceDefaultsExtensions
         // Unwraps application/cloudevents+json so handlers bind the event's data directly.
         app.UseCloudEvents();
         app.MapSubscribeHandler().RequireDaprAppToken();
+        app.MapEventSubscriptions();
+        app.MapDeadLetters();
+        app.MapScheduledPasses();
         app.MapHealthChecks("/healthz");
         app.UseSwagger();
         app.UseSwaggerUI();

@@ -21,12 +21,6 @@ public sealed record HistoryEntry(
         new(at, trigger, applied, note, received?.Publisher, received?.OccurredAt, received?.Detail);
 }
 
-/// <summary>
-/// A validated order as the customer or the orchestrator asked for it; <paramref name="Engine"/>
-/// is the orchestrator's engine when it said which (null from the customer and older orchestrators).
-/// </summary>
-public sealed record NewOrder(string CustomerId, IReadOnlyList<OrderLine> Items, string DeliveryZone, bool AutoConfirmPayment, SagaEngine? Engine = null);
-
 /// <summary>What a command of the orchestrator finds: done, refused (the order is Cancelled), not due yet, or a choreography order.</summary>
 public enum CommandOutcome { Done, Refused, NotDue, OtherFlow }
 

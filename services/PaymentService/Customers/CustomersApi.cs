@@ -29,8 +29,8 @@ public static class CustomersApi
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
 
         var errors = new Dictionary<string, string[]>();
-        if (!Input.IsName(body?.Name)) errors["name"] = [Input.NameMessage];
-        if (body?.Credit is not { } credit || !Input.IsMoney(credit)) errors["credit"] = [Input.MoneyMessage];
+        if (!InputRules.IsName(body?.Name)) errors["name"] = [InputRules.NameMessage];
+        if (body?.Credit is not { } credit || !InputRules.IsMoney(credit)) errors["credit"] = [InputRules.MoneyMessage];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var customer = await customers.CreateAsync(
@@ -41,7 +41,7 @@ public static class CustomersApi
     public static async Task<Results<Ok<CustomerView>, NotFound, ValidationProblem>> GetAsync(
         string customerId, CustomerStore customers, CancellationToken cancellationToken)
     {
-        if (Input.IdErrors(nameof(customerId), customerId) is { } errors) return TypedResults.ValidationProblem(errors);
+        if (InputErrors.ForId(nameof(customerId), customerId) is { } errors) return TypedResults.ValidationProblem(errors);
         return await customers.FindAsync(customerId, cancellationToken) is { } customer
             ? TypedResults.Ok(CustomerView.Of(customer))
             : TypedResults.NotFound();

@@ -4,9 +4,6 @@ using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.PaymentService.Payments;
 
-/// <summary>The payment status clients see.</summary>
-public enum PaymentStatus { Pending, Confirmed, Cancelled, Refunded }
-
 /// <summary>
 /// Where a payment is, including the in-flight phases of a change that spans the payment and
 /// the customer key: Confirming (debit being applied) and Refunding (refund being applied).
@@ -54,13 +51,8 @@ public sealed record Payment(
     internal Payment Then<TEvent>(PaymentPhase phase, TEvent emitted, CancellationReason? reason = null)
         where TEvent : IIntegrationEvent =>
         this with { Phase = phase, Reason = reason ?? Reason, Outbox = [.. Outbox, OutboxMessage.For(emitted)] };
+
+    public PaymentView ToView() => new(OrderId, CustomerId, Amount, Status, Reason, ExpiresAt);
 }
 
-/// <summary>The payment resource on the wire.</summary>
-public sealed record PaymentView(
-    string OrderId, string? CustomerId, decimal Amount, PaymentStatus Status, CancellationReason? Reason,
-    DateTimeOffset? ExpiresAt)
-{
-    public static PaymentView Of(Payment payment) =>
-        new(payment.OrderId, payment.CustomerId, payment.Amount, payment.Status, payment.Reason, payment.ExpiresAt);
-}
+

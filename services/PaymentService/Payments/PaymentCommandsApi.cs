@@ -58,14 +58,14 @@ public static class PaymentCommandsApi
         var (body, bodyErrors) = await RequestJson.ReadAsync<NewPayment>(request, cancellationToken);
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
 
-        var errors = Input.IdErrors(nameof(orderId), orderId) ?? [];
-        if (!Input.IsId(body?.CustomerId)) errors["customerId"] = [Input.IdMessage];
-        if (body?.Amount is not { } amount || !Input.IsAmount(amount)) errors["amount"] = [Input.AmountMessage];
+        var errors = InputErrors.ForId(nameof(orderId), orderId) ?? [];
+        if (!InputRules.IsId(body?.CustomerId)) errors["customerId"] = [InputRules.IdMessage];
+        if (body?.Amount is not { } amount || !InputRules.IsAmount(amount)) errors["amount"] = [InputRules.AmountMessage];
         if (body?.Flow is not { } flow || !Enum.IsDefined(flow)) errors["flow"] = ["must be Choreography or Orchestration"];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var payment = await payments.OpenAsync(orderId, body!.Flow!.Value, body.CustomerId!, body.Amount!.Value, cancellationToken);
-        return PaymentRules.OpenWasRefused(payment) ? PaymentsApi.Refused(payment) : TypedResults.Ok(PaymentView.Of(payment));
+        return PaymentRules.OpenWasRefused(payment) ? PaymentsApi.Refused(payment) : TypedResults.Ok(payment.ToView());
     }
 
     /// <summary>
@@ -80,12 +80,12 @@ public static class PaymentCommandsApi
     {
         var (body, bodyErrors) = await RequestJson.ReadAsync<VoidPayment>(request, cancellationToken);
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
-        if (Input.IdErrors(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
+        if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
         if (body?.Reason is { } sent && !Enum.IsDefined(sent))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["must be a cancellation reason"] });
 
         var reason = body?.Reason ?? CancellationReason.PaymentCancelled;
         var payment = await payments.VoidAsync(orderId, SagaFlow.Orchestration, reason, cancellationToken);
-        return TypedResults.Ok(PaymentView.Of(payment));
+        return TypedResults.Ok(payment.ToView());
     }
 }

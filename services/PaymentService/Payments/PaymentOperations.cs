@@ -17,7 +17,7 @@ namespace DaprSaga.PaymentService.Payments;
 /// idempotent, so finishing twice or concurrently is harmless.
 /// </summary>
 public sealed class PaymentOperations(
-    DaprClient dapr, Outbox outbox, ServiceIdentity service, CustomerStore customers, DemoCustomerSeeder seeder,
+    DaprClient dapr, Outbox outbox, ServiceIdentity service, CustomerStore customers, DemoSeeding seeding,
     TimeProvider clock, IOptions<PaymentOptions> options, ILogger<PaymentOperations> log)
 {
     private const int MaxRounds = 8;
@@ -42,9 +42,9 @@ public sealed class PaymentOperations(
         string orderId, SagaFlow flow, string customerId, decimal amount, CancellationToken cancellationToken)
     {
         if (await FindAsync(orderId, cancellationToken) is { } existing) return existing;
-        await seeder.Seeded.WaitAsync(SeedWait, cancellationToken);
+        await seeding.Seeded.WaitAsync(SeedWait, cancellationToken);
         // Customers are never deleted, so "known" cannot turn false before the write below.
-        var known = Input.IsId(customerId) && await customers.FindAsync(customerId, cancellationToken) is not null;
+        var known = InputRules.IsId(customerId) && await customers.FindAsync(customerId, cancellationToken) is not null;
         var timeout = options.Value.ConfirmationTimeout;
         var payment = await ApplyAsync(orderId,
             (current, now) => PaymentRules.Open(current, orderId, flow, customerId, amount, known, now, timeout), cancellationToken);

@@ -1,4 +1,5 @@
 using DaprSaga.Contracts;
+using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.PaymentService.Payments;
@@ -19,9 +20,9 @@ public static class PaymentsApi
     public static async Task<Results<Ok<PaymentView>, NotFound, ValidationProblem>> GetAsync(
         string orderId, PaymentOperations payments, CancellationToken cancellationToken)
     {
-        if (Input.IdErrors(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
+        if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
         return await payments.FindAsync(orderId, cancellationToken) is { } payment
-            ? TypedResults.Ok(PaymentView.Of(payment))
+            ? TypedResults.Ok(payment.ToView())
             : TypedResults.NotFound();
     }
 
@@ -29,11 +30,11 @@ public static class PaymentsApi
     public static async Task<Results<Ok<PaymentView>, NotFound, ProblemHttpResult, ValidationProblem>> ConfirmAsync(
         string orderId, PaymentOperations payments, CancellationToken cancellationToken)
     {
-        if (Input.IdErrors(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
+        if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
         return await payments.ConfirmAsync(orderId, cancellationToken) switch
         {
             null => TypedResults.NotFound(),
-            { Status: PaymentStatus.Confirmed } payment => TypedResults.Ok(PaymentView.Of(payment)),
+            { Status: PaymentStatus.Confirmed } payment => TypedResults.Ok(payment.ToView()),
             var payment => Refused(payment),
         };
     }
@@ -42,12 +43,12 @@ public static class PaymentsApi
     public static async Task<Results<Ok<PaymentView>, NotFound, ProblemHttpResult, ValidationProblem>> CancelAsync(
         string orderId, PaymentOperations payments, CancellationToken cancellationToken)
     {
-        if (Input.IdErrors(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
+        if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
         return await payments.CancelAsync(orderId, cancellationToken) switch
         {
             null => TypedResults.NotFound(),
             { Status: PaymentStatus.Cancelled, Reason: CancellationReason.PaymentCancelled } payment =>
-                TypedResults.Ok(PaymentView.Of(payment)),
+                TypedResults.Ok(payment.ToView()),
             var payment => Refused(payment),
         };
     }

@@ -20,17 +20,15 @@ public static class DeadLetterApi
     public static string SubscriptionPath(string appId) => $"/events/{Topics.DeadLetters(appId)}";
 
     /// <summary>Registers the dead-letter store and the envelope capture (which must precede the CloudEvents middleware).</summary>
-    public static WebApplicationBuilder AddDeadLetters(this WebApplicationBuilder builder)
+    internal static IServiceCollection AddDeadLetters(this IServiceCollection services)
     {
-        builder.Services.AddSingleton<DeadLetterStore>();
-        builder.Services.AddTransient<IStartupFilter, DeadLetterEnvelopeCapture>();
-        return builder;
+        services.AddSingleton<DeadLetterStore>();
+        services.AddTransient<IStartupFilter, DeadLetterEnvelopeCapture>();
+        return services;
     }
 
-    public static RouteGroupBuilder MapDeadLetters(this IEndpointRouteBuilder endpoints)
+    internal static RouteGroupBuilder MapDeadLetters(this IEndpointRouteBuilder endpoints)
     {
-        if (!endpoints.ServiceProvider.GetServices<IStartupFilter>().OfType<DeadLetterEnvelopeCapture>().Any())
-            throw new InvalidOperationException("MapDeadLetters needs builder.AddDeadLetters(): without it the original topic of a dead letter is lost.");
         var appId = endpoints.ServiceProvider.GetRequiredService<ServiceIdentity>().AppId;
 
         // No dead-letter topic of its own: a dead letter that cannot be stored is retried, never looped back here.
@@ -75,19 +73,17 @@ public static class DeadLetterApi
         DeadLetter.IsValidId(id) && await store.GetAsync(id, cancellationToken) is { } deadLetter ? TypedResults.Ok(deadLetter) : TypedResults.NotFound();
 
     /// <summary>
-    /// Runs the dead letter through the handler this app mapped for its original topic, in
+    /// Runs the dead letter through the handler this app subscribed to its original topic, in
     /// process (never republished: the topic may belong to another app), and records the outcome.
     /// Handlers are idempotent per order, so replaying an event already handled changes nothing.
     /// </summary>
     private static async Task<Results<Ok<DeadLetter>, NotFound, ProblemHttpResult>> ReplayAsync(
-        string id, HttpContext http, DeadLetterStore store, EndpointDataSource endpoints, TimeProvider time)
+        string id, HttpContext http, DeadLetterStore store, IEnumerable<EventSubscription> subscriptions, TimeProvider time)
     {
         var cancellationToken = http.RequestAborted;
         if (!DeadLetter.IsValidId(id) || await store.GetAsync(id, cancellationToken) is not { } deadLetter) return TypedResults.NotFound();
 
-        var handler = endpoints.Endpoints
-            .Select(e => e.Metadata.GetMetadata<ReplayableEventHandler>())
-            .FirstOrDefault(h => h is not null && h.Topic == deadLetter.Topic);
+        var handler = subscriptions.FirstOrDefault(s => s.Topic == deadLetter.Topic);
         var data = deadLetter.Data ?? JsonSerializer.SerializeToElement<object?>(null);
         var verdict = handler is null
             ? new HandlerVerdict(HandlerOutcome.Drop, $"this app has no handler for topic '{deadLetter.Topic}'")

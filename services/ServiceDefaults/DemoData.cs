@@ -1,0 +1,55 @@
+using Dapr.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DaprSaga.ServiceDefaults;
+
+/// <summary>An app's demo records (docs/architecture.md, Demo data), created when absent and never overwritten.</summary>
+public interface IDemoData
+{
+    /// <summary>Idempotent: a restart or a second replica changes nothing.</summary>
+    Task SeedAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Seeds the app's <see cref="IDemoData"/> once its sidecar answers (the app may start first),
+/// retrying a failed attempt. <see cref="Seeded"/> lets a lookup of demo data wait for it.
+/// </summary>
+public sealed class DemoSeeding(IDemoData data, DaprClient dapr, ILogger<DemoSeeding> log) : BackgroundService
+{
+    private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Seeded => _seeded.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await dapr.WaitForSidecarAsync(stoppingToken);
+                await data.SeedAsync(stoppingToken);
+                _seeded.TrySetResult();
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogInformation(e, "Seeding the demo data failed; trying again in a second");
+                // Wall-clock on purpose: a test's fake clock must not stall start-up.
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+}
+
+public static class DemoDataExtensions
+{
+    public static IServiceCollection AddDemoData<TData>(this IServiceCollection services) where TData : class, IDemoData
+    {
+        services.AddSingleton<IDemoData, TData>();
+        services.AddSingleton<DemoSeeding>();
+        services.AddHostedService(provider => provider.GetRequiredService<DemoSeeding>());
+        return services;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Dapr;
+using DaprSaga.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace DaprSaga.ServiceDefaults.Messaging;
+
+/// <summary>What a subscription handler decided; mapped to the answer daprd understands.</summary>
+public enum HandlerOutcome
+{
+    /// <summary>Handled (or already handled): acknowledge.</summary>
+    Done,
+    /// <summary>Transient trouble, or the event came before what it depends on: deliver again.</summary>
+    Retry,
+    /// <summary>Poison: never going to work; to the dead-letter topic.</summary>
+    Drop,
+}
+
+/// <summary>What a handler decided about one event, and why when it is not plainly Done.</summary>
+public sealed record HandlerVerdict(HandlerOutcome Outcome, string? Detail = null);
+
+/// <summary>A reaction to one event type. Resolved per delivery (and per dead-letter replay), so it may take scoped services.</summary>
+public interface IEventHandler<in TEvent> where TEvent : class, IIntegrationEvent
+{
+    Task<HandlerOutcome> HandleAsync(TEvent received, CancellationToken cancellationToken);
+}
+
+/// <summary>One topic this app subscribes to, the flow it handles, and how to run its handler on raw event data.</summary>
+public sealed record EventSubscription(
+    string Topic, SagaFlow? Flow, Func<JsonElement, IServiceProvider, CancellationToken, Task<HandlerVerdict>> HandleAsync);
+
+public static class EventSubscriptions
+{
+    // daprd's answers (dapr pkg/runtime/subscription/postman/http): SUCCESS acks, RETRY retries, DROP dead-letters.
+    private static readonly IResult Success = Results.Ok();
+    private static readonly IResult RetryAnswer = Results.Json(new { status = "RETRY" });
+    private static readonly IResult DropAnswer = Results.Json(new { status = "DROP" });
+
+    /// <summary>
+    /// Subscribes <typeparamref name="THandler"/> to <typeparamref name="TEvent"/>'s topic. With a
+    /// <paramref name="flow"/>, events of the other flow are acknowledged without running it.
+    /// </summary>
+    public static IServiceCollection AddSubscription<TEvent, THandler>(this IServiceCollection services, SagaFlow? flow = null)
+        where TEvent : class, IIntegrationEvent
+        where THandler : class, IEventHandler<TEvent>
+    {
+        services.TryAddScoped<THandler>();
+        services.AddSingleton(new EventSubscription(TEvent.Topic, flow, (data, provider, cancellationToken) =>
+            HandleAsync<TEvent>(data, flow, provider.GetRequiredService<THandler>(), provider, cancellationToken)));
+        return services;
+    }
+
+    /// <summary>
+    /// One endpoint per subscribed topic, dead-lettering to this app's own topic. A body that is
+    /// not a valid event is dropped (never 400, which daprd would retry forever, nor 404, which it
+    /// drops silently); an exception is retried.
+    /// </summary>
+    internal static void MapEventSubscriptions(this IEndpointRouteBuilder endpoints)
+    {
+        var appId = endpoints.ServiceProvider.GetRequiredService<ServiceIdentity>().AppId;
+        var subscriptions = endpoints.ServiceProvider.GetServices<EventSubscription>().ToList();
+        if (subscriptions.GroupBy(s => s.Topic).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidOperationException($"topic '{twice.Key}' has more than one handler; Dapr delivers a topic to one route per app");
+        foreach (var subscription in subscriptions)
+        {
+            endpoints.MapPost($"/events/{subscription.Topic}", async (HttpContext http) =>
+            {
+                JsonElement data;
+                try
+                {
+                    data = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body, ServiceDefaultsExtensions.JsonOptions, http.RequestAborted);
+                }
+                catch (JsonException e)
+                {
+                    LoggerOf(http.RequestServices, subscription.Topic).LogWarning(e, "Dropping a {Topic} event that is not JSON", subscription.Topic);
+                    return DropAnswer;
+                }
+                return (await subscription.HandleAsync(data, http.RequestServices, http.RequestAborted)).Outcome switch
+                {
+                    HandlerOutcome.Done => Success,
+                    HandlerOutcome.Drop => DropAnswer,
+                    _ => RetryAnswer,
+                };
+            })
+            .WithTopic(new TopicOptions { PubsubName = Components.PubSub, Name = subscription.Topic, DeadLetterTopic = Topics.DeadLetters(appId) })
+            .RequireDaprAppToken()
+            .ExcludeFromDescription();
+        }
+    }
+
+    private static async Task<HandlerVerdict> HandleAsync<TEvent>(
+        JsonElement data, SagaFlow? flow, IEventHandler<TEvent> handler, IServiceProvider services, CancellationToken cancellationToken)
+        where TEvent : class, IIntegrationEvent
+    {
+        var log = LoggerOf(services, TEvent.Topic);
+        TEvent? received;
+        try
+        {
+            received = data.Deserialize<TEvent>(ServiceDefaultsExtensions.JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            log.LogWarning(e, "Dropping a malformed {Topic} event", TEvent.Topic);
+            return new(HandlerOutcome.Drop, $"malformed {TEvent.Topic} event: {e.Message}");
+        }
+        if (received is null || !InputRules.IsId(received.OrderId) || !Enum.IsDefined(received.Flow))
+        {
+            log.LogWarning("Dropping a {Topic} event without a valid order id or flow", TEvent.Topic);
+            return new(HandlerOutcome.Drop, $"{TEvent.Topic} event without a valid order id or flow");
+        }
+        if (flow is { } handled && received.Flow != handled) return new(HandlerOutcome.Done);
+        try
+        {
+            var outcome = await handler.HandleAsync(received, cancellationToken);
+            return new(outcome, outcome == HandlerOutcome.Drop ? $"the {TEvent.Topic} handler dropped the event for order {received.OrderId}" : null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never swallow: daprd must deliver it again.
+            log.LogWarning(e, "Retrying {Topic} for order {OrderId}", TEvent.Topic, received.OrderId);
+            return new(HandlerOutcome.Retry, e.Message);
+        }
+    }
+
+    private static ILogger LoggerOf(IServiceProvider services, string topic) =>
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("DaprSaga.Events." + topic);
+}
