@@ -35,16 +35,6 @@ public sealed class AppTokenTests
         TestHost.StartAsync(
             app =>
             {
-                app.MapEventHandler<PaymentConfirmed>((_, _, _) =>
-                {
-                    calls.Event();
-                    return Task.FromResult(HandlerOutcome.Done);
-                });
-                app.MapCronBinding(Binding, () =>
-                {
-                    calls.Tick();
-                    return TypedResults.Ok();
-                });
                 app.MapGroup("/commands").OnlyFromCaller(AppIds.OrderProcessService).MapPost("/{id}", (string id) =>
                 {
                     calls.Command();
@@ -52,6 +42,17 @@ public sealed class AppTokenTests
                 });
                 app.MapGet("/customers-page", () => TypedResults.Ok("open"));
             },
+            configure: b => b
+                .Handle<PaymentConfirmed>(_ =>
+                {
+                    calls.Event();
+                    return Task.FromResult(HandlerOutcome.Done);
+                })
+                .Tick(Binding, () =>
+                {
+                    calls.Tick();
+                    return 1;
+                }),
             sidecarOptions: o => o with { Bindings = [Binding], AppApiToken = appToken });
 
     private static HttpClient DirectClient(TestHost host) => new()
@@ -82,7 +83,7 @@ public sealed class AppTokenTests
         await host.Testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
         var fired = await host.Sidecar.TriggerBindingAsync(Binding);
 
-        Assert.Equal(Topics.PaymentConfirmed, Assert.Single(host.Sidecar.Subscriptions).Topic);
+        Assert.Equal([Topics.DeadLetters(AppIds.OrderService), Topics.PaymentConfirmed], host.Sidecar.Subscriptions.Select(s => s.Topic).Order(StringComparer.Ordinal));
         Assert.Equal(1, calls.Events);
         Assert.Equal(HttpStatusCode.OK, fired);
         Assert.Equal(1, calls.Ticks);

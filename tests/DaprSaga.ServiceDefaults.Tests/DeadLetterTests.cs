@@ -21,7 +21,7 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task TheDeadLetterSubscriptionDoesNotDeadLetterToItself()
     {
-        await using var host = await StartAsync((_, _, _) => Task.FromResult(HandlerOutcome.Done));
+        await using var host = await StartAsync(_ => Task.FromResult(HandlerOutcome.Done));
 
         var subscription = Assert.Single(host.Sidecar.Subscriptions, s => s.Topic == DeadLetterTopic);
 
@@ -29,22 +29,10 @@ public sealed class DeadLetterTests
     }
 
     [Fact]
-    public void MappingDeadLettersWithoutAddingThemFailsAtStart()
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.AddServiceDefaults(AppIds.OrderService);
-        var app = builder.Build();
-
-        var refused = Assert.Throws<InvalidOperationException>(() => app.MapDeadLetters());
-
-        Assert.Contains("AddDeadLetters", refused.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task AMalformedEventIsStoredWithItsOriginalTopicIdAndData()
     {
         var calls = 0;
-        await using var host = await StartAsync((_, _, _) =>
+        await using var host = await StartAsync(_ =>
         {
             Interlocked.Increment(ref calls);
             return Task.FromResult(HandlerOutcome.Done);
@@ -67,8 +55,8 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task DeadLettersAreListedNewestFirstFilteredByTopicAndFoundById()
     {
-        await using var host = await StartAsync((_, _, _) => Task.FromResult(HandlerOutcome.Done), also: app =>
-            app.MapEventHandler<PaymentCancelled>((_, _, _) => Task.FromResult(HandlerOutcome.Drop)));
+        await using var host = await StartAsync(_ => Task.FromResult(HandlerOutcome.Done), also: b =>
+            b.Handle<PaymentCancelled>(_ => Task.FromResult(HandlerOutcome.Drop)));
         await host.Dapr.PublishEventAsync(Components.PubSub, Topics.PaymentConfirmed, new { orderId = "o-older" });
         await host.Testbed.WaitForIdleAsync(Deadline);
         _clock.Advance(TimeSpan.FromMinutes(1));
@@ -91,7 +79,7 @@ public sealed class DeadLetterTests
     {
         // Drops the first delivery (say, its order was unknown then) and accepts from then on.
         var received = new List<PaymentConfirmed>();
-        await using var host = await StartAsync((e, _, _) =>
+        await using var host = await StartAsync(e =>
         {
             lock (received)
             {
@@ -121,7 +109,7 @@ public sealed class DeadLetterTests
     public async Task ReplayingAStillPoisonEventAnswersConflictWithTheReason()
     {
         var calls = 0;
-        await using var host = await StartAsync((_, _, _) =>
+        await using var host = await StartAsync(_ =>
         {
             Interlocked.Increment(ref calls);
             return Task.FromResult(HandlerOutcome.Done);
@@ -144,7 +132,7 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task ReplayingADeadLetterOfATopicThisAppDoesNotHandleIsRefusedAndAnUnknownIdIsNotFound()
     {
-        await using var host = await StartAsync((_, _, _) => Task.FromResult(HandlerOutcome.Done));
+        await using var host = await StartAsync(_ => Task.FromResult(HandlerOutcome.Done));
         var store = host.Services.GetRequiredService<DeadLetterStore>();
         var foreign = JsonSerializer.SerializeToUtf8Bytes(new { id = "dl-foreign", topic = Topics.OrderPlaced, type = "order-placed.v1", data = new { orderId = "o-1" } });
         await store.AddAsync(DeadLetter.FromEnvelope(foreign, At), default);
@@ -161,7 +149,7 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task ADeadLetterOverTheBodyCapIsRefusedBeforeItIsKeptInMemory()
     {
-        await using var host = await StartAsync((_, _, _) => Task.FromResult(HandlerOutcome.Done));
+        await using var host = await StartAsync(_ => Task.FromResult(HandlerOutcome.Done));
         var huge = new string('x', RequestBodyLimit.MaxBytes + 1);
         using var body = new StringContent($"{{\"id\":\"big\",\"topic\":\"{Topics.PaymentConfirmed}\",\"data\":\"{huge}\"}}");
         body.Headers.ContentType = new("application/cloudevents+json");
@@ -175,7 +163,7 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task ADuplicatedDeadLetterIsStoredOnceKeepingItsFirstArrival()
     {
-        await using var host = await StartAsync((_, _, _) => Task.FromResult(HandlerOutcome.Drop));
+        await using var host = await StartAsync(_ => Task.FromResult(HandlerOutcome.Drop));
         // The outbox may publish the same message twice (at-least-once): same CloudEvent id.
         var message = OutboxMessage.For(new PaymentConfirmed("o-1", SagaFlow.Choreography, 1m, At));
         await Publisher(host).PublishAsync(message, default);
@@ -205,18 +193,13 @@ public sealed class DeadLetterTests
         Assert.NotEqual(first.Id, DeadLetter.FromEnvelope(noId, At).Id);
     }
 
-    private Task<TestHost> StartAsync(
-        Func<PaymentConfirmed, IServiceProvider, CancellationToken, Task<HandlerOutcome>> handle, Action<WebApplication>? also = null) =>
+    private Task<TestHost> StartAsync(Func<PaymentConfirmed, Task<HandlerOutcome>> handle, Action<WebApplicationBuilder>? also = null) =>
         TestHost.StartAsync(
-            app =>
-            {
-                app.MapEventHandler(handle);
-                also?.Invoke(app);
-                app.MapDeadLetters();
-            },
+            _ => { },
             configure: builder =>
             {
-                builder.AddDeadLetters();
+                builder.Handle(handle);
+                also?.Invoke(builder);
                 builder.Services.AddSingleton<TimeProvider>(_clock);
             });
 

@@ -3,7 +3,7 @@ using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.ServiceDefaults.Tests;
 
-/// <summary>MapEventHandler: subscription, dead-letter topic, and what each outcome means to daprd.</summary>
+/// <summary>AddSubscription: subscription, dead-letter topic, flow filter, and what each outcome means to daprd.</summary>
 public sealed class EventHandlerTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
@@ -11,9 +11,9 @@ public sealed class EventHandlerTests
     [Fact]
     public async Task AHandlerSubscribesToItsTopicWithTheAppsDeadLetterTopic()
     {
-        await using var host = await TestHost.StartAsync(app => app.MapEventHandler<PaymentConfirmed>((_, _, _) => Task.FromResult(HandlerOutcome.Done)));
+        await using var host = await TestHost.StartAsync(_ => { }, configure: b => b.Handle<PaymentConfirmed>(_ => Task.FromResult(HandlerOutcome.Done)));
 
-        var subscription = Assert.Single(host.Sidecar.Subscriptions);
+        var subscription = Assert.Single(host.Sidecar.Subscriptions, s => s.Topic == Topics.PaymentConfirmed);
 
         Assert.Equal((Topics.PaymentConfirmed, Topics.DeadLetters(AppIds.OrderService)), (subscription.Topic, subscription.DeadLetterTopic));
     }
@@ -22,7 +22,7 @@ public sealed class EventHandlerTests
     public async Task AnEventIsHandedOverTypedAndAcknowledged()
     {
         var received = new List<PaymentConfirmed>();
-        await using var host = await TestHost.StartAsync(app => app.MapEventHandler<PaymentConfirmed>((e, _, _) =>
+        await using var host = await TestHost.StartAsync(_ => { }, configure: b => b.Handle<PaymentConfirmed>(e =>
         {
             lock (received) received.Add(e);
             return Task.FromResult(HandlerOutcome.Done);
@@ -53,7 +53,7 @@ public sealed class EventHandlerTests
     public async Task ARetryOutcomeOrAnExceptionIsDeliveredAgain()
     {
         var calls = 0;
-        await using var host = await TestHost.StartAsync(app => app.MapEventHandler<PaymentConfirmed>((_, _, _) =>
+        await using var host = await TestHost.StartAsync(_ => { }, configure: b => b.Handle<PaymentConfirmed>(_ =>
             Interlocked.Increment(ref calls) switch
             {
                 1 => Task.FromResult(HandlerOutcome.Retry),
@@ -76,7 +76,7 @@ public sealed class EventHandlerTests
     public async Task AMalformedEventIsDroppedToTheDeadLetterTopicWithoutReachingTheHandler(string data)
     {
         var calls = 0;
-        await using var host = await TestHost.StartAsync(app => app.MapEventHandler<PaymentConfirmed>((_, _, _) =>
+        await using var host = await TestHost.StartAsync(_ => { }, configure: b => b.Handle<PaymentConfirmed>(_ =>
         {
             Interlocked.Increment(ref calls);
             return Task.FromResult(HandlerOutcome.Done);
@@ -87,6 +87,73 @@ public sealed class EventHandlerTests
 
         Assert.Equal(0, calls);
         Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.DeadLetters(AppIds.OrderService)));
+    }
+
+    [Fact]
+    public async Task AnEventOfTheOtherFlowIsAcknowledgedWithoutReachingTheHandler()
+    {
+        var received = new List<string>();
+        await using var host = await TestHost.StartAsync(_ => { }, configure: b => b.Handle<PaymentConfirmed>(e =>
+        {
+            lock (received) received.Add(e.OrderId);
+            return Task.FromResult(HandlerOutcome.Done);
+        }, SagaFlow.Choreography));
+
+        await Publisher(host).PublishAsync(OutboxMessage.For(new PaymentConfirmed("o-orchestrated", SagaFlow.Orchestration, 1m, At)), default);
+        await Publisher(host).PublishAsync(OutboxMessage.For(new PaymentConfirmed("o-choreographed", SagaFlow.Choreography, 1m, At)), default);
+        await host.Testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["o-choreographed"], received);
+        Assert.Equal((0, 0), (host.Testbed.Redeliveries, host.Testbed.DeadLettered));
+    }
+
+    [Fact]
+    public async Task TwoHandlersForOneTopicAreRefusedAtStart()
+    {
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => TestHost.StartAsync(_ => { }, configure: b => b
+            .Handle<PaymentConfirmed>(_ => Task.FromResult(HandlerOutcome.Done))
+            .Handle<PaymentConfirmed>(_ => Task.FromResult(HandlerOutcome.Done))));
+
+        Assert.Contains(Topics.PaymentConfirmed, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThePassesOfOneBindingRunInOrderOnEachTickAndReportWhatTheyHandled()
+    {
+        var ran = new List<string>();
+        await using var host = await TestHost.StartAsync(_ => { }, configure: b =>
+        {
+            b.Services.AddSingleton(new FirstPass(ran));
+            b.Services.AddSingleton(new SecondPass(ran));
+            b.Services.AddScheduledPass<FirstPass>("tick");
+            b.Services.AddScheduledPass<SecondPass>("tick");
+        }, sidecarOptions: o => o with { Bindings = ["tick"] });
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, await host.Sidecar.TriggerBindingAsync("tick"));
+        using var client = new HttpClient { BaseAddress = new Uri(host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single()) };
+        using var response = await client.PostAsync(new Uri("/tick", UriKind.Relative), null);
+        var report = await response.Content.ReadFromJsonAsync<ScheduledPassReport>(ServiceDefaultsExtensions.JsonOptions);
+
+        Assert.Equal(["first", "second", "first", "second"], ran);
+        Assert.Equal(new ScheduledPassReport("tick", 3), report);
+    }
+
+    private sealed class FirstPass(List<string> ran) : IScheduledPass
+    {
+        public Task<int> RunAsync(CancellationToken cancellationToken)
+        {
+            ran.Add("first");
+            return Task.FromResult(1);
+        }
+    }
+
+    private sealed class SecondPass(List<string> ran) : IScheduledPass
+    {
+        public Task<int> RunAsync(CancellationToken cancellationToken)
+        {
+            ran.Add("second");
+            return Task.FromResult(2);
+        }
     }
 
     private static EventPublisher Publisher(TestHost host) => host.Services.GetRequiredService<EventPublisher>();
