@@ -3,25 +3,19 @@ namespace DaprSaga.Contracts;
 // Bodies of the HTTP commands. Every member is optional to the parser, so the 400 names a missing
 // one instead of failing the whole body.
 
-/// <summary>One line of a new order as sent; checked by the shared new-order rules.</summary>
 public sealed record OrderLineInput(string? ProductId = null, int? Quantity = null, decimal? UnitPrice = null);
 
-/// <summary>
-/// POST /orders (choreography) and POST /order-processes (orchestration): the same new order.
-/// <paramref name="Engine"/> ("workflow" or "runner") only on POST /order-processes.
-/// </summary>
+/// <summary>POST /orders and POST /order-processes; the engine only on the latter.</summary>
 public sealed record PlaceOrder(
     string? CustomerId = null, IReadOnlyList<OrderLineInput?>? Items = null, string? DeliveryZone = null,
     bool? AutoConfirmPayment = null, string? Engine = null);
 
-/// <summary>A new order once its input rules hold.</summary>
 public sealed record NewOrder(
     string CustomerId, IReadOnlyList<OrderLine> Items, string DeliveryZone, bool AutoConfirmPayment, SagaEngine? Engine = null)
 {
     public decimal Total => Items.Sum(i => i.Quantity * i.UnitPrice);
 }
 
-/// <summary>PUT /orders/{orderId}: the orchestrator's first step.</summary>
 public sealed record CreateOrder(
     string? CustomerId = null, IReadOnlyList<OrderLineInput?>? Items = null, string? DeliveryZone = null, SagaEngine? Engine = null);
 
@@ -32,16 +26,12 @@ public sealed record CancelOrder(CancellationReason? Reason = null);
 public sealed record ReserveStock(
     IReadOnlyList<OrderLineInput?>? Items = null, SagaFlow? Flow = null, string? CustomerId = null, decimal? Amount = null);
 
-/// <summary>POST /payments/{orderId}.</summary>
 public sealed record CreatePayment(string? CustomerId = null, decimal? Amount = null, SagaFlow? Flow = null);
 
-/// <summary>POST /payments/{orderId}/void: cancels a pending payment or refunds a confirmed one.</summary>
 public sealed record VoidPayment(CancellationReason? Reason = null);
 
-/// <summary>POST /deliveries/{orderId}.</summary>
 public sealed record ScheduleDelivery(string? Zone = null, SagaFlow? Flow = null);
 
-/// <summary>POST /deliveries/{orderId}/cancel.</summary>
 public sealed record CancelDelivery(CancellationReason? Reason = null);
 
 /// <summary>The `reason` a participant's 409 ProblemDetails carries when it refuses a command for good.</summary>

@@ -1,9 +1,6 @@
 namespace DaprSaga.Contracts;
 
-/// <summary>
-/// Topic names on the wire, kept apart from the C# record names so a rename cannot break a
-/// subscriber. One topic per event; the CloudEvent type is "{topic}.v1".
-/// </summary>
+/// <summary>Topic names, apart from the record names so a rename cannot break a subscriber.</summary>
 public static class Topics
 {
     public const string OrderPlaced = "order-placed";
@@ -32,10 +29,7 @@ public static class Topics
     public static string EventType(string topic) => $"{topic}.v1";
 }
 
-/// <summary>
-/// Who publishes and who consumes what: the choreography table of docs/architecture.md in one place,
-/// so component scopes and the apps' subscriptions can be checked against it.
-/// </summary>
+/// <summary>Who publishes and consumes what, so component scopes and subscriptions can be checked against it.</summary>
 public static class Topology
 {
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Publishes =

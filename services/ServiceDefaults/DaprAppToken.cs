@@ -11,28 +11,14 @@ using Microsoft.Extensions.Logging;
 namespace DaprSaga.ServiceDefaults;
 
 /// <summary>
-/// APP_API_TOKEN: the secret daprd sends to its app in `dapr-api-token` on every call it makes
-/// (deliveries, bindings, GET /dapr/subscribe, invocations). When it is configured, every
-/// Dapr-facing endpoint refuses a call without it (401), so only our sidecar can deliver events,
-/// fire cron bindings or run participant commands. When it is not configured (a local
-/// `dapr run -f .` without tokens) those endpoints stay open. Customer-facing endpoints never
-/// ask for it.
+/// APP_API_TOKEN, which daprd sends on every call to its app: when configured, every Dapr-facing
+/// endpoint refuses a call without it (401); customer endpoints never ask for it. The SDK reads the
+/// token from the environment only, so it is set here from IConfiguration (docs/dapr.md, Tokens).
 /// </summary>
-/// <remarks>
-/// Built on Dapr.AspNetCore 1.19 (dotnet-sdk `src/Dapr.AspNetCore/`):
-/// `DaprAuthenticationHandler.cs` answers NoResult without the `Dapr-Api-Token` header, Fail for a
-/// wrong token (or for any token when none is configured), Success with the name "Dapr"
-/// otherwise; `DaprAuthorizationOptionsExtensions.cs` AddDapr adds policy "Dapr" =
-/// authenticated by scheme "Dapr", whose challenge is the handler's default 401.
-/// `DaprAuthenticationOptions.cs` defaults Token to `DaprDefaults.GetDefaultAppApiToken(null)`,
-/// the environment only, so the token is set here from IConfiguration (docs/dapr.md, Tokens),
-/// read when the options are built, so per-app configuration (tests) is honoured.
-/// </remarks>
 public static partial class DaprAppToken
 {
     public const string ConfigurationKey = "APP_API_TOKEN";
 
-    /// <summary>The authorization policy Dapr-facing endpoints require.</summary>
     public const string Policy = "DaprAppToken";
 
     /// <summary>DaprAuthenticationOptions.DefaultScheme (internal in the SDK): the scheme AddDapr registers.</summary>
@@ -53,7 +39,6 @@ public static partial class DaprAppToken
         return builder;
     }
 
-    /// <summary>Says once, at start, what an app without APP_API_TOKEN leaves open.</summary>
     internal static void WarnIfNotConfigured(WebApplication app)
     {
         if (!IsConfigured(app.Configuration)) LogNoToken(app.Logger, ParticipantCommands.CallerHeader);
@@ -69,10 +54,7 @@ public static partial class DaprAppToken
     public static TBuilder RequireDaprAppToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(Policy);
 
-    /// <summary>
-    /// The same rule checked inside a handler, for a route shared with customers (order-service's
-    /// cancel) that asks for the token only on its Dapr-facing branch: a 401 when it is missing or wrong.
-    /// </summary>
+    /// <summary>The same rule inside a handler, for a route shared with customers (order-service's cancel).</summary>
     public static async Task<ProblemHttpResult?> RefuseWithoutTokenAsync(HttpContext http)
     {
         var configuration = http.RequestServices.GetRequiredService<IConfiguration>();

@@ -8,14 +8,10 @@ namespace DaprSaga.ServiceDefaults;
 /// <summary>An app's demo records (docs/architecture.md, Demo data), created when absent and never overwritten.</summary>
 public interface IDemoData
 {
-    /// <summary>Idempotent: a restart or a second replica changes nothing.</summary>
     Task SeedAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>
-/// Seeds the app's <see cref="IDemoData"/> once its sidecar answers (the app may start first),
-/// retrying a failed attempt. <see cref="Seeded"/> lets a lookup of demo data wait for it.
-/// </summary>
+/// <summary>Seeds once the sidecar answers (the app may start first); a lookup of demo data may await <see cref="Seeded"/>.</summary>
 public sealed class DemoSeeding(IDemoData data, DaprClient dapr, ILogger<DemoSeeding> log) : BackgroundService
 {
     private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -2,10 +2,7 @@ using DaprSaga.Contracts;
 
 namespace DaprSaga.ServiceDefaults;
 
-/// <summary>
-/// The input limits every API shares, each with the one wording its 400 ProblemDetails gives.
-/// Checked before anything is stored; an id also goes into state keys, so "||" never appears.
-/// </summary>
+/// <summary>The input limits every API shares, each with the one wording of its 400. Ids go into state keys: never "||".</summary>
 public static class InputRules
 {
     public const int MaxQuantity = 1000;
@@ -14,7 +11,6 @@ public static class InputRules
     public const int MaxStock = 1_000_000_000;
     public const int MaxCapacity = 10_000;
 
-    /// <summary>The largest order total: every line at the quantity and price limits.</summary>
     public const decimal MaxAmount = MaxOrderLines * MaxQuantity * MaxMoney;
 
     public const string IdMessage = "must be 1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'";
@@ -53,12 +49,10 @@ public static class InputRules
         !string.IsNullOrWhiteSpace(value) && value.Length <= max && !value.Any(char.IsControl) && !value.Contains("||", StringComparison.Ordinal);
 }
 
-/// <summary>The 400's field → messages, collected in order; empty when the input holds.</summary>
 public sealed class InputErrors : Dictionary<string, string[]>
 {
     public InputErrors() : base(StringComparer.Ordinal) { }
 
-    /// <summary>Records <paramref name="message"/> for <paramref name="field"/> unless <paramref name="holds"/>.</summary>
     public bool Check(bool holds, string field, string message)
     {
         if (!holds) this[field] = [message];
@@ -67,17 +61,12 @@ public sealed class InputErrors : Dictionary<string, string[]>
 
     public static InputErrors Of(string field, string message) => new() { [field] = [message] };
 
-    /// <summary>The error for an id in the route or body, or null when it is one.</summary>
     public static InputErrors? ForId(string field, string? value) => InputRules.IsId(value) ? null : Of(field, InputRules.IdMessage);
 }
 
 /// <summary>The one check of a new order, for POST /orders and POST /order-processes alike.</summary>
 public static class NewOrderRules
 {
-    /// <summary>
-    /// Checks <paramref name="request"/>; <paramref name="order"/> is set when no error was found.
-    /// The engine is read only where <paramref name="engineAllowed"/> (the orchestrator's start).
-    /// </summary>
     public static InputErrors Validate(PlaceOrder? request, bool engineAllowed, out NewOrder? order)
     {
         order = null;

@@ -5,11 +5,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace DaprSaga.ServiceDefaults;
 
 /// <summary>
-/// Participant commands are for the orchestrator alone. A call through Dapr service invocation
-/// carries `dapr-caller-app-id`, set by the caller's sidecar; anything else, a direct call without
-/// the header included, is refused with 403. The header is only proof when APP_API_TOKEN is
-/// configured (then only daprd, which sends the token, gets as far as this check): without the
-/// token anyone who reaches the app's port can forge it, which each app logs at start.
+/// Participant commands serve only calls whose sidecar names the orchestrator in `dapr-caller-app-id`
+/// (403 otherwise). The header is proof only with APP_API_TOKEN, else it can be forged.
 /// </summary>
 public static class ParticipantCommands
 {
@@ -28,10 +25,7 @@ public static class ParticipantCommands
                 : $"Caller '{caller}' is not allowed.");
     }
 
-    /// <summary>
-    /// The token check of <see cref="DaprAppToken"/> (401), then the caller check (403), for a
-    /// route shared with customers that is a participant command only on one branch.
-    /// </summary>
+    /// <summary>401 then 403, for a route shared with customers that is a command only on one branch.</summary>
     public static async Task<ProblemHttpResult?> RefuseAsync(HttpContext http, string appId) =>
         await DaprAppToken.RefuseWithoutTokenAsync(http) ?? RefuseOtherCaller(http.Request, appId);
 

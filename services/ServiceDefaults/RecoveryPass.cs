@@ -2,11 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DaprSaga.ServiceDefaults;
 
-/// <summary>
-/// One step per item of a recovery pass (sweep, expiry, deadline, resume). A transient failure of
-/// one item must not end the pass: the items after it would starve, tick after tick, while faults
-/// go on. A failed item is logged and tried again on the next tick.
-/// </summary>
+/// <summary>A failed item must not end a pass (the items after it would starve); it is tried again next tick.</summary>
 public static partial class RecoveryPass
 {
     /// <returns>How many items failed this time.</returns>

@@ -4,11 +4,8 @@ using Microsoft.AspNetCore.Http;
 namespace DaprSaga.ServiceDefaults;
 
 /// <summary>
-/// Caps every request body at <see cref="MaxBytes"/>. Our largest legitimate body (an order of 50
-/// lines, or an event carrying one) is a few KB; handlers read bodies whole, so without a cap one
-/// request could make an app buffer megabytes. The answer is 413 ProblemDetails, not 400: the
-/// body was never read, so no field can be named, and 413 (RFC 9110 Content Too Large) tells a
-/// client that shrinking the body, not fixing a field, is what helps.
+/// Caps request bodies (the largest legitimate one is a few KB; handlers read bodies whole) with a
+/// 413 ProblemDetails: the body was never read, so no field can be named.
 /// </summary>
 public static class RequestBodyLimit
 {
@@ -21,10 +18,7 @@ public static class RequestBodyLimit
             await RefuseAsync(http);
             return;
         }
-        // A declared length is enforced by the server's framing. A body of unknown length
-        // (chunked) is read here, at most one chunk past the cap, so the same answer comes on any
-        // server: Kestrel's own limit (IHttpMaxRequestBodySizeFeature) would surface inside a
-        // handler as an IOException, and the in-memory test server has no limit at all.
+        // A chunked body is counted here, so every server answers alike (Kestrel's own limit throws inside handlers).
         if (http.Request.ContentLength is null && MayHaveBody(http.Request.Method))
         {
             var buffered = new MemoryStream();

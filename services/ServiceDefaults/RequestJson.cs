@@ -5,11 +5,7 @@ namespace DaprSaga.ServiceDefaults;
 
 public static class RequestJson
 {
-    /// <summary>
-    /// Reads a JSON body here rather than binding it, so a wrongly typed field (a number too large
-    /// for its type, an unknown enum name) is a 400 naming that field. An empty body reads as null
-    /// (the caller decides whether that is allowed). The size is capped by <see cref="RequestBodyLimit"/>.
-    /// </summary>
+    /// <summary>Read rather than bound, so a wrongly typed field is a 400 naming it; an empty body is null.</summary>
     public static async Task<(T? Body, Dictionary<string, string[]>? Errors)> ReadAsync<T>(
         HttpRequest request, CancellationToken cancellationToken) where T : class
     {

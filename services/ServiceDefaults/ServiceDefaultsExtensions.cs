@@ -10,16 +10,12 @@ namespace DaprSaga.ServiceDefaults;
 
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>
-    /// camelCase JSON with enums as PascalCase strings (read case-insensitively), for HTTP and
-    /// for DaprClient alike, so events and resources look the same on every wire.
-    /// </summary>
+    /// <summary>camelCase JSON with enums as names, for HTTP and DaprClient alike.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
 
     private static JsonSerializerOptions CreateJsonOptions()
     {
-        // Missing or null required members fail deserialization, so a malformed message or body
-        // is refused instead of half-read.
+        // A malformed message or body is refused instead of half-read.
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             RespectNullableAnnotations = true,
@@ -36,8 +32,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddDeadLetters();
-        // AddDaprClient reads DAPR_GRPC_ENDPOINT / DAPR_HTTP_ENDPOINT / DAPR_API_TOKEN from
-        // IConfiguration before the environment, so several apps can share one test process.
+        // Endpoints and token from IConfiguration first, so several apps can share one test process.
         builder.Services.AddDaprClient(client => client.UseJsonSerializationOptions(JsonOptions));
         builder.Services.Configure<JsonOptions>(o =>
         {
@@ -47,8 +42,7 @@ public static class ServiceDefaultsExtensions
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
         builder.Services.AddProblemDetails();
-        // A body that does not parse is the client's fault: 400 ProblemDetails, not an exception
-        // (in Development minimal APIs throw, which the exception handler would make a 500).
+        // A body that does not parse is a 400, not an exception (which would become a 500 in Development).
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         builder.Services.AddHealthChecks();
         builder.Services.AddEndpointsApiExplorer();
@@ -63,8 +57,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        // Authorization needs the endpoint, which the implicit UseRouting at the pipeline's start
-        // has chosen by now; an unauthenticated call is refused before its body is read.
+        // After the implicit UseRouting: an unauthenticated call is refused before its body is read.
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRequestBodyLimit();

@@ -6,14 +6,8 @@ using OpenTelemetry.Trace;
 namespace DaprSaga.ServiceDefaults;
 
 /// <summary>
-/// Tracing for every app: incoming HTTP (deliveries from the sidecar carry the CloudEvent's
-/// `traceparent`, so a handler's span continues the saga's trace), outgoing HTTP (service
-/// invocation) and gRPC (state and publish through the sidecar, which stamps the trace into the
-/// events it publishes). One saga is therefore one trace across all services.
-/// Exporter by configuration `Telemetry:Exporter`: `zipkin` (the Zipkin `dapr init` starts,
-/// `Telemetry:ZipkinEndpoint`, default http://localhost:9411/api/v2/spans), `otlp` (the standard
-/// OTEL_EXPORTER_OTLP_* variables) or `none` (the default, e.g. in tests), which starts no trace
-/// of its own and only joins one a caller sampled.
+/// Incoming and outgoing HTTP and gRPC spans, so one saga is one trace across the apps and sidecars.
+/// `Telemetry:Exporter`: `zipkin` (the one `dapr init` starts), `otlp`, or `none` (the default).
 /// </summary>
 public static class Telemetry
 {
@@ -32,8 +26,7 @@ public static class Telemetry
                 if (exporter.Equals("zipkin", StringComparison.OrdinalIgnoreCase))
                 {
                     var endpoint = builder.Configuration["Telemetry:ZipkinEndpoint"] ?? "http://localhost:9411/api/v2/spans";
-                    // Deprecated upstream in favour of OTLP, but the Zipkin that `dapr init` runs
-                    // takes only Zipkin's own format; OTLP users pick `otlp`.
+                    // Deprecated upstream, but the Zipkin `dapr init` runs takes only its own format.
 #pragma warning disable CS0618
                     tracing.AddZipkinExporter(o => o.Endpoint = new Uri(endpoint));
 #pragma warning restore CS0618
@@ -44,8 +37,7 @@ public static class Telemetry
                 }
                 else
                 {
-                    // Nothing is exported, so start no trace of our own (building spans costs CPU on
-                    // every call), but join one a caller sampled, e.g. a daprd tracing by itself.
+                    // Nothing is exported: start no trace of our own, but join one a caller sampled.
                     tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
                 }
             });

@@ -5,11 +5,7 @@ public enum LedgerEntryKind { Debited, Declined, Refunded }
 /// <summary>What happened to the customer's credit for one order; at most one entry per order.</summary>
 public sealed record LedgerEntry(decimal Amount, LedgerEntryKind Kind);
 
-/// <summary>
-/// A customer's credit balance with a ledger keyed by order id. The ledger lives in the same key
-/// as the balance, so "was this order's debit or refund already applied?" is answered by the
-/// same conditional write that applies it.
-/// </summary>
+/// <summary>Credit with a ledger per order in the same key, so one conditional write checks and applies a debit.</summary>
 public sealed record Customer(string CustomerId, string Name, decimal Credit, IReadOnlyDictionary<string, LedgerEntry> Ledger)
 {
     public static Customer Open(string customerId, string name, decimal credit) =>
@@ -17,11 +13,7 @@ public sealed record Customer(string CustomerId, string Name, decimal Credit, IR
 
     public LedgerEntry? EntryFor(string orderId) => Ledger.GetValueOrDefault(orderId);
 
-    /// <summary>
-    /// Debits the order's amount once: an order already in the ledger (debited, declined or
-    /// refunded) is left as it is, so a resumed or repeated confirmation never debits twice and
-    /// a declined one stays declined even if credit arrives later.
-    /// </summary>
+    /// <summary>Once per order: a declined debit stays declined even if credit arrives later.</summary>
     public Customer Debit(string orderId, decimal amount)
     {
         if (Ledger.ContainsKey(orderId)) return this;

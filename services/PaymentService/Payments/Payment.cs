@@ -4,18 +4,10 @@ using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.PaymentService.Payments;
 
-/// <summary>
-/// Where a payment is, including the in-flight phases of a change that spans the payment and
-/// the customer key: Confirming (debit being applied) and Refunding (refund being applied).
-/// Each phase happens at most once per order, which is what lets each have its own index.
-/// </summary>
+/// <summary>Confirming and Refunding are in flight: the customer's ledger is being changed.</summary>
 public enum PaymentPhase { Pending, Confirming, Confirmed, Refunding, Refunded, Cancelled }
 
-/// <summary>
-/// One order's payment: the anchor record (key per order) that says which step of a multi-key
-/// change is done. A tombstone (an order cancelled before its payment existed) is a Cancelled
-/// payment without customer or amount.
-/// </summary>
+/// <summary>One order's payment; a tombstone (voided before it existed) is Cancelled without customer or amount.</summary>
 public sealed record Payment(
     string OrderId,
     SagaFlow Flow,
@@ -39,10 +31,7 @@ public sealed record Payment(
         _ => PaymentStatus.Cancelled,
     };
 
-    /// <summary>
-    /// Whether the payment is past <paramref name="phase"/> for good. Phases only move forward in
-    /// declaration order (Cancelled, last, is terminal), so none is ever entered twice.
-    /// </summary>
+    // Phases only move forward in declaration order, so none is entered twice.
     public bool HasPassed(PaymentPhase phase) => Phase > phase;
 
     public Payment WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };

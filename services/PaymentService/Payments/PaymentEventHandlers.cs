@@ -4,11 +4,7 @@ using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.PaymentService.Payments;
 
-/// <summary>
-/// Idempotent: the payment is created with first-write, so a redelivery finds it and creates
-/// nothing (a tombstone included); the auto-confirm is the confirm command, which debits at most
-/// once per order and, on a redelivery, finishes what a crash interrupted.
-/// </summary>
+/// <summary>Idempotent: first-write creation; the auto-confirm debits at most once and finishes what a crash left.</summary>
 public sealed class OpenPaymentOnStockReserved(PaymentOperations payments) : IEventHandler<StockReserved>
 {
     public async Task<HandlerOutcome> HandleAsync(StockReserved e, CancellationToken cancellationToken)
@@ -21,12 +17,7 @@ public sealed class OpenPaymentOnStockReserved(PaymentOperations payments) : IEv
     }
 }
 
-/// <summary>
-/// Idempotent: void cancels only a Pending payment and refunds only a Confirmed one (the ledger
-/// refunds an order at most once); a repeat finds it Cancelled or Refunded and does nothing. With
-/// no payment yet it stores a tombstone, so a late stock-reserved does nothing. A payment
-/// mid-confirmation is finished first, then voided.
-/// </summary>
+/// <summary>Idempotent: a repeat finds the payment Cancelled or Refunded; with none yet a tombstone stops a late stock-reserved.</summary>
 public sealed class VoidPaymentOnOrderCancelled(PaymentOperations payments) : IEventHandler<OrderCancelled>
 {
     public async Task<HandlerOutcome> HandleAsync(OrderCancelled e, CancellationToken cancellationToken)
@@ -37,13 +28,12 @@ public sealed class VoidPaymentOnOrderCancelled(PaymentOperations payments) : IE
     }
 }
 
-/// <summary>Cancels the payments whose confirmation window has passed (PaymentExpired).</summary>
 public sealed class PaymentExpiry(PaymentOperations payments) : IScheduledPass
 {
     public Task<int> RunAsync(CancellationToken cancellationToken) => payments.ExpireDueAsync(cancellationToken);
 }
 
-/// <summary>Finishes the confirms and refunds a crash left in flight (after the outbox sweep).</summary>
+/// <summary>Finishes the confirms and refunds a crash left in flight.</summary>
 public sealed class UnfinishedPayments(PaymentOperations payments) : IScheduledPass
 {
     public Task<int> RunAsync(CancellationToken cancellationToken) => payments.ResumeUnfinishedAsync(cancellationToken);

@@ -9,12 +9,9 @@ using Microsoft.Extensions.Options;
 namespace DaprSaga.PaymentService.Payments;
 
 /// <summary>
-/// The payment commands, shared by the HTTP API, the choreography handlers and (later) the
-/// orchestrator's participant commands. A change that touches the customer too is a sequence
-/// of single-key conditional writes anchored in the payment: decide the phase (payment), apply
-/// the money (customer ledger, once per order), finish the phase (payment). Whoever finds a
-/// payment in flight (a redelivery, a repeated command, the sweep) finishes it; every step is
-/// idempotent, so finishing twice or concurrently is harmless.
+/// The payment commands of both flows. A change that moves money is three single-key writes
+/// anchored in the payment: decide the phase, apply it to the customer's ledger (once per order),
+/// finish the phase. Whoever finds a payment in flight finishes it; every step is idempotent.
 /// </summary>
 public sealed class PaymentOperations(
     DaprClient dapr, Outbox outbox, ServiceIdentity service, CustomerStore customers, DemoSeeding seeding,
@@ -23,8 +20,7 @@ public sealed class PaymentOperations(
     private const int MaxRounds = 8;
     private static readonly TimeSpan SeedWait = TimeSpan.FromSeconds(10);
 
-    // One index per phase that must be found again: a phase is entered at most once per order,
-    // so "add before entering, remove once past it" cannot race with another entry of the phase.
+    // A phase is entered at most once per order, so "list before entering, unlist once past" cannot race.
     private readonly Dictionary<PaymentPhase, ShardedIndex> _indexes = new()
     {
         [PaymentPhase.Pending] = new(dapr, service.StateStore, "pending-payments"),
@@ -37,7 +33,6 @@ public sealed class PaymentOperations(
     public Task<Payment?> FindAsync(string orderId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<Payment?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
 
-    /// <summary>Creates the order's payment once: Pending, or Cancelled(UnknownCustomer).</summary>
     public async Task<Payment> OpenAsync(
         string orderId, SagaFlow flow, string customerId, decimal amount, CancellationToken cancellationToken)
     {
@@ -51,11 +46,9 @@ public sealed class PaymentOperations(
         return payment!;
     }
 
-    /// <summary>The confirm command: debits once, or cancels (expired, insufficient credit).</summary>
     public Task<Payment?> ConfirmAsync(string orderId, CancellationToken cancellationToken) =>
         ApplyAsync(orderId, PaymentRules.BeginConfirm, cancellationToken);
 
-    /// <summary>The customer's cancel, only while Pending.</summary>
     public Task<Payment?> CancelAsync(string orderId, CancellationToken cancellationToken) =>
         ApplyAsync(orderId, PaymentRules.Cancel, cancellationToken);
 
@@ -67,7 +60,6 @@ public sealed class PaymentOperations(
         return payment!;
     }
 
-    /// <summary>The expiry tick: cancels every Pending payment whose time is up by the payment's clock.</summary>
     public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
     {
         var expired = 0;
@@ -113,11 +105,7 @@ public sealed class PaymentOperations(
         return resumed;
     }
 
-    /// <summary>
-    /// Applies <paramref name="decide"/> to the payment and finishes any phase in flight, then
-    /// decides again on the settled payment, so callers only ever see settled payments. A phase
-    /// that must be found again is entered only once its index lists the order.
-    /// </summary>
+    /// <summary>Finishes any phase in flight, then decides on the settled payment: callers only see settled payments.</summary>
     private async Task<Payment?> ApplyAsync(
         string orderId, Func<Payment?, DateTimeOffset, Payment?> decide, CancellationToken cancellationToken)
     {
@@ -134,7 +122,6 @@ public sealed class PaymentOperations(
         return payment;
     }
 
-    /// <summary>The customer step of an in-flight phase, then the payment step that ends it; returns the payment as stored after.</summary>
     private async Task<Payment?> FinishAsync(Payment payment, CancellationToken cancellationToken)
     {
         var (orderId, customerId) = (payment.OrderId, payment.CustomerId
@@ -150,12 +137,7 @@ public sealed class PaymentOperations(
             : PaymentRules.FinishRefund(current, entry, clock.GetUtcNow()), cancellationToken);
     }
 
-    /// <summary>
-    /// One conditional write of the payment with its events (outbox). A phase that must be found
-    /// again is entered in its index before the write that enters the phase can land; a phase
-    /// never recurs, so once the payment has left a listed phase its index entry can go (if this
-    /// crashes first, the sweeps remove it).
-    /// </summary>
+    /// <summary>One conditional write with its events; a listed phase is indexed before the write can land.</summary>
     private async Task<Payment?> ChangeAsync(string orderId, Func<Payment?, Payment?> decide, CancellationToken cancellationToken)
     {
         Payment? before = null;

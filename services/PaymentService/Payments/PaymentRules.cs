@@ -4,17 +4,12 @@ using DaprSaga.PaymentService.Customers;
 namespace DaprSaga.PaymentService.Payments;
 
 /// <summary>
-/// Every payment decision as a pure function of the stored payment (null = none yet) and the
-/// payment's clock. Each returns the same instance when nothing changes, so a repeated trigger
-/// repeats the answer and never a second effect. Guards come first: terminal? already applied?
+/// Every payment decision as a pure function of the stored payment and the clock; the same instance
+/// back means no change, so a repeated trigger repeats the answer and never a second effect.
 /// </summary>
 public static class PaymentRules
 {
-    /// <summary>
-    /// First write wins: an existing payment (a tombstone included) is kept as it is, so a
-    /// duplicate or late trigger does nothing. Otherwise Pending until <c>now + timeout</c>, or
-    /// Cancelled(UnknownCustomer) when the customer does not exist.
-    /// </summary>
+    /// <summary>First write wins: an existing payment (a tombstone included) stays as it is.</summary>
     public static Payment Open(
         Payment? current, string orderId, SagaFlow flow, string customerId, decimal amount, bool customerKnown,
         DateTimeOffset now, TimeSpan timeout)
@@ -33,25 +28,17 @@ public static class PaymentRules
         };
     }
 
-    /// <summary>
-    /// Whether the open was refused (unknown customer), so a repeated create answers 409 again.
-    /// A tombstone (voided before it was opened: no customer) is no refusal: the open finds the
-    /// order already compensated, and there is nothing left for it to do.
-    /// </summary>
+    /// <summary>Refused for an unknown customer; a tombstone is no refusal (the order is already compensated).</summary>
     public static bool OpenWasRefused(Payment payment) =>
         payment is { Phase: PaymentPhase.Cancelled, Reason: CancellationReason.UnknownCustomer, CustomerId: not null };
 
-    /// <summary>
-    /// A confirm by the payment's clock: at or after expiresAt it cancels the payment
-    /// (PaymentExpired); otherwise it starts the debit (Confirming). Any other phase is the answer.
-    /// </summary>
+    /// <summary>At or after expiresAt a confirm expires the payment; before, it starts the debit.</summary>
     public static Payment? BeginConfirm(Payment? current, DateTimeOffset now)
     {
         if (current is not { Phase: PaymentPhase.Pending }) return current;
         return IsDue(current, now) ? Expired(current, now) : current with { Phase = PaymentPhase.Confirming };
     }
 
-    /// <summary>Ends a confirmation with what the customer's ledger says the debit did.</summary>
     public static Payment FinishConfirm(Payment current, LedgerEntry? entry, DateTimeOffset now)
     {
         if (current.Phase != PaymentPhase.Confirming) return current;
@@ -67,10 +54,7 @@ public static class PaymentRules
         };
     }
 
-    /// <summary>
-    /// The customer's cancel, only while Pending. The payment's clock decides first: at or
-    /// after expiresAt the payment has expired, whatever the customer asks.
-    /// </summary>
+    /// <summary>The customer's cancel, only while Pending; past expiresAt the payment has expired whatever they ask.</summary>
     public static Payment? Cancel(Payment? current, DateTimeOffset now)
     {
         if (current is not { Phase: PaymentPhase.Pending }) return current;
@@ -81,15 +65,12 @@ public static class PaymentRules
                 CancellationReason.PaymentCancelled);
     }
 
-    /// <summary>The expiry tick: cancels a Pending payment whose time is up; anything else stays.</summary>
     public static Payment? Expire(Payment? current, DateTimeOffset now) =>
         current is { Phase: PaymentPhase.Pending } && IsDue(current, now) ? Expired(current, now) : current;
 
     /// <summary>
-    /// The compensation for a cancelled order: a Pending payment is cancelled with the order's
-    /// reason, a Confirmed one starts its refund, no payment yet leaves a tombstone so a late
-    /// trigger does nothing. In-flight, cancelled and refunded payments stay as they are (the
-    /// caller finishes an in-flight phase and asks again).
+    /// The compensation: cancel if Pending, refund if Confirmed, a tombstone if none yet (so a late
+    /// open does nothing). An in-flight phase is finished by the caller first.
     /// </summary>
     public static Payment Void(Payment? current, string orderId, SagaFlow flow, CancellationReason reason, DateTimeOffset now) =>
         current switch
@@ -101,7 +82,6 @@ public static class PaymentRules
             _ => current,
         };
 
-    /// <summary>Ends a refund once the customer's ledger shows the money went back.</summary>
     public static Payment FinishRefund(Payment current, LedgerEntry? entry, DateTimeOffset now)
     {
         if (current.Phase != PaymentPhase.Refunding) return current;

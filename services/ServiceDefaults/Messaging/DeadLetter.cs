@@ -7,10 +7,7 @@ using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.ServiceDefaults.Messaging;
 
-/// <summary>
-/// An event one of this app's subscriptions gave up on, as daprd dead-lettered it: the original
-/// CloudEvent's id, topic, type and data, when it arrived here, and what replaying it did.
-/// </summary>
+/// <summary>An event this app's subscriptions gave up on, as daprd dead-lettered it, and what replaying it did.</summary>
 public sealed partial record DeadLetter(
     string Id,
     string? Topic,
@@ -22,11 +19,7 @@ public sealed partial record DeadLetter(
     HandlerOutcome? LastReplayOutcome = null,
     string? LastReplayDetail = null)
 {
-    /// <summary>
-    /// Reads a CloudEvent envelope. The id is the CloudEvent id when it is a safe key and URL
-    /// segment, else a hash of it (or of the whole envelope when it has none), so the same
-    /// dead letter always lands on the same record.
-    /// </summary>
+    /// <summary>The id is the CloudEvent id when safe as a key, else a stable hash, so a redelivery lands on the same record.</summary>
     public static DeadLetter FromEnvelope(byte[] envelope, DateTimeOffset arrivedAt)
     {
         using var document = JsonDocument.Parse(envelope);
@@ -43,7 +36,6 @@ public sealed partial record DeadLetter(
         return new DeadLetter(id, Text("topic"), Text("type"), data, arrivedAt);
     }
 
-    /// <summary>Whether <paramref name="id"/> could name a stored dead letter (a safe state key and URL segment).</summary>
     public static bool IsValidId(string id) => SafeId().IsMatch(id);
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];
@@ -59,10 +51,7 @@ public sealed class DeadLetterStore(DaprClient dapr, ServiceIdentity identity)
 
     private static string KeyOf(string id) => $"dead-letter-{id}";
 
-    /// <summary>
-    /// Stores a dead letter unless one with its id is already there. Idempotent: daprd may
-    /// deliver the same dead letter again, and the first arrival (and its replays) is kept.
-    /// </summary>
+    /// <summary>Idempotent: a redelivered dead letter keeps the first arrival and its replays.</summary>
     public async Task<Updated<DeadLetter>> AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
     {
         // Index first, so a record never exists that the listing cannot find.
@@ -73,7 +62,6 @@ public sealed class DeadLetterStore(DaprClient dapr, ServiceIdentity identity)
     public async Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) =>
         await dapr.GetStateAsync<DeadLetter?>(identity.StateStore, KeyOf(id), cancellationToken: cancellationToken);
 
-    /// <summary>Every stored dead letter (of one original topic if given), newest first.</summary>
     public async Task<IReadOnlyList<DeadLetter>> ListAsync(string? topic, CancellationToken cancellationToken)
     {
         var ids = await _index.ListAsync(cancellationToken);
@@ -88,7 +76,6 @@ public sealed class DeadLetterStore(DaprClient dapr, ServiceIdentity identity)
             .ToList();
     }
 
-    /// <summary>Counts a replay and keeps what it came to; null when there is no such dead letter.</summary>
     public async Task<DeadLetter?> RecordReplayAsync(string id, HandlerVerdict verdict, DateTimeOffset at, CancellationToken cancellationToken) =>
         (await dapr.UpdateAsync<DeadLetter>(identity.StateStore, KeyOf(id), existing => existing is null ? null : existing with
         {

@@ -11,10 +11,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DaprSaga.ServiceDefaults.Messaging;
 
-/// <summary>
-/// This app's dead letters: a subscription to its own `dead-letters.{app-id}` topic that stores
-/// each arrival, and an API to list them and to replay one through this app's own handler.
-/// </summary>
+/// <summary>This app's dead letters: stored from its own dead-letter topic, listed, and replayed through its handler.</summary>
 public static class DeadLetterApi
 {
     public static string SubscriptionPath(string appId) => $"/events/{Topics.DeadLetters(appId)}";
@@ -72,11 +69,7 @@ public static class DeadLetterApi
     private static async Task<Results<Ok<DeadLetter>, NotFound>> GetAsync(string id, DeadLetterStore store, CancellationToken cancellationToken) =>
         DeadLetter.IsValidId(id) && await store.GetAsync(id, cancellationToken) is { } deadLetter ? TypedResults.Ok(deadLetter) : TypedResults.NotFound();
 
-    /// <summary>
-    /// Runs the dead letter through the handler this app subscribed to its original topic, in
-    /// process (never republished: the topic may belong to another app), and records the outcome.
-    /// Handlers are idempotent per order, so replaying an event already handled changes nothing.
-    /// </summary>
+    // In process, never republished: the topic may belong to another app. Handlers are idempotent, so a replay is safe.
     private static async Task<Results<Ok<DeadLetter>, NotFound, ProblemHttpResult>> ReplayAsync(
         string id, HttpContext http, DeadLetterStore store, IEnumerable<EventSubscription> subscriptions, TimeProvider time)
     {

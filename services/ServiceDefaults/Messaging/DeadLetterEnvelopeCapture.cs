@@ -9,13 +9,8 @@ namespace DaprSaga.ServiceDefaults.Messaging;
 public sealed record CapturedCloudEvent(byte[] Envelope);
 
 /// <summary>
-/// Keeps the envelope of each dead letter before the SDK's CloudEvents middleware unwraps it.
-/// daprd dead-letters the original envelope unchanged (dapr `pkg/runtime/subscription/postman/http/http.go`
-/// sendToDeadLetter publishes msg.Data), so its `topic`, `id` and `type` are the original ones;
-/// but Dapr.AspNetCore's `CloudEventsMiddleware` replaces the body with `data` and, unless
-/// ForwardCloudEventPropertiesAsHeaders is on (it is not in MapServiceDefaults), drops the rest.
-/// A startup filter is the one way to run ahead of that middleware without editing the pipeline;
-/// it touches only POSTs to this app's own dead-letter route.
+/// Keeps a dead letter's envelope (its original topic, id and type) before the SDK's CloudEvents
+/// middleware replaces the body with `data`; a startup filter is the one way to run ahead of it.
 /// </summary>
 internal sealed class DeadLetterEnvelopeCapture : IStartupFilter
 {

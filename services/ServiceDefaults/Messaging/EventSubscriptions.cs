@@ -10,18 +10,13 @@ using Microsoft.Extensions.Logging;
 
 namespace DaprSaga.ServiceDefaults.Messaging;
 
-/// <summary>What a subscription handler decided; mapped to the answer daprd understands.</summary>
 public enum HandlerOutcome
 {
-    /// <summary>Handled (or already handled): acknowledge.</summary>
     Done,
-    /// <summary>Transient trouble, or the event came before what it depends on: deliver again.</summary>
     Retry,
-    /// <summary>Poison: never going to work; to the dead-letter topic.</summary>
     Drop,
 }
 
-/// <summary>What a handler decided about one event, and why when it is not plainly Done.</summary>
 public sealed record HandlerVerdict(HandlerOutcome Outcome, string? Detail = null);
 
 /// <summary>A reaction to one event type. Resolved per delivery (and per dead-letter replay), so it may take scoped services.</summary>
@@ -30,7 +25,6 @@ public interface IEventHandler<in TEvent> where TEvent : class, IIntegrationEven
     Task<HandlerOutcome> HandleAsync(TEvent received, CancellationToken cancellationToken);
 }
 
-/// <summary>One topic this app subscribes to, the flow it handles, and how to run its handler on raw event data.</summary>
 public sealed record EventSubscription(
     string Topic, SagaFlow? Flow, Func<JsonElement, IServiceProvider, CancellationToken, Task<HandlerVerdict>> HandleAsync);
 
@@ -41,10 +35,7 @@ public static class EventSubscriptions
     private static readonly IResult RetryAnswer = Results.Json(new { status = "RETRY" });
     private static readonly IResult DropAnswer = Results.Json(new { status = "DROP" });
 
-    /// <summary>
-    /// Subscribes <typeparamref name="THandler"/> to <typeparamref name="TEvent"/>'s topic. With a
-    /// <paramref name="flow"/>, events of the other flow are acknowledged without running it.
-    /// </summary>
+    /// <summary>With a <paramref name="flow"/>, events of the other flow are acknowledged without running the handler.</summary>
     public static IServiceCollection AddSubscription<TEvent, THandler>(this IServiceCollection services, SagaFlow? flow = null)
         where TEvent : class, IIntegrationEvent
         where THandler : class, IEventHandler<TEvent>
@@ -55,11 +46,7 @@ public static class EventSubscriptions
         return services;
     }
 
-    /// <summary>
-    /// One endpoint per subscribed topic, dead-lettering to this app's own topic. A body that is
-    /// not a valid event is dropped (never 400, which daprd would retry forever, nor 404, which it
-    /// drops silently); an exception is retried.
-    /// </summary>
+    // An invalid body is dropped (a 400 would be retried forever, a 404 dropped silently); an exception is retried.
     internal static void MapEventSubscriptions(this IEndpointRouteBuilder endpoints)
     {
         var appId = endpoints.ServiceProvider.GetRequiredService<ServiceIdentity>().AppId;

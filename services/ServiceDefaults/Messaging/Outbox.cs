@@ -4,41 +4,33 @@ using Microsoft.Extensions.Logging;
 
 namespace DaprSaga.ServiceDefaults.Messaging;
 
-/// <summary>A per-order record that carries the events its last changes caused, until they are sent.</summary>
+/// <summary>A record that carries the events its last changes caused until they are sent.</summary>
 public interface IOutboxRecord<TSelf> where TSelf : class, IOutboxRecord<TSelf>
 {
     IReadOnlyList<OutboxMessage> Outbox { get; }
 
-    /// <summary>The token of the record's entry in the <see cref="OutboxIndex"/>, or null when it is not listed.</summary>
     string? OutboxListing { get; }
 
     TSelf WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing);
 }
 
 /// <summary>
-/// Transactional outbox on Dapr state: a decision and the events it emits are written in one
-/// conditional write of one key; then the events are published and struck off the record.
-/// Before a record first gets events, its key is entered in the <see cref="OutboxIndex"/>, so the
-/// sweep (cron binding) finds every record whose events were not sent, e.g. after a crash between
-/// the write and the publish. A change costs a read and a write, plus, when it emits, the
-/// publishes and a read and write to strike them off; entering and leaving the index happen once
-/// per record, not per change. Consumers tolerate the duplicates a resend can cause.
+/// Transactional outbox on Dapr state: a decision and its events are one conditional write of one
+/// key, then published and struck off. The key is listed in the <see cref="OutboxIndex"/> before its
+/// first events, so the sweep finds what a crash left unsent (docs/architecture.md, Outbox).
 /// </summary>
 public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIdentity service, TimeProvider time, ILogger<Outbox> log)
 {
-    /// <summary>How long the sweep keeps a record listed after its key was entered, as its saga is likely still under way.</summary>
+    // Left listed a while after listing (its saga is likely under way); a key never written after an hour was abandoned.
     public static readonly TimeSpan ListedAtLeast = TimeSpan.FromSeconds(10);
 
-    /// <summary>After this long, a listed key whose record was never written belongs to a writer that crashed.</summary>
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
     private readonly OutboxIndex _index = new(dapr, service.StateStore, time);
 
     /// <summary>
-    /// Applies <paramref name="decide"/> to the record at <paramref name="key"/> and sends what it
-    /// emitted. <paramref name="beforeWrite"/> (current, next) runs before each attempt to write a
-    /// change, for what must be in place before the change can land (e.g. an index entry); it
-    /// may run more than once, so it must be idempotent.
+    /// Applies <paramref name="decide"/> and sends what it emitted. <paramref name="beforeWrite"/>
+    /// runs before each write attempt (e.g. an index entry), so it must be idempotent.
     /// </summary>
     public async Task<Updated<T>> ChangeAsync<T>(
         string key, Func<T?, T?> decide, CancellationToken cancellationToken, Func<T?, T, CancellationToken, Task>? beforeWrite = null)
@@ -58,7 +50,6 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
         return updated;
     }
 
-    /// <summary>Publishes the record's unsent events and strikes them off; the record stays listed.</summary>
     private async Task SendAsync<T>(string key, T? record, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
     {
@@ -73,12 +64,7 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
             cancellationToken);
     }
 
-    /// <summary>
-    /// The recovery sweep: sends whatever a crash left unsent, and takes records with nothing
-    /// left to send out of the index (after <see cref="ListedAtLeast"/>: taking out a record
-    /// whose next change is near only costs that change a new entry). One bulk read covers every
-    /// listed record. Returns how many entries it looked at.
-    /// </summary>
+    /// <summary>Sends what a crash left unsent and unlists records with nothing left (one bulk read per pass).</summary>
     public async Task<int> SweepAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
     {
         var now = time.GetUtcNow();
@@ -99,7 +85,7 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
         return entries.Count;
     }
 
-    /// <summary>Sends the record's unsent events, or marks it unlisted; true when its entry can go.</summary>
+    // True when the entry can go.
     private async Task<bool> SettleAsync<T>(OutboxEntry entry, T? record, string? etag, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
     {
@@ -112,15 +98,11 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
         }
         if (record.Outbox.Count > 0)
         {
-            // Unlisted on a later pass, once nothing is left to send.
             await SendAsync(entry.Key, record, cancellationToken);
             return false;
         }
         if (now - entry.ListedAt < ListedAtLeast || string.IsNullOrEmpty(etag)) return false;
-        // Unlisting is a conditional write (with the ETag of the bulk read) even when the record
-        // already says "not listed": it fails a writer that read the record before it and assumed
-        // its listing, so that writer re-reads, sees it unlisted and enters the key again. The
-        // entry goes only if this write won; if another won, the next pass looks again.
+        // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
         return await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox(record.Outbox, null), etag,
             cancellationToken: cancellationToken);
     }

@@ -8,13 +8,9 @@ namespace DaprSaga.ServiceDefaults.Messaging;
 public sealed record OutboxEntry(string Key, string Token, DateTimeOffset ListedAt);
 
 /// <summary>
-/// The keys whose records may hold unsent events, so the sweep can find them (Dapr state has no
-/// key listing). Spread over fixed shards ("outbox-listing-{n}", each a map key → token; a new
-/// name, so shards an older version left as "outbox-index-{n}" sets are never misread). A writer
-/// enters a key, with a fresh token, before the first write that gives the record events, and
-/// stores the token in the record; after that the record's later changes need no index call.
-/// Only the sweep takes keys out, and only an entry whose token is still the one it looked at,
-/// so a writer that re-entered the key meanwhile keeps it listed.
+/// The keys whose records may hold unsent events (Dapr state has no key listing), over fixed shards.
+/// A writer lists a key with a fresh token before its first events; only the sweep unlists, and only
+/// an unchanged token, so a writer that re-listed the key meanwhile keeps it listed.
 /// </summary>
 public sealed class OutboxIndex(DaprClient dapr, string store, TimeProvider time, int shards = 32)
 {
@@ -30,7 +26,6 @@ public sealed class OutboxIndex(DaprClient dapr, string store, TimeProvider time
         return token;
     }
 
-    /// <summary>Every entry in every shard.</summary>
     public async Task<IReadOnlyList<OutboxEntry>> EntriesAsync(CancellationToken cancellationToken = default)
     {
         var keys = Enumerable.Range(0, shards).Select(n => $"outbox-listing-{n}").ToList();

@@ -4,13 +4,9 @@ using Dapr.Client;
 
 namespace DaprSaga.ServiceDefaults.State;
 
-/// <summary>What an Idempotency-Key was first used for: the resource, and a fingerprint of the request.</summary>
 public sealed record IdempotencyKeyClaim(string ResourceId, DateTimeOffset ClaimedAt, string Fingerprint);
 
-/// <summary>
-/// The resource to act on, whether this call made the claim, and whether the key was first used
-/// for another request (a different body: 422 in the IETF draft and at Stripe).
-/// </summary>
+/// <summary>A key first used for another body is 422, as in the IETF draft and at Stripe.</summary>
 public sealed record IdempotencyKeyUse(string ResourceId, bool Claimed, bool ReusedForAnotherRequest);
 
 /// <summary>Idempotency-Key claims over Dapr state: first write wins, so concurrent retries agree on one resource.</summary>
@@ -18,11 +14,10 @@ public static class IdempotencyKeys
 {
     public static string KeyOf(string idempotencyKey) => $"idempotency-{idempotencyKey}";
 
-    /// <summary>SHA-256 of the request's JSON, normalized by the caller (defaults filled in, order-free lists sorted).</summary>
+    /// <summary>Of a request normalised by the caller (defaults filled in, order-free lists sorted).</summary>
     public static string Fingerprint<T>(T normalizedRequest) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(normalizedRequest, ServiceDefaultsExtensions.JsonOptions)));
 
-    /// <summary>Claims the key for <paramref name="newResourceId"/>, or finds the claim of an earlier (or racing) request.</summary>
     public static async Task<IdempotencyKeyUse> ClaimIdempotencyKeyAsync(
         this DaprClient dapr, string store, string idempotencyKey, string fingerprint, string newResourceId, DateTimeOffset now,
         CancellationToken cancellationToken)

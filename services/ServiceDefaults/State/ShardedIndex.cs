@@ -3,11 +3,8 @@ using Dapr.Client;
 namespace DaprSaga.ServiceDefaults.State;
 
 /// <summary>
-/// A set of ids spread over a fixed number of keys ("{name}-index-{n}"), because Dapr state has
-/// no key listing and `dapr init`'s Redis has no query module, while one key holding every id
-/// would be a hot key. Ids are added before the record they point at is written and removed
-/// after it is done with, so the index never misses a record; readers skip ids whose record
-/// is gone or finished.
+/// A set of ids over fixed shard keys (Dapr state has no key listing). Ids go in before their record
+/// is written and out after it is done with, so the index never misses a record.
 /// </summary>
 public sealed class ShardedIndex(DaprClient dapr, string store, string name, int shards = 16)
 {
@@ -36,7 +33,7 @@ public sealed class ShardedIndex(DaprClient dapr, string store, string name, int
 
     private int Shard(string id) => StableShard(id, shards);
 
-    /// <summary>Which of <paramref name="shards"/> an id falls in: a stable hash (FNV-1a), as string.GetHashCode is randomised per process.</summary>
+    // FNV-1a: string.GetHashCode is randomised per process.
     public static int StableShard(string id, int shards)
     {
         var hash = 2166136261u;
