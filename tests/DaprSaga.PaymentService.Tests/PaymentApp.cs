@@ -86,7 +86,7 @@ public sealed class PaymentApp : IAsyncDisposable
     {
         Factory = await new SidecarAppFactory<Payment>(Sidecar, s => s.AddSingleton<TimeProvider>(Clock)).StartAsync();
         Http = Factory.CreateClient();
-        await Factory.Services.GetRequiredService<DemoCustomerSeeder>().Seeded.WaitAsync(Deadline);
+        await Factory.Services.GetRequiredService<DemoSeeding>().Seeded.WaitAsync(Deadline);
     }
 
     public async Task StopAppAsync()
