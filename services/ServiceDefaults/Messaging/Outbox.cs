@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapr.Client;
 using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.Logging;
@@ -16,8 +17,9 @@ public interface IOutboxRecord<TSelf> where TSelf : class, IOutboxRecord<TSelf>
 
 /// <summary>
 /// Transactional outbox on Dapr state: a decision and its events are one conditional write of one
-/// key, then published and struck off. The key is listed in the <see cref="OutboxIndex"/> before its
-/// first events, so the sweep finds what a crash left unsent (docs/architecture.md, Outbox).
+/// key, then published. The key is listed in the <see cref="OutboxIndex"/> before its first events,
+/// so the sweep finds what a crash left unsent. Sent events are struck off lazily, by the record's
+/// next write or the sweep, from what this process remembers sending (docs/architecture.md, Outbox).
 /// </summary>
 public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIdentity service, TimeProvider time, ILogger<Outbox> log)
 {
@@ -28,6 +30,9 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
 
     private readonly OutboxIndex _index = new(dapr, service.StateStore, time);
 
+    // Ids this process published per key and not yet struck off; lost on restart, when the sweep sends them again.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _sent = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Applies <paramref name="decide"/> and sends what it emitted. <paramref name="beforeWrite"/>
     /// runs before each write attempt (e.g. an index entry), so it must be idempotent.
@@ -36,15 +41,19 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
         string key, Func<T?, T?> decide, CancellationToken cancellationToken, Func<T?, T, CancellationToken, Task>? beforeWrite = null)
         where T : class, IOutboxRecord<T>
     {
+        List<OutboxMessage> struck = [];
         var updated = await dapr.UpdateAsync<T>(service.StateStore, key, async (current, ct) =>
         {
             var next = decide(current);
             if (next is null || ReferenceEquals(next, current)) return next;
             if (beforeWrite is not null) await beforeWrite(current, next, ct);
+            struck = next.Outbox.Where(m => WasSent(key, m)).ToList();
+            if (struck.Count > 0) next = next.WithOutbox(next.Outbox.Where(m => !WasSent(key, m)).ToList(), next.OutboxListing);
             if (next.Outbox.Count == 0 || next.OutboxListing is not null) return next;
             // The first events of an unlisted record: enter the key before the write can land.
             return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
         }, cancellationToken);
+        if (updated.Changed) Forget(key, struck);
         // What this change emitted or, when unchanged, what a crash (or a writer still at it) left.
         await SendAsync(key, updated.Value, cancellationToken);
         return updated;
@@ -53,18 +62,24 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
     private async Task SendAsync<T>(string key, T? record, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
     {
-        if (record is not { Outbox.Count: > 0 }) return;
-        await publisher.PublishAllAsync(record.Outbox, cancellationToken);
-        var sent = record.Outbox.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-        // A change that raced in keeps its own events, which its writer sends.
-        await dapr.UpdateAsync<T>(service.StateStore, key, r =>
-            r is null || !r.Outbox.Any(m => sent.Contains(m.Id))
-                ? r
-                : r.WithOutbox(r.Outbox.Where(m => !sent.Contains(m.Id)).ToList(), r.OutboxListing),
-            cancellationToken);
+        if (record is null) return;
+        foreach (var message in record.Outbox.Where(m => !WasSent(key, m)))
+        {
+            await publisher.PublishAsync(message, cancellationToken);
+            _sent.GetOrAdd(key, _ => new(StringComparer.Ordinal))[message.Id] = 0;
+        }
     }
 
-    /// <summary>Sends what a crash left unsent and unlists records with nothing left (one bulk read per pass).</summary>
+    private bool WasSent(string key, OutboxMessage message) => _sent.TryGetValue(key, out var ids) && ids.ContainsKey(message.Id);
+
+    private void Forget(string key, IEnumerable<OutboxMessage> struck)
+    {
+        if (!_sent.TryGetValue(key, out var ids)) return;
+        foreach (var message in struck) ids.TryRemove(message.Id, out _);
+        if (ids.IsEmpty) _sent.TryRemove(KeyValuePair.Create(key, ids));
+    }
+
+    /// <summary>Sends what a crash left unsent, strikes off what was sent, and unlists records with nothing left.</summary>
     public async Task<int> SweepAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
     {
         var now = time.GetUtcNow();
@@ -96,14 +111,13 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
             // A bulk read reports a key it failed to read as absent: make sure before letting go.
             return await dapr.GetStateAsync<T>(service.StateStore, entry.Key, cancellationToken: cancellationToken) is null;
         }
-        if (record.Outbox.Count > 0)
-        {
-            await SendAsync(entry.Key, record, cancellationToken);
-            return false;
-        }
-        if (now - entry.ListedAt < ListedAtLeast || string.IsNullOrEmpty(etag)) return false;
+        await SendAsync(entry.Key, record, cancellationToken);
+        var unlist = now - entry.ListedAt >= ListedAtLeast;
+        if ((record.Outbox.Count == 0 && !unlist) || string.IsNullOrEmpty(etag)) return false;
         // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
-        return await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox(record.Outbox, null), etag,
+        var written = await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox([], unlist ? null : record.OutboxListing), etag,
             cancellationToken: cancellationToken);
+        if (written) Forget(entry.Key, record.Outbox);
+        return written && unlist;
     }
 }
