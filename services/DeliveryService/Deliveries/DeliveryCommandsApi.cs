@@ -4,30 +4,23 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.DeliveryService.Deliveries;
 
-/// <summary>
-/// The participant commands order-process-service calls through Dapr service invocation: thin
-/// wrappers over the dispatcher's operations, the same ones the choreography reactions use.
-/// </summary>
-public static class DeliveryCommands
+/// <summary>order-process-service's participant commands: thin wrappers over the operations of the choreography.</summary>
+public static class DeliveryCommandsApi
 {
-    /// <summary>Every field optional here, so a missing one is a 400 naming it, not a parse failure.</summary>
-    public sealed record ScheduleInput(string? Zone = null, string? Flow = null);
+    public const string Tag = "Participant commands";
 
-    /// <param name="Reason">Optional: the cancellation reason to record on the delivery.</param>
-    public sealed record CancelInput(string? Reason = null);
-
-    public static RouteGroupBuilder MapDeliveryCommands(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapDeliveryCommandsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/deliveries")
-            .WithTags("Participant commands")
-            .OnlyFromCaller(AppIds.OrderProcessService);
+        var group = endpoints.MapGroup("/deliveries").WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
         group.MapPost("/{orderId}", ScheduleAsync)
+            .Accepts<ScheduleDelivery>("application/json")
             .WithSummary("Assigns a courier (the orchestration's pivot step)")
             .WithDescription(
                 "200 with the delivery once Scheduled; 409 `NoCourierAvailable` once Failed (stored: a repeat answers the same). " +
                 "A delivery cancelled before it was scheduled (a tombstone) answers 200 with the delivery as it is, Cancelled: " +
                 "only the orchestrator's own compensation leaves one, so it is compensating anyway.");
         group.MapPost("/{orderId}/cancel", CancelAsync)
+            .Accepts<CancelDelivery>("application/json")
             .WithSummary("Cancels the delivery (the compensation; never refused)")
             .WithDescription(
                 "Scheduled or still assigning: frees the courier's slot (Cancelled, `delivery-cancelled` when it was scheduled). " +
@@ -35,44 +28,33 @@ public static class DeliveryCommands
         return group;
     }
 
-    // Idempotent: the delivery is created once per order (first-write); a repeat carries on an
-    // unfinished assignment or answers the stored outcome, and each courier answers an order once.
     private static async Task<Results<Ok<DeliveryView>, ProblemHttpResult, ValidationProblem>> ScheduleAsync(
-        string orderId, ScheduleInput? input, DeliveryDispatcher dispatcher, CancellationToken cancellationToken)
+        string orderId, HttpRequest request, DeliveryDispatcher dispatcher, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (!InputRules.IsId(orderId)) errors["orderId"] = [InputRules.IdRule];
-        if (!InputRules.IsZone(input?.Zone)) errors["zone"] = ["1 to 32 characters."];
-        if (!InputRules.TryParseName<SagaFlow>(input?.Flow, out var flow)) errors["flow"] = [$"One of {string.Join(", ", Enum.GetNames<SagaFlow>())}."];
+        var (body, bodyErrors) = await RequestJson.ReadAsync<ScheduleDelivery>(request, cancellationToken);
+        if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
+        var errors = InputErrors.ForId(nameof(orderId), orderId) ?? [];
+        errors.Check(InputRules.IsZone(body?.Zone), "zone", InputRules.ZoneMessage);
+        errors.Check(body?.Flow is { } flow && Enum.IsDefined(flow), "flow", InputRules.NamesOf<SagaFlow>());
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var delivery = await dispatcher.ScheduleAsync(orderId, flow, input!.Zone!, cancellationToken);
+        var delivery = await dispatcher.ScheduleAsync(orderId, body!.Flow!.Value, body.Zone!, cancellationToken);
         if (delivery.Phase != DeliveryPhase.Failed) return TypedResults.Ok(DeliveryView.Of(delivery)!);
-        var reason = delivery.Reason ?? CancellationReason.NoCourierAvailable;
-        return TypedResults.Problem(
-            title: "No courier available",
-            detail: $"No courier of zone '{delivery.Zone}' has a free slot.",
-            statusCode: StatusCodes.Status409Conflict,
-            extensions: new Dictionary<string, object?> { ["reason"] = reason.ToString() });
+        return ApiAnswers.Conflict("No courier available", $"No courier of zone '{delivery.Zone}' has a free slot.",
+            delivery.Reason ?? CancellationReason.NoCourierAvailable);
     }
 
-    // Idempotent: cancelling is recorded once on the delivery (or as a tombstone when it comes
-    // first), and a courier frees an order's slot only while it is active.
     private static async Task<Results<Ok<DeliveryView>, ValidationProblem>> CancelAsync(
-        string orderId, CancelInput? input, DeliveryDispatcher dispatcher, CancellationToken cancellationToken)
+        string orderId, HttpRequest request, DeliveryDispatcher dispatcher, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (!InputRules.IsId(orderId)) errors["orderId"] = [InputRules.IdRule];
-        CancellationReason? reason = null;
-        if (input?.Reason is { } given)
-        {
-            if (InputRules.TryParseName<CancellationReason>(given, out var parsed)) reason = parsed;
-            else errors["reason"] = [$"One of {string.Join(", ", Enum.GetNames<CancellationReason>())}."];
-        }
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var (body, bodyErrors) = await RequestJson.ReadAsync<CancelDelivery>(request, cancellationToken);
+        if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
+        if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
+        if (body?.Reason is { } sent && !Enum.IsDefined(sent))
+            return TypedResults.ValidationProblem(InputErrors.Of("reason", InputRules.NamesOf<CancellationReason>()));
 
         // A tombstone made here belongs to the orchestrated flow; an existing delivery keeps its own.
-        var delivery = await dispatcher.CancelAsync(orderId, SagaFlow.Orchestration, reason, cancellationToken);
+        var delivery = await dispatcher.CancelAsync(orderId, SagaFlow.Orchestration, body?.Reason, cancellationToken);
         return TypedResults.Ok(DeliveryView.Of(delivery)!);
     }
 }
