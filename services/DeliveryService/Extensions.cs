@@ -1,16 +1,23 @@
+using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
+using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.DeliveryService;
 
 public static class Extensions
 {
-    public static WebApplicationBuilder AddDeliveryServices(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddDeliveries(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CourierRoster>();
+        builder.Services.AddDemoData<DemoCouriers>();
         builder.Services.AddSingleton<DeliveryDispatcher>();
-        builder.Services.AddSingleton<DemoCouriers>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<DemoCouriers>());
+
+        builder.Services.AddSubscription<OrderConfirmed, ScheduleDeliveryOnOrderConfirmed>(SagaFlow.Choreography);
+        builder.Services.AddSubscription<OrderCancelled, CancelDeliveryOnOrderCancelled>(SagaFlow.Choreography);
+        builder.Services.AddScheduledPass<UnfinishedDeliveries>(Components.OutboxSweep);
+        builder.Services.AddOutbox<Delivery>();
         return builder;
     }
 }

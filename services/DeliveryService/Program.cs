@@ -3,19 +3,15 @@ using DaprSaga.DeliveryService;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.DeliveryService);
-builder.AddDeliveryServices();
-builder.AddDeadLetters();
+builder.AddDeliveries();
 
 var app = builder.Build();
 app.MapServiceDefaults();
-app.MapCourierApi();
-app.MapDeliveryApi();
-app.MapDeliveryCommands();
-app.MapDeliveryEvents();
-app.MapDeadLetters();
+app.MapCouriersApi();
+app.MapDeliveriesApi();
+app.MapDeliveryCommandsApi();
 
 app.Run();

@@ -1,5 +1,8 @@
+using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
+using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.InventoryService;
 
@@ -8,9 +11,14 @@ public static class Extensions
     public static WebApplicationBuilder AddInventory(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ProductCatalogue>();
+        builder.Services.AddDemoData<DemoCatalogue>();
         builder.Services.AddSingleton<StockReservations>();
-        builder.Services.AddSingleton<DemoCatalogueSeeder>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<DemoCatalogueSeeder>());
+
+        builder.Services.AddSubscription<OrderPlaced, ReserveStockOnOrderPlaced>(SagaFlow.Choreography);
+        builder.Services.AddSubscription<OrderCancelled, ReleaseStockOnOrderCancelled>(SagaFlow.Choreography);
+        builder.Services.AddSubscription<OrderCompleted, CommitStockOnOrderCompleted>(SagaFlow.Choreography);
+        builder.Services.AddOutbox<Reservation>();
+        builder.Services.AddScheduledPass<UnfinishedReservations>(Components.OutboxSweep);
         return builder;
     }
 }

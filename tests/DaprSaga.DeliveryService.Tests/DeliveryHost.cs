@@ -66,7 +66,7 @@ public sealed class DeliveryHost : IAsyncDisposable
         });
         var orderSidecar = await testbed.StartSidecarAsync(new SidecarOptions(AppIds.OrderService) { PubSubs = [Components.PubSub] });
         var app = await new SidecarAppFactory<Delivery>(sidecar).StartAsync();
-        await app.Services.GetRequiredService<DemoCouriers>().Seeded.WaitAsync(Deadline);
+        await app.Services.GetRequiredService<DemoSeeding>().Seeded.WaitAsync(Deadline);
         var orders = new DaprClientBuilder()
             .UseGrpcEndpoint(orderSidecar.GrpcEndpoint.ToString())
             .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions)

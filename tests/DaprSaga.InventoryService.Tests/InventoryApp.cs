@@ -58,7 +58,7 @@ public sealed class InventoryApp : IAsyncDisposable
         });
         var orderSidecar = await testbed.StartSidecarAsync(new SidecarOptions(AppIds.OrderService) { PubSubs = [Components.PubSub] });
         var factory = await new SidecarAppFactory<Reservation>(sidecar).StartAsync();
-        await factory.Services.GetRequiredService<DemoCatalogueSeeder>().Seeded.WaitAsync(Deadline);
+        await factory.Services.GetRequiredService<DemoSeeding>().Seeded.WaitAsync(Deadline);
         return new InventoryApp(testbed, sidecar, factory, orderSidecar);
     }
 

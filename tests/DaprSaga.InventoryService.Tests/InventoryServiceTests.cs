@@ -461,7 +461,7 @@ public sealed class InventoryServiceTests : IAsyncLifetime
 
     private static Reservation Open(OrderPlaced placed)
     {
-        var products = DemoCatalogueSeeder.DemoProducts.ToDictionary(p => p.ProductId);
+        var products = DemoCatalogue.All.ToDictionary(p => p.ProductId);
         var reservation = Reservation.Open(null, ReservationRequest.From(placed), products, At)!;
         Assert.Equal(ReservationPhase.Reserving, reservation.Phase);
         return reservation;

@@ -141,7 +141,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     {
         // Another worker (or a crashed first attempt) opened it and held nothing yet.
         var reserving = Reservation.Open(null, Request("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gadget", 1, 25.00m)),
-            DemoCatalogueSeeder.DemoProducts.ToDictionary(p => p.ProductId), At)!;
+            DemoCatalogue.All.ToDictionary(p => p.ProductId), At)!;
         await _app.StoreUnfinishedAsync(reserving);
 
         using var response = await ReserveAsync("o-1", TwoWidgets);
@@ -191,7 +191,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     public async Task ReleaseOfAReservationStillReservingFinishesItThenGivesTheStockBack()
     {
         var reserving = Reservation.Open(null, Request("o-1", new OrderLine("widget", 2, 10.00m)),
-            DemoCatalogueSeeder.DemoProducts.ToDictionary(p => p.ProductId), At)!;
+            DemoCatalogue.All.ToDictionary(p => p.ProductId), At)!;
         await _app.StoreUnfinishedAsync(reserving);
 
         using var response = await CommandAsync("o-1", "release");

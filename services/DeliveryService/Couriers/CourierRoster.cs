@@ -4,11 +4,7 @@ using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.DeliveryService.Couriers;
 
-/// <summary>
-/// Couriers in the state store: one key per courier ("courier-{id}"), every change a conditional
-/// write of that key alone; a small catalogue of every id, so they can be listed; and per zone a
-/// roster of the ids that serve it, so an assignment reads its own zone's couriers only.
-/// </summary>
+/// <summary>One key per courier, a catalogue of every id, and per zone a roster, so an assignment reads its own zone only.</summary>
 public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
 {
     private readonly ShardedIndex _catalogue = new(dapr, service.StateStore, "couriers", shards: 4);
@@ -16,11 +12,8 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
     public static string KeyOf(string courierId) => $"courier-{courierId}";
 
     /// <summary>
-    /// The zone's roster, one key ("couriers-in-{ZONE}-index-0"): zones match case-insensitively,
-    /// and OrdinalIgnoreCase is ordinal comparison after ToUpperInvariant; escaped, so any zone
-    /// makes a legal key. It lists every courier that serves the zone, plus any that moved away
-    /// since (never taken out: taking one out could race a move back), so readers check
-    /// <see cref="Courier.Serves"/>.
+    /// One key per zone, upper-cased (zones match case-insensitively) and escaped. A courier that moved away
+    /// stays on it (taking it out could race a move back), so readers check <see cref="Courier.Serves"/>.
     /// </summary>
     private ShardedIndex RosterOf(string zone) =>
         new(dapr, service.StateStore, $"couriers-in-{Uri.EscapeDataString(zone.ToUpperInvariant())}", shards: 1);
@@ -32,11 +25,9 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
         (await ReadAsync(await _catalogue.ListAsync(cancellationToken), cancellationToken))
             .OrderBy(c => c.CourierId, StringComparer.Ordinal).ToList();
 
-    /// <summary>The ids on the zone's roster, in id order: every courier of the zone, maybe a few that left it.</summary>
     public Task<IReadOnlyList<string>> InZoneAsync(string zone, CancellationToken cancellationToken) =>
         RosterOf(zone).ListAsync(cancellationToken);
 
-    /// <summary>The couriers with these ids, in one bulk read.</summary>
     public async Task<IReadOnlyList<Courier>> ReadAsync(IReadOnlyCollection<string> courierIds, CancellationToken cancellationToken)
     {
         if (courierIds.Count == 0) return [];
@@ -46,10 +37,7 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
         return items.Select(i => i.Value).Where(c => c is not null).ToList();
     }
 
-    /// <summary>
-    /// Creates or changes a courier. A new courier enters the catalogue, and a new or moved one its
-    /// zone's roster, before the write that makes it so: neither ever misses a courier.
-    /// </summary>
+    /// <summary>A new courier enters the catalogue, and a new or moved one its zone's roster, before the write that makes it so.</summary>
     public Task<Updated<Courier>> ChangeAsync(string courierId, Func<Courier?, Courier?> decide, CancellationToken cancellationToken) =>
         dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), async (current, ct) =>
         {
@@ -60,17 +48,13 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
             return next;
         }, cancellationToken);
 
-    /// <summary>
-    /// Puts every catalogued courier on its zone's roster: couriers stored before zones had
-    /// rosters have none. Idempotent, and cheap once done (a read per courier, no write).
-    /// </summary>
+    /// <summary>Puts every catalogued courier on its zone's roster; idempotent, a read per courier once done.</summary>
     public async Task PutOnZoneRostersAsync(CancellationToken cancellationToken)
     {
         foreach (var courier in await ListAsync(cancellationToken))
             await RosterOf(courier.Zone).AddAsync(courier.CourierId, cancellationToken);
     }
 
-    /// <summary>Asks the courier for a slot; an unknown courier declines.</summary>
     public async Task<AssignmentState> TakeAsync(string courierId, string orderId, string zone, CancellationToken cancellationToken)
     {
         var answer = AssignmentState.Declined;

@@ -1,11 +1,8 @@
+using DaprSaga.ServiceDefaults;
+
 namespace DaprSaga.DeliveryService.Couriers;
 
-/// <summary>
-/// Seeds the demo couriers (docs/architecture.md, Demo data) when absent (never overwriting a changed one) and puts every
-/// courier on its zone's roster, retrying until the sidecar answers: the app may start before its
-/// sidecar is ready.
-/// </summary>
-public sealed class DemoCouriers(CourierRoster roster, TimeProvider time, ILogger<DemoCouriers> log) : BackgroundService
+public sealed class DemoCouriers(CourierRoster roster) : IDemoData
 {
     public static IReadOnlyList<Courier> All { get; } =
     [
@@ -15,28 +12,9 @@ public sealed class DemoCouriers(CourierRoster roster, TimeProvider time, ILogge
         Courier.Register("c-east-1", "East courier 1", "east", 1),
     ];
 
-    private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Completes once every demo courier exists and every courier is on its zone's roster.</summary>
-    public Task Seeded => _seeded.Task;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task SeedAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // Returning the existing courier means "no change": created only when absent.
-                foreach (var courier in All) await roster.ChangeAsync(courier.CourierId, existing => existing ?? courier, stoppingToken);
-                await roster.PutOnZoneRostersAsync(stoppingToken);
-                _seeded.TrySetResult();
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogInformation(e, "Sidecar not ready, seeding couriers again in a second");
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
-            }
-        }
+        foreach (var courier in All) await roster.ChangeAsync(courier.CourierId, existing => existing ?? courier, cancellationToken);
+        await roster.PutOnZoneRostersAsync(cancellationToken);
     }
 }

@@ -5,9 +5,8 @@ namespace DaprSaga.DeliveryService.Deliveries;
 public static class CourierChoice
 {
     /// <summary>
-    /// The courier to ask next for an assigning delivery: one already holding the order's slot
-    /// if there is one (a step that stopped after taking it), else the least loaded courier of
-    /// the zone with a free slot that has not answered this order, then by id. Null: none left.
+    /// One already holding the order's slot (a step that stopped after taking it), else the least loaded
+    /// of the zone with a free slot that has not answered this order. Null: none left.
     /// </summary>
     public static Courier? Next(Delivery delivery, IEnumerable<Courier> couriers)
     {
@@ -21,11 +20,8 @@ public static class CourierChoice
     }
 
     /// <summary>
-    /// The two couriers (of <paramref name="courierIds"/>, in id order) to compare first for an
-    /// order: all of them when there are two or fewer. Picked by a hash of the order id, so the
-    /// orders of a zone spread over its couriers instead of all racing for the one least loaded,
-    /// and the less loaded of two random couriers keeps loads within a slot or two of each other
-    /// ("the power of two choices") while reading two couriers instead of the whole zone.
+    /// Two couriers picked by a hash of the order id (all when two or fewer): orders spread over the zone,
+    /// and the less loaded of two random ones keeps loads even while reading two couriers, not the zone.
     /// </summary>
     public static IReadOnlyList<string> Sample(string orderId, IReadOnlyList<string> courierIds)
     {

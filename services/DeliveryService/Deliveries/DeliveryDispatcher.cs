@@ -8,14 +8,9 @@ using DaprSaga.ServiceDefaults.State;
 namespace DaprSaga.DeliveryService.Deliveries;
 
 /// <summary>
-/// Schedules, cancels and completes deliveries. A change touching a delivery and a courier is a
-/// sequence of single-key conditional writes: the delivery records the step first (with the
-/// events it causes, through the outbox), then the courier is changed (idempotent per order),
-/// then the delivery records the result. Whoever finds a step unfinished (a redelivered event, a
-/// repeated command, the sweep) simply carries it on; nothing is ever done twice. A delivery
-/// with a step under way is listed as unfinished before it is written, so the sweep finds it
-/// whatever stops in between; it is taken off the list once at rest.
-/// Event handlers and HTTP commands are thin wrappers over these operations.
+/// A change across a delivery and a courier is a sequence of one-key writes: the delivery records the
+/// step (and its events), the courier follows (idempotent per order), the delivery records the result.
+/// Whoever finds a step unfinished carries it on; a delivery is listed as unfinished before it is written.
 /// </summary>
 public sealed class DeliveryDispatcher(
     DaprClient dapr, Outbox outbox, CourierRoster couriers, ServiceIdentity service, TimeProvider time)
@@ -30,12 +25,9 @@ public sealed class DeliveryDispatcher(
     public Task<Delivery?> FindAsync(string orderId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<Delivery?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
 
-    /// <summary>Creates the delivery once and drives it to Scheduled or Failed; a repeat returns where it stands.</summary>
     public async Task<Delivery> ScheduleAsync(string orderId, SagaFlow flow, string zone, CancellationToken cancellationToken)
     {
-        // The first courier is chosen before the delivery exists, so the write creating it already
-        // names the courier to ask (or fails it), still before that courier is asked. A repeat
-        // only wastes these reads: the stored delivery decides and the choice is dropped.
+        // The first courier is chosen before the delivery exists, so the creating write already names it.
         var roster = await couriers.InZoneAsync(zone, cancellationToken);
         var first = await ChooseAsync(Delivery.Request(null, orderId, flow, zone)!, roster, cancellationToken);
         var now = time.GetUtcNow();
@@ -44,22 +36,18 @@ public sealed class DeliveryDispatcher(
         return (await AdvanceAsync(orderId, requested, sameZone ? roster : null, listed: false, cancellationToken))!;
     }
 
-    /// <summary>Cancels a delivery, freeing its slot, or leaves a tombstone when there is none yet.</summary>
     public async Task<Delivery> CancelAsync(string orderId, SagaFlow flow, CancellationReason? reason, CancellationToken cancellationToken)
     {
         var cancelled = await ChangeAsync(orderId, d => Delivery.Cancel(d, orderId, flow, reason), cancellationToken);
         return (await AdvanceAsync(orderId, cancelled, roster: null, listed: false, cancellationToken))!;
     }
 
-    /// <summary>Marks a scheduled delivery delivered and frees the slot; null when there is no delivery.</summary>
     public async Task<Delivery?> ReportDeliveredAsync(string orderId, CancellationToken cancellationToken)
     {
-        // No delivery: the change finds nothing to change and answers null after its one read.
         var reported = await ChangeAsync(orderId, d => d?.ReportDelivered(), cancellationToken);
         return reported is null ? null : await AdvanceAsync(orderId, reported, roster: null, listed: false, cancellationToken);
     }
 
-    /// <summary>The recovery sweep: carries on every step a crash or a lost message left unfinished.</summary>
     public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
     {
         var orderIds = await _unfinished.ListAsync(cancellationToken);
@@ -70,20 +58,14 @@ public sealed class DeliveryDispatcher(
         return orderIds.Count;
     }
 
-    /// <summary>
-    /// Takes the delivery through its steps under way until it is at rest. <paramref name="roster"/>:
-    /// the zone's courier ids if already read. <paramref name="listed"/>: the delivery may be on
-    /// the unfinished list though it is at rest (the sweep found it there).
-    /// </summary>
+    /// <summary><paramref name="listed"/>: the delivery may be on the unfinished list though at rest (the sweep found it there).</summary>
     private async Task<Delivery?> AdvanceAsync(
         string orderId, Delivery? delivery, IReadOnlyList<string>? roster, bool listed, CancellationToken cancellationToken)
     {
         for (var step = 0; step < MaxSteps; step++)
         {
             var now = time.GetUtcNow();
-            // Unfinished means listed before it was written, so it must come off the list at rest.
-            // One only ever seen at rest here was never listed, or a crash left it listed after
-            // its last step, and then the sweep takes it off.
+            // Unfinished means listed before it was written, so it comes off the list at rest.
             listed |= delivery is { IsAtRest: false };
             switch (delivery)
             {
@@ -91,7 +73,6 @@ public sealed class DeliveryDispatcher(
                     if (listed) await _unfinished.RemoveAsync(orderId, cancellationToken);
                     return delivery;
                 case { Phase: DeliveryPhase.Assigning, Candidate: null }:
-                    // The roster is read once per call, not once per courier asked.
                     roster ??= await couriers.InZoneAsync(delivery.Zone, cancellationToken);
                     var next = await ChooseAsync(delivery, roster, cancellationToken);
                     delivery = await ChangeAsync(orderId, d => next is null ? d?.NoCourierLeft(now) : d?.Ask(next.CourierId), cancellationToken);
@@ -115,10 +96,7 @@ public sealed class DeliveryDispatcher(
         throw new InvalidOperationException($"delivery {orderId} did not come to rest after {MaxSteps} steps");
     }
 
-    /// <summary>
-    /// The courier to ask next: the better of the two sampled for the order, else (both full or
-    /// gone) the best of the rest of the zone. Null only when no courier on the roster is left.
-    /// </summary>
+    /// <summary>The better of the two sampled for the order, else the best of the rest of the zone.</summary>
     private async Task<Courier?> ChooseAsync(Delivery delivery, IReadOnlyList<string> roster, CancellationToken cancellationToken)
     {
         var unasked = roster.Where(id => !delivery.Declined.Contains(id)).ToList();
@@ -131,9 +109,7 @@ public sealed class DeliveryDispatcher(
     private async Task<Delivery?> ChangeAsync(string orderId, Func<Delivery?, Delivery?> decide, CancellationToken cancellationToken) =>
         (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken, ListIfUnfinishedAsync)).Value;
 
-    // Before each attempt to write (the outbox's hook): an unfinished delivery is on the list
-    // before its write can land, so whatever stops after it, the sweep finds it. Idempotent, and
-    // a single read when it is listed already.
+    // The outbox's hook: an unfinished delivery is listed before its write can land. Idempotent.
     private Task ListIfUnfinishedAsync(Delivery? current, Delivery next, CancellationToken cancellationToken) =>
         next.IsAtRest ? Task.CompletedTask : _unfinished.AddAsync(next.OrderId, cancellationToken);
 }

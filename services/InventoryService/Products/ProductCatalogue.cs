@@ -4,14 +4,9 @@ using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.InventoryService.Products;
 
-/// <summary>A product as read, with the ETag that lets a change decided on it be written without reading it again.</summary>
 public sealed record ProductAsRead(Product Value, string ETag);
 
-/// <summary>
-/// Products in the inventory store, one key each; every change is one conditional write of that
-/// key (ETag, or first-write when creating). Product ids are listed in a small sharded index,
-/// entered before the product is written.
-/// </summary>
+/// <summary>Products, one key each, every change one conditional write; ids are indexed before the product is written.</summary>
 public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
 {
     private readonly ShardedIndex _ids = new(dapr, service.StateStore, "products", shards: 4);
@@ -21,7 +16,6 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
     public Task<Product?> GetAsync(string productId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<Product?>(service.StateStore, KeyOf(productId), cancellationToken: cancellationToken);
 
-    /// <summary>The products that exist among <paramref name="productIds"/>, each with its ETag, in one bulk read.</summary>
     public async Task<IReadOnlyDictionary<string, ProductAsRead>> ReadManyAsync(IEnumerable<string> productIds, CancellationToken cancellationToken)
     {
         var keys = productIds.Distinct(StringComparer.Ordinal).Select(KeyOf).ToList();
@@ -53,11 +47,7 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
         await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(product.ProductId), existing => existing ?? product, cancellationToken);
     }
 
-    /// <summary>
-    /// Holds for the order. With <paramref name="asRead"/> it first tries the hold on the product as
-    /// the caller read it, written only if its ETag still matches (nothing changed since), which
-    /// saves reading it again; otherwise, or when that read would change nothing, it reads afresh.
-    /// </summary>
+    /// <summary>Tries the hold on <paramref name="asRead"/> with its ETag first (saves a read); otherwise reads afresh.</summary>
     public async Task<HoldOutcome> HoldAsync(string productId, string orderId, int quantity, ProductAsRead? asRead, CancellationToken cancellationToken)
     {
         if (asRead?.Value.Hold(orderId, quantity) is { } held && !ReferenceEquals(held, asRead.Value)
