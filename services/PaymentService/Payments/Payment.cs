@@ -39,7 +39,7 @@ public sealed record Payment(
     /// <summary>Moves to <paramref name="phase"/> and queues <paramref name="emitted"/> with the same write.</summary>
     internal Payment Then<TEvent>(PaymentPhase phase, TEvent emitted, CancellationReason? reason = null)
         where TEvent : IIntegrationEvent =>
-        this with { Phase = phase, Reason = reason ?? Reason, Outbox = [.. Outbox, OutboxMessage.For(emitted)] };
+        (this with { Phase = phase, Reason = reason ?? Reason }).Emitting(emitted);
 
     public PaymentView ToView() => new(OrderId, CustomerId, Amount, Status, Reason, ExpiresAt);
 }

@@ -4,12 +4,9 @@ namespace DaprSaga.ServiceDefaults.Messaging;
 
 public static class OutboxRecordExtensions
 {
-    /// <summary>The record with <paramref name="events"/> queued, to be sent with the same write.</summary>
-    public static T Emitting<T>(this T record, params IIntegrationEvent[] events) where T : class, IOutboxRecord<T>
-    {
-        // A loop, not Select: an interface with a static abstract member cannot be a type argument (CS8920).
-        var outbox = record.Outbox.ToList();
-        foreach (var e in events) outbox.Add(OutboxMessage.For(e));
-        return record.WithOutbox(outbox, record.OutboxListing);
-    }
+    /// <summary>The record with <paramref name="integrationEvent"/> queued, to be sent with the same write.</summary>
+    public static T Emitting<T, TEvent>(this T record, TEvent integrationEvent)
+        where T : class, IOutboxRecord<T>
+        where TEvent : IIntegrationEvent =>
+        record.WithOutbox([.. record.Outbox, OutboxMessage.For(integrationEvent)], record.OutboxListing);
 }
