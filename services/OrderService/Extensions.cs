@@ -13,17 +13,17 @@ public static class Extensions
         builder.Services.AddSingleton<OrderBook>();
         builder.Services.AddSingleton<OrchestratorSteps>();
 
-        builder.Services.AddSubscription<StockReservationFailed, ApplyToOrder>();
-        builder.Services.AddSubscription<PaymentRequested, ApplyToOrder>();
-        builder.Services.AddSubscription<PaymentConfirmed, ApplyToOrder>();
-        builder.Services.AddSubscription<PaymentCancelled, ApplyToOrder>();
-        builder.Services.AddSubscription<DeliveryScheduled, ApplyToOrder>();
-        builder.Services.AddSubscription<DeliveryFailed, ApplyToOrder>();
-        builder.Services.AddSubscription<StockReserved, RecordOnOrder<StockReserved>>();
-        builder.Services.AddSubscription<StockReleased, RecordOnOrder<StockReleased>>();
-        builder.Services.AddSubscription<StockCommitted, RecordOnOrder<StockCommitted>>();
-        builder.Services.AddSubscription<PaymentRefunded, RecordOnOrder<PaymentRefunded>>();
-        builder.Services.AddSubscription<DeliveryCancelled, RecordOnOrder<DeliveryCancelled>>();
+        builder.Services.AddSubscription<StockReservationFailed, ApplyToOrder<StockReservationFailed>>();
+        builder.Services.AddSubscription<PaymentRequested, ApplyToOrder<PaymentRequested>>();
+        builder.Services.AddSubscription<PaymentConfirmed, ApplyToOrder<PaymentConfirmed>>();
+        builder.Services.AddSubscription<PaymentCancelled, ApplyToOrder<PaymentCancelled>>();
+        builder.Services.AddSubscription<DeliveryScheduled, ApplyToOrder<DeliveryScheduled>>();
+        builder.Services.AddSubscription<DeliveryFailed, ApplyToOrder<DeliveryFailed>>();
+        builder.Services.AddSubscription<StockReserved, ApplyToOrder<StockReserved>>();
+        builder.Services.AddSubscription<StockReleased, ApplyToOrder<StockReleased>>();
+        builder.Services.AddSubscription<StockCommitted, ApplyToOrder<StockCommitted>>();
+        builder.Services.AddSubscription<PaymentRefunded, ApplyToOrder<PaymentRefunded>>();
+        builder.Services.AddSubscription<DeliveryCancelled, ApplyToOrder<DeliveryCancelled>>();
 
         builder.Services.AddScheduledPass<OverdueOrders>(Components.OrderRecovery);
         builder.Services.AddOutbox<Order>();

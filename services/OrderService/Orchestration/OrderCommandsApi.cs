@@ -6,10 +6,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace DaprSaga.OrderService.Orchestration;
 
 /// <summary>
-/// The participant commands order-process-service calls through Dapr service invocation: create,
-/// confirm, complete; its compensation shares the customer's cancel route (see OrdersApi). A repeat
-/// finds its command in the order's history and answers the same without a second event.
-/// Answers: 2xx done; 409 with `reason` refused, and the orchestrator compensates; anything else it retries.
+/// The orchestrator's commands; its compensation shares the customer's cancel route. A repeat finds its
+/// command in the order's history and answers the same; a 409 with `reason` makes the orchestrator compensate.
 /// </summary>
 public static class OrderCommandsApi
 {
@@ -19,23 +17,21 @@ public static class OrderCommandsApi
     {
         var group = endpoints.MapGroup("/orders").WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
         group.MapPut("/{orderId}", CreateAsync).Accepts<CreateOrder>("application/json");
-        group.MapPost("/{orderId}/confirm", ConfirmAsync);
-        group.MapPost("/{orderId}/complete", CompleteAsync);
+        group.MapPost("/{orderId}/confirm", (string orderId, OrderBook orders, CancellationToken cancellationToken) =>
+            TakeAsync(orderId, OrderTrigger.Confirm, orders, cancellationToken));
+        group.MapPost("/{orderId}/complete", (string orderId, OrderBook orders, CancellationToken cancellationToken) =>
+            TakeAsync(orderId, OrderTrigger.Complete, orders, cancellationToken));
         return group;
     }
 
-    /// <summary>
-    /// Creates the order as Orchestration, Pending, announcing order-placed (a fact: inventory
-    /// reserves on the orchestrator's call). First write wins: 201 when this call created it, 200
-    /// on a repeat, whatever its body; 409 with its reason when it was Cancelled first (a tombstone).
-    /// </summary>
+    // First write wins: 201 when this call created it, 200 on a repeat whatever its body, 409 with the
+    // reason when it was Cancelled first (a tombstone). Its order-placed is a fact: inventory reserves on call.
     private static async Task<Results<Created<OrderView>, Ok<OrderView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
         string orderId, HttpRequest request, OrderBook orders, CancellationToken cancellationToken)
     {
         var (body, parseErrors) = await RequestJson.ReadAsync<CreateOrder>(request, cancellationToken);
         if (parseErrors?.ContainsKey("engine") == true) parseErrors["engine"] = [InputRules.NamesOf<SagaEngine>()];
         NewOrder? order = null;
-        // The rules of POST /orders; the engine, parsed already, is the orchestrator's own.
         var errors = parseErrors ?? NewOrderRules.Validate(
             body is null ? null : new PlaceOrder(body.CustomerId, body.Items, body.DeliveryZone), engineAllowed: false, out order);
         if (!InputRules.IsId(orderId)) errors["orderId"] = [InputRules.IdMessage];
@@ -47,16 +43,6 @@ public static class OrderCommandsApi
         return created.Changed ? TypedResults.Created($"/orders/{orderId}", OrderView.Of(stored)) : TypedResults.Ok(OrderView.Of(stored));
     }
 
-    /// <summary>Pending → Confirmed, announcing order-confirmed once; 200 when already there; 409 with the reason when Cancelled.</summary>
-    private static Task<Results<Ok<OrderView>, NotFound, ProblemHttpResult, ValidationProblem>> ConfirmAsync(
-        string orderId, OrderBook orders, CancellationToken cancellationToken) =>
-        TakeAsync(orderId, OrderTrigger.Confirm, orders, cancellationToken);
-
-    /// <summary>Confirmed → Completed, announcing order-completed once; 409 without a reason (retry) before the confirm.</summary>
-    private static Task<Results<Ok<OrderView>, NotFound, ProblemHttpResult, ValidationProblem>> CompleteAsync(
-        string orderId, OrderBook orders, CancellationToken cancellationToken) =>
-        TakeAsync(orderId, OrderTrigger.Complete, orders, cancellationToken);
-
     private static async Task<Results<Ok<OrderView>, NotFound, ProblemHttpResult, ValidationProblem>> TakeAsync(
         string orderId, OrderTrigger command, OrderBook orders, CancellationToken cancellationToken)
     {
@@ -67,10 +53,7 @@ public static class OrderCommandsApi
         return TypedResults.Ok(OrderView.Of(order));
     }
 
-    /// <summary>
-    /// The 409 for a command that wants the order at <paramref name="wanted"/>, or null when done.
-    /// Only a Cancelled order carries a `reason` (the orchestrator compensates); the others say "not now".
-    /// </summary>
+    /// <summary>Null when done; only a Cancelled order's 409 carries a `reason`, the others say "not now" (e.g. complete before confirm).</summary>
     public static ProblemHttpResult? Refusal(Order order, OrderStatus wanted) => order.OutcomeOf(wanted) switch
     {
         CommandOutcome.Done => null,

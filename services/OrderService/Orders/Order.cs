@@ -5,10 +5,7 @@ using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.OrderService.Orders;
 
-/// <summary>
-/// One line of an order's history, from which its timeline is built: what came (a topic or a
-/// command), whether it changed the order, who published it and what it said, what this change published.
-/// </summary>
+/// <summary>One line of an order's history (its timeline's source): what came, whether it applied, what it said and published.</summary>
 public sealed record HistoryEntry(
     DateTimeOffset At, string Trigger, bool Applied, string? Note = null,
     string? Publisher = null, DateTimeOffset? OccurredAt = null, StepDetail? Detail = null, string? Published = null,
@@ -19,13 +16,9 @@ public sealed record HistoryEntry(
         new(at, trigger, applied, note, received?.Publisher, received?.OccurredAt, received?.Detail);
 }
 
-/// <summary>What a command of the orchestrator finds: done, refused (the order is Cancelled), not due yet, or a choreography order.</summary>
 public enum CommandOutcome { Done, Refused, NotDue, OtherFlow }
 
-/// <summary>
-/// An order, stored under one key with the events its last change emitted (the outbox). Every
-/// decision is a pure function returning the next order, or null when there is nothing to change.
-/// </summary>
+/// <summary>An order with the events its last change emitted (the outbox); each decision returns the next order, or null for no change.</summary>
 public sealed record Order(
     string OrderId,
     string CustomerId,
@@ -42,7 +35,6 @@ public sealed record Order(
     IReadOnlyList<OutboxMessage> Outbox,
     string? OutboxListing = null) : IOutboxRecord<Order>
 {
-    /// <summary>What drives an orchestrated order, as its orchestrator named it on the creation's history entry.</summary>
     [JsonIgnore]
     public SagaEngine? Engine => History.FirstOrDefault(h => h.Trigger == OrderCommands.Place)?.Engine;
 
@@ -55,41 +47,28 @@ public sealed record Order(
             orderId, order.CustomerId, order.Items, order.Total, order.DeliveryZone, order.AutoConfirmPayment, flow,
             OrderStatus.Pending, null, now, now,
             [new HistoryEntry(now, OrderCommands.Place, Applied: true, note, Published: Topics.OrderPlaced, Engine: engine)],
-            [OutboxMessage.For(new OrderPlaced(orderId, flow, order.CustomerId, order.Items, order.Total, order.DeliveryZone, order.AutoConfirmPayment, now))]);
+            [OutboxMessage.For(new OrderPlaced(
+                orderId, flow, order.CustomerId, order.Items, order.Total, order.DeliveryZone, order.AutoConfirmPayment, now))]);
     }
 
-    /// <summary>
-    /// The orchestrator cancelled an order not created here yet: a tombstone, so a late create
-    /// finds it Cancelled. Nothing was placed, so nothing is announced.
-    /// </summary>
+    /// <summary>Cancelled by the orchestrator before it was created: a late create finds it Cancelled. Nothing is announced.</summary>
     public static Order Tombstone(string orderId, CancellationReason reason, DateTimeOffset now) => new(
         orderId, "", [], 0m, "", false, SagaFlow.Orchestration, OrderStatus.Cancelled, reason, now, now,
         [new HistoryEntry(now, OrderCommands.Compensate, Applied: true, $"{OrderStatus.Cancelled} ({reason}): a tombstone, no order yet")],
         []);
 
-    /// <summary>
-    /// A confirmed orchestrated order may be past its saga's pivot (delivery scheduled), from
-    /// where only the orchestrator, compensating, may cancel it.
-    /// </summary>
+    /// <summary>Maybe past its saga's pivot (delivery scheduled): only the orchestrator, compensating, may cancel it.</summary>
     public bool OnlyGoesForward => Flow == SagaFlow.Orchestration && Status == OrderStatus.Confirmed;
 
-    /// <summary>A cancel from outside the saga's steps (the customer, the saga deadline).</summary>
     public Order? CancelFromOutside(OrderTrigger cancel, DateTimeOffset now) =>
         OnlyGoesForward ? null : Apply(cancel, reacts: true, now);
 
-    /// <summary>
-    /// A command of the orchestrator. One not due yet (complete before confirm) changes nothing,
-    /// so it still counts when it comes again on time; a choreography order is left untouched.
-    /// </summary>
+    /// <summary>An orchestrator's command not due yet (complete before confirm) changes nothing, so it counts when it comes again.</summary>
     public Order? Take(OrderTrigger command, DateTimeOffset now) =>
         Flow != SagaFlow.Orchestration || (!Status.IsTerminal() && OrderStateMachine.Next(Status, command) is null)
             ? null
             : Apply(command, reacts: true, now);
 
-    /// <summary>
-    /// How a command that wants the order at <paramref name="wanted"/> is answered: a compensation
-    /// is always done; otherwise done once the order got there, refused once it is Cancelled.
-    /// </summary>
     public CommandOutcome OutcomeOf(OrderStatus wanted) =>
         Flow != SagaFlow.Orchestration ? CommandOutcome.OtherFlow
         : wanted == OrderStatus.Cancelled ? CommandOutcome.Done
@@ -98,10 +77,7 @@ public sealed record Order(
         : Status >= wanted ? CommandOutcome.Done
         : CommandOutcome.NotDue;
 
-    /// <summary>
-    /// Moves the order and emits what the move announces, or, when it must not move (other flow,
-    /// terminal, backward), only records the trigger. Null when this trigger was taken before.
-    /// </summary>
+    /// <summary>Moves the order and announces it, or only records a trigger it must not follow; null when taken before.</summary>
     public Order? Apply(OrderTrigger trigger, bool reacts, DateTimeOffset now, ReceivedEvent? received = null)
     {
         if (HasSeen(trigger.Name)) return null;
@@ -126,7 +102,6 @@ public sealed record Order(
         };
     }
 
-    /// <summary>Records another participant's fact for the timeline, once per topic.</summary>
     public Order? RecordFact(string topic, DateTimeOffset now, ReceivedEvent? received = null) =>
         HasSeen(topic) ? null : Recorded(topic, now, "fact", received);
 

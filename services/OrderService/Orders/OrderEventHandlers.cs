@@ -6,50 +6,32 @@ using Microsoft.Extensions.Options;
 namespace DaprSaga.OrderService.Orders;
 
 /// <summary>
-/// The participants' outcomes decide a choreography order's fate here, and only here; an
-/// orchestration event is only recorded, as its orchestrator drives that order. Idempotent: the
-/// order records each trigger it takes, so a redelivery changes and emits nothing. An event that
-/// comes before its order's creation (a reordering) is retried.
+/// A participant's outcome moves a choreography order (an orchestrator drives the others: recorded
+/// only); a fact is recorded for the timeline. The order records each trigger once, so a
+/// redelivery changes nothing; an event that overtook its order's creation is retried.
 /// </summary>
-public sealed class ApplyToOrder(OrderBook orders) :
-    IEventHandler<StockReservationFailed>, IEventHandler<PaymentRequested>, IEventHandler<PaymentConfirmed>,
-    IEventHandler<PaymentCancelled>, IEventHandler<DeliveryScheduled>, IEventHandler<DeliveryFailed>
+public sealed class ApplyToOrder<TEvent>(OrderBook orders) : IEventHandler<TEvent> where TEvent : class, IIntegrationEvent
 {
-    public Task<HandlerOutcome> HandleAsync(StockReservationFailed e, CancellationToken cancellationToken) =>
-        ApplyAsync(e, OrderTrigger.StockReservationFailed(e.Reason), cancellationToken);
-
-    public Task<HandlerOutcome> HandleAsync(PaymentRequested e, CancellationToken cancellationToken) =>
-        ApplyAsync(e, OrderTrigger.PaymentRequested, cancellationToken);
-
-    public Task<HandlerOutcome> HandleAsync(PaymentConfirmed e, CancellationToken cancellationToken) =>
-        ApplyAsync(e, OrderTrigger.PaymentConfirmed, cancellationToken);
-
-    public Task<HandlerOutcome> HandleAsync(PaymentCancelled e, CancellationToken cancellationToken) =>
-        ApplyAsync(e, OrderTrigger.PaymentCancelled(e.Reason), cancellationToken);
-
-    public Task<HandlerOutcome> HandleAsync(DeliveryScheduled e, CancellationToken cancellationToken) =>
-        ApplyAsync(e, OrderTrigger.DeliveryScheduled, cancellationToken);
-
-    public Task<HandlerOutcome> HandleAsync(DeliveryFailed e, CancellationToken cancellationToken) =>
-        ApplyAsync(e, OrderTrigger.DeliveryFailed, cancellationToken);
-
-    private async Task<HandlerOutcome> ApplyAsync<TEvent>(TEvent e, OrderTrigger trigger, CancellationToken cancellationToken)
-        where TEvent : IIntegrationEvent
+    public async Task<HandlerOutcome> HandleAsync(TEvent e, CancellationToken cancellationToken)
     {
+        var trigger = TriggerOf(e);
         var reacts = e.Flow == SagaFlow.Choreography;
-        var order = await orders.ChangeAsync(
-            e.OrderId, (o, now) => o.Apply(trigger, reacts && o.Flow == SagaFlow.Choreography, now, ReceivedEvent.Of(e)), cancellationToken);
+        var order = await orders.ChangeAsync(e.OrderId, (o, now) => trigger is null
+            ? o.RecordFact(TEvent.Topic, now, ReceivedEvent.Of(e))
+            : o.Apply(trigger, reacts && o.Flow == SagaFlow.Choreography, now, ReceivedEvent.Of(e)), cancellationToken);
         return order is null ? HandlerOutcome.Retry : HandlerOutcome.Done;
     }
-}
 
-/// <summary>Records another participant's fact once per topic, for the timeline; never acted on.</summary>
-public sealed class RecordOnOrder<TEvent>(OrderBook orders) : IEventHandler<TEvent> where TEvent : class, IIntegrationEvent
-{
-    public async Task<HandlerOutcome> HandleAsync(TEvent e, CancellationToken cancellationToken) =>
-        await orders.ChangeAsync(e.OrderId, (o, now) => o.RecordFact(TEvent.Topic, now, ReceivedEvent.Of(e)), cancellationToken) is null
-            ? HandlerOutcome.Retry
-            : HandlerOutcome.Done;
+    private static OrderTrigger? TriggerOf(TEvent e) => e switch
+    {
+        StockReservationFailed failed => OrderTrigger.StockReservationFailed(failed.Reason),
+        PaymentRequested => OrderTrigger.PaymentRequested,
+        PaymentConfirmed => OrderTrigger.PaymentConfirmed,
+        PaymentCancelled cancelled => OrderTrigger.PaymentCancelled(cancelled.Reason),
+        DeliveryScheduled => OrderTrigger.DeliveryScheduled,
+        DeliveryFailed => OrderTrigger.DeliveryFailed,
+        _ => null,
+    };
 }
 
 /// <summary>The saga deadline: no order stays open forever, a dead-lettered event included.</summary>

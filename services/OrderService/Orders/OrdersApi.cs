@@ -13,7 +13,6 @@ using CancelAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<
 
 namespace DaprSaga.OrderService.Orders;
 
-/// <summary>What POST /orders and the cancel command answer with 202.</summary>
 public sealed record OrderAccepted(string OrderId, OrderStatus Status, SagaFlow Flow);
 
 /// <summary>The order resource (docs/architecture.md, Wire shapes), with its history (the record minus its outbox).</summary>
@@ -29,7 +28,6 @@ public sealed record OrderView(
 
 public sealed record OrderListPage(IReadOnlyList<OrderView> Items, int Page, int PageSize, int TotalCount);
 
-/// <summary>The customer-facing order API: place (the choreography entry), read, list, cancel (shared with the orchestrator's compensation).</summary>
 public static class OrdersApi
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -87,12 +85,8 @@ public static class OrdersApi
         return TypedResults.Ok(new OrderListPage(found.Orders.Select(OrderView.Of).ToList(), found.Page, found.PageSize, found.TotalCount));
     }
 
-    /// <summary>
-    /// One route, two callers. Without a body it is the customer's cancel: 202, or 409 once the
-    /// order is Completed (or orchestrated and Confirmed: its saga may be past the point of no
-    /// return). With a body {reason}, or from order-process-service, it is the orchestrator's
-    /// compensation: never refused, 200 with the order as it now is.
-    /// </summary>
+    // One route, two callers: without a body the customer's cancel (202, or 409 once Completed or past the
+    // pivot); with {reason}, or from order-process-service, the orchestrator's compensation (never refused).
     private static async Task<CancelAnswer> CancelAsync(string orderId, HttpRequest request, OrderBook orders, CancellationToken cancellationToken)
     {
         var (body, parseErrors) = await RequestJson.ReadAsync<CancelOrder>(request, cancellationToken);
@@ -110,10 +104,7 @@ public static class OrdersApi
         return TypedResults.Ok(OrderView.Of(order));
     }
 
-    /// <summary>
-    /// The customer cancels before completion. Idempotent: the order takes the cancel once, so a
-    /// repeat finds it Cancelled and answers 202 again without a second order-cancelled.
-    /// </summary>
+    // A repeat finds the order Cancelled and answers 202 again without a second order-cancelled.
     private static async Task<CancelAnswer> CancelForCustomerAsync(string orderId, OrderBook orders, CancellationToken cancellationToken)
     {
         var order = await orders.ChangeAsync(orderId, (o, now) => o.CancelFromOutside(OrderTrigger.CustomerCancel, now), cancellationToken);
