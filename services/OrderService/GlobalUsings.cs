@@ -1,2 +1,2 @@
-// Timeline/TimelineApi.cs checks ids through this name; its owner moves it to InputRules.
+// Only Timeline/TimelineApi.cs uses this name; delete this file once it checks ids with InputRules.
 global using OrderInput = DaprSaga.ServiceDefaults.InputRules;
