@@ -6,53 +6,35 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace DaprSaga.OrderService.Orchestration;
 
 /// <summary>
-/// The PUT /orders/{id} body: POST /orders's minus autoConfirmPayment (the orchestrator confirms
-/// payments itself), plus the orchestrator's engine, optional so older orchestrators still create orders.
-/// </summary>
-public sealed record CreateOrderRequest(
-    string? CustomerId = null, IReadOnlyList<OrderLineRequest?>? Items = null, string? DeliveryZone = null, SagaEngine? Engine = null);
-
-/// <summary>
-/// The participant commands order-process-service calls through Dapr service invocation: create
-/// the order (flow Orchestration), confirm it, complete it; its compensation, cancel {reason},
-/// shares the customer's cancel route (see OrdersApi). They are thin: the order's own decisions,
-/// history and outbox, so a repeat finds its command in the history and answers the same
-/// without a second event. Answers: 2xx done; 409 with `reason` refused (the order is
-/// Cancelled), and the orchestrator compensates; anything else it retries.
+/// The orchestrator's commands; its compensation shares the customer's cancel route. A repeat finds its
+/// command in the order's history and answers the same; a 409 with `reason` makes the orchestrator compensate.
 /// </summary>
 public static class OrderCommandsApi
 {
     public const string Tag = "Participant commands";
 
-    private const string EngineField = "engine";
-
-    private static readonly string EngineMessage = $"one of {string.Join(", ", Enum.GetNames<SagaEngine>())}, or left out";
-
     public static RouteGroupBuilder MapOrderCommandsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/orders").WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
-        group.MapPut("/{orderId}", CreateAsync).Accepts<CreateOrderRequest>("application/json");
-        group.MapPost("/{orderId}/confirm", ConfirmAsync);
-        group.MapPost("/{orderId}/complete", CompleteAsync);
+        group.MapPut("/{orderId}", CreateAsync).Accepts<CreateOrder>("application/json");
+        group.MapPost("/{orderId}/confirm", (string orderId, OrderBook orders, CancellationToken cancellationToken) =>
+            TakeAsync(orderId, OrderTrigger.Confirm, orders, cancellationToken));
+        group.MapPost("/{orderId}/complete", (string orderId, OrderBook orders, CancellationToken cancellationToken) =>
+            TakeAsync(orderId, OrderTrigger.Complete, orders, cancellationToken));
         return group;
     }
 
-    /// <summary>
-    /// Creates the order as Orchestration, Pending, announcing order-placed (a fact: inventory
-    /// reserves on the orchestrator's call, not on this event). First write wins: 201 + Location
-    /// when this call created it, 200 with the stored order on a repeat, whatever its body. An
-    /// order Cancelled first (by the customer, or a tombstone of an early compensation) stays as
-    /// it is: 409 with its reason.
-    /// </summary>
+    // First write wins: 201 when this call created it, 200 on a repeat whatever its body, 409 with the
+    // reason when it was Cancelled first (a tombstone). Its order-placed is a fact: inventory reserves on call.
     private static async Task<Results<Created<OrderView>, Ok<OrderView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
         string orderId, HttpRequest request, OrderBook orders, CancellationToken cancellationToken)
     {
-        var (body, parseErrors) = await RequestJson.ReadAsync<CreateOrderRequest>(request, cancellationToken);
-        if (parseErrors?.ContainsKey(EngineField) == true) parseErrors[EngineField] = [EngineMessage];
+        var (body, parseErrors) = await RequestJson.ReadAsync<CreateOrder>(request, cancellationToken);
+        if (parseErrors?.ContainsKey("engine") == true) parseErrors["engine"] = [InputRules.NamesOf<SagaEngine>()];
         NewOrder? order = null;
-        var errors = parseErrors ?? OrderInput.Validate(
-            body is null ? null : new PlaceOrderRequest(body.CustomerId, body.Items, body.DeliveryZone), out order);
-        if (!OrderInput.IsId(orderId)) errors["orderId"] = [OrderInput.IdMessage];
+        var errors = parseErrors ?? NewOrderRules.Validate(
+            body is null ? null : new PlaceOrder(body.CustomerId, body.Items, body.DeliveryZone), engineAllowed: false, out order);
+        if (!InputRules.IsId(orderId)) errors["orderId"] = [InputRules.IdMessage];
         if (errors.Count > 0 || order is null) return TypedResults.ValidationProblem(errors);
 
         var created = await orders.CreateAsync(orderId, SagaFlow.Orchestration, order with { Engine = body!.Engine }, cancellationToken);
@@ -61,33 +43,17 @@ public static class OrderCommandsApi
         return created.Changed ? TypedResults.Created($"/orders/{orderId}", OrderView.Of(stored)) : TypedResults.Ok(OrderView.Of(stored));
     }
 
-    /// <summary>Pending → Confirmed, announcing order-confirmed once; 200 also when already Confirmed or Completed; 409 with the reason when Cancelled.</summary>
-    private static Task<Results<Ok<OrderView>, NotFound, ProblemHttpResult, ValidationProblem>> ConfirmAsync(
-        string orderId, OrderBook orders, CancellationToken cancellationToken) =>
-        TakeAsync(orderId, OrderTrigger.Confirm, orders, cancellationToken);
-
-    /// <summary>Confirmed → Completed, announcing order-completed once; 200 on a repeat; 409 with the reason when Cancelled; 409 without one (retry) before the confirm.</summary>
-    private static Task<Results<Ok<OrderView>, NotFound, ProblemHttpResult, ValidationProblem>> CompleteAsync(
-        string orderId, OrderBook orders, CancellationToken cancellationToken) =>
-        TakeAsync(orderId, OrderTrigger.Complete, orders, cancellationToken);
-
-    // Idempotent: the order records the command in its history, so a repeat changes nothing and
-    // answers from the status it reached.
     private static async Task<Results<Ok<OrderView>, NotFound, ProblemHttpResult, ValidationProblem>> TakeAsync(
         string orderId, OrderTrigger command, OrderBook orders, CancellationToken cancellationToken)
     {
-        if (!OrderInput.IsId(orderId)) return OrdersApi.InvalidOrderId();
+        if (!InputRules.IsId(orderId)) return OrdersApi.InvalidOrderId();
         var order = await orders.ChangeAsync(orderId, (o, now) => o.Take(command, now), cancellationToken);
         if (order is null) return TypedResults.NotFound();
         if (Refusal(order, command.Target) is { } refusal) return refusal;
         return TypedResults.Ok(OrderView.Of(order));
     }
 
-    /// <summary>
-    /// The 409 for a command that wants the order at <paramref name="wanted"/>, or null when it is
-    /// done. Only a Cancelled order carries a `reason`, the business refusal the orchestrator
-    /// compensates for; the others say "not now" and it calls again.
-    /// </summary>
+    /// <summary>Null when done; only a Cancelled order's 409 carries a `reason`, the others say "not now" (e.g. complete before confirm).</summary>
     public static ProblemHttpResult? Refusal(Order order, OrderStatus wanted) => order.OutcomeOf(wanted) switch
     {
         CommandOutcome.Done => null,

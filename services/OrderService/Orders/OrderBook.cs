@@ -9,10 +9,9 @@ namespace DaprSaga.OrderService.Orders;
 public sealed record OrderPage(IReadOnlyList<Order> Orders, int Page, int PageSize, int TotalCount);
 
 /// <summary>
-/// The orders in order-store: one key per order (with its outbox), an index of every order
-/// (for listing) and one of open orders (for the saga deadline). Every change is a single-key
-/// conditional write; the indexes are entered before the record and left after it is terminal,
-/// so a crash at any point leaves an id a reader skips, never a record nobody can find.
+/// One key per order (with its outbox), an index of every order and one of open orders. The
+/// indexes are entered before the record and left after it is terminal, so a crash leaves at
+/// worst an id a reader skips, never a record nobody can find.
 /// </summary>
 public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time, ILogger<OrderBook> log)
 {
@@ -27,37 +26,26 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     public async Task<Order?> GetAsync(string orderId, CancellationToken cancellationToken) =>
         await dapr.GetStateAsync<Order?>(_store, KeyOf(orderId), cancellationToken: cancellationToken);
 
-    /// <summary>
-    /// Places a new order, or returns the one an earlier request with the same idempotency key
-    /// placed; null when that key was first used for a different order.
-    /// </summary>
+    /// <summary>The new order, or the one placed with the same idempotency key; null when the key was first used for another order.</summary>
     public async Task<Order?> PlaceAsync(NewOrder order, SagaFlow flow, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var orderId = Guid.CreateVersion7(time.GetUtcNow()).ToString();
-        // A fresh id without an idempotency key: there is nothing to look for first.
         if (idempotencyKey is null) return (await EnterAsync(orderId, flow, order, cancellationToken)).Value!;
 
         // First write wins, so racing retries agree on one order id.
         var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = [.. order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal)] });
         var use = await dapr.ClaimIdempotencyKeyAsync(_store, idempotencyKey, fingerprint, orderId, time.GetUtcNow(), cancellationToken);
         if (use.ReusedForAnotherRequest) return null;
-        // A retry: the first request placed it (or crashed part way, and this run completes it).
         return (await CreateAsync(use.ResourceId, flow, order, cancellationToken)).Value!;
     }
 
-    /// <summary>
-    /// Creates the order unless it exists (Changed: this call created it), and returns the order
-    /// as stored, which may be an earlier one or a tombstone. Rerun after a crash, it completes
-    /// what is missing.
-    /// </summary>
+    /// <summary>Creates the order unless it exists (then returns it as stored, maybe a tombstone); rerun after a crash, it completes it.</summary>
     public async Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken)
     {
-        // A repeat that finds it placed and announced: one read, nothing entered again.
         if (await GetAsync(orderId, cancellationToken) is { Outbox.Count: 0 } existing) return new(existing, false);
         return await EnterAsync(orderId, flow, order, cancellationToken);
     }
 
-    // The indexes first, then the order, so a crash in between leaves only ids a reader skips.
     private async Task<Updated<Order>> EnterAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken)
     {
         await _all.AddAsync(orderId, cancellationToken);
@@ -67,9 +55,8 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     }
 
     /// <summary>
-    /// The orchestrator's cancel {reason}, a compensation, so it never refuses: the order takes it,
-    /// or, when there is none yet, a tombstone is stored (first write wins) so a late create does
-    /// nothing. Returns the order as it now is.
+    /// The orchestrator's compensation never refuses: the order takes it, or, with no order yet, a
+    /// tombstone is stored (first write wins) so a late create does nothing.
     /// </summary>
     public async Task<Order> CompensateAsync(string orderId, CancellationReason reason, CancellationToken cancellationToken)
     {
@@ -85,20 +72,15 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
             : (await ChangeAsync(orderId, (o, now) => o.Take(cancel, now), cancellationToken))!;
     }
 
-    /// <summary>
-    /// Applies <paramref name="decide"/> (null = nothing to change) to the order and sends what it
-    /// emitted. Returns the order as it now is, or null when there is no such order.
-    /// </summary>
+    /// <summary>Applies <paramref name="decide"/> (null: nothing to change) and sends what it emitted; null when there is no such order.</summary>
     public async Task<Order?> ChangeAsync(string orderId, Func<Order, DateTimeOffset, Order?> decide, CancellationToken cancellationToken)
     {
-        // A repeat decides nothing on what it reads: one read, no write.
         var updated = await outbox.ChangeAsync<Order>(KeyOf(orderId), o => o is null ? null : decide(o, time.GetUtcNow()), cancellationToken);
         if (updated is { Changed: true, Value.Status: var status } && status.IsTerminal())
             await _open.RemoveAsync(orderId, cancellationToken);
         return updated.Value;
     }
 
-    /// <summary>Orders newest first, filtered, one page (1-based) of <see cref="PageSize"/>.</summary>
     public async Task<OrderPage> ListAsync(OrderStatus? status, SagaFlow? flow, int page, CancellationToken cancellationToken)
     {
         var orders = (await LoadAsync(await _all.ListAsync(cancellationToken), cancellationToken))
@@ -108,7 +90,6 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
         return new OrderPage(orders.Skip((page - 1) * PageSize).Take(PageSize).ToList(), page, PageSize, orders.Count);
     }
 
-    /// <summary>The saga deadline: cancels every open order created <paramref name="deadline"/> ago or earlier.</summary>
     public async Task<int> CancelOverdueAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
         var cancelled = 0;
@@ -121,7 +102,6 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
                 return;
             }
             if (time.GetUtcNow() - order.CreatedAt < deadline) return;
-            // An orchestrated order past its confirmation is left to its orchestrator (see Order.OnlyGoesForward).
             var after = await ChangeAsync(order.OrderId, (o, now) => o.CancelFromOutside(OrderTrigger.SagaDeadline, now), cancellationToken);
             if (after is { Status: OrderStatus.Cancelled, CancellationReason: CancellationReason.SagaTimedOut }) cancelled++;
         }, log, cancellationToken);

@@ -1,12 +1,8 @@
 namespace DaprSaga.OrderService.Orders;
 
-/// <summary>Where an order stands; Completed and Cancelled are terminal.</summary>
 public enum OrderStatus { Pending, AwaitingPayment, Confirmed, Completed, Cancelled }
 
-/// <summary>
-/// The order state machine (docs/architecture.md, Order states): forward only, skipping allowed,
-/// Cancelled from any non-terminal state.
-/// </summary>
+/// <summary>Forward only, skipping allowed, Cancelled from any non-terminal state (docs/architecture.md, Order states).</summary>
 public static class OrderStateMachine
 {
     public static bool IsTerminal(this OrderStatus status) => status is OrderStatus.Completed or OrderStatus.Cancelled;
@@ -19,7 +15,6 @@ public static class OrderStateMachine
         _ => false,
     };
 
-    /// <summary>The status <paramref name="trigger"/> moves an order in <paramref name="from"/> to, or null when it is late or backward.</summary>
     public static OrderStatus? Next(OrderStatus from, OrderTrigger trigger) =>
         CanMove(from, trigger.Target) ? trigger.Target : null;
 }

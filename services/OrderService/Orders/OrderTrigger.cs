@@ -2,10 +2,7 @@ using DaprSaga.Contracts;
 
 namespace DaprSaga.OrderService.Orders;
 
-/// <summary>
-/// Something that may move an order: its name in the history (a topic, or a command of
-/// <see cref="OrderCommands"/>), the status it leads to and, for a cancellation, the reason.
-/// </summary>
+/// <summary>What may move an order: its name in the history (a topic or a command), the status it leads to, a cancellation's reason.</summary>
 public sealed record OrderTrigger(string Name, OrderStatus Target, CancellationReason? Reason = null)
 {
     public static OrderTrigger PaymentRequested { get; } = new(Topics.PaymentRequested, OrderStatus.AwaitingPayment);
@@ -37,7 +34,6 @@ public sealed record OrderTrigger(string Name, OrderStatus Target, CancellationR
     public static OrderTrigger Compensate(CancellationReason reason) => new(OrderCommands.Compensate, OrderStatus.Cancelled, reason);
 }
 
-/// <summary>History names of the commands (HTTP calls and timeouts) that change orders.</summary>
 public static class OrderCommands
 {
     public const string Place = "place";

@@ -13,7 +13,6 @@ using CancelAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<
 
 namespace DaprSaga.OrderService.Orders;
 
-/// <summary>What POST /orders and the cancel command answer with 202.</summary>
 public sealed record OrderAccepted(string OrderId, OrderStatus Status, SagaFlow Flow);
 
 /// <summary>The order resource (docs/architecture.md, Wire shapes), with its history (the record minus its outbox).</summary>
@@ -29,10 +28,6 @@ public sealed record OrderView(
 
 public sealed record OrderListPage(IReadOnlyList<OrderView> Items, int Page, int PageSize, int TotalCount);
 
-/// <summary>The optional POST /orders/{id}/cancel body: only the orchestrator sends one, with why its saga compensates.</summary>
-public sealed record CancelOrderRequest(CancellationReason? Reason = null);
-
-/// <summary>The customer-facing order API: place (the choreography entry), read, list, cancel (shared with the orchestrator's compensation).</summary>
 public static class OrdersApi
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -40,11 +35,11 @@ public static class OrdersApi
     public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/orders").WithTags("Orders");
-        group.MapPost("/", PlaceAsync).Accepts<PlaceOrderRequest>("application/json");
+        group.MapPost("/", PlaceAsync).Accepts<PlaceOrder>("application/json");
         group.MapGet("/{orderId}", GetAsync);
         group.MapGet("/", ListAsync);
         group.MapPost("/{orderId}/cancel", CancelAsync)
-            .Accepts<CancelOrderRequest>(isOptional: true, "application/json")
+            .Accepts<CancelOrder>(isOptional: true, "application/json")
             .WithTags("Orders", OrderCommandsApi.Tag);
         return group;
     }
@@ -53,10 +48,10 @@ public static class OrdersApi
         HttpRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, OrderBook orders,
         CancellationToken cancellationToken)
     {
-        var (body, parseErrors) = await RequestJson.ReadAsync<PlaceOrderRequest>(request, cancellationToken);
+        var (body, parseErrors) = await RequestJson.ReadAsync<PlaceOrder>(request, cancellationToken);
         if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
-        var errors = OrderInput.Validate(body, out var order);
-        if (idempotencyKey is not null && !OrderInput.IsId(idempotencyKey)) errors[IdempotencyKeyHeader] = [OrderInput.IdMessage];
+        var errors = NewOrderRules.Validate(body, engineAllowed: false, out var order);
+        if (idempotencyKey is not null) errors.Check(InputRules.IsId(idempotencyKey), IdempotencyKeyHeader, InputRules.IdMessage);
         if (errors.Count > 0 || order is null) return TypedResults.ValidationProblem(errors);
 
         var placed = await orders.PlaceAsync(order, SagaFlow.Choreography, idempotencyKey, cancellationToken);
@@ -72,37 +67,33 @@ public static class OrdersApi
     private static async Task<Results<Ok<OrderView>, NotFound, ValidationProblem>> GetAsync(
         string orderId, OrderBook orders, CancellationToken cancellationToken)
     {
-        if (!OrderInput.IsId(orderId)) return InvalidOrderId();
+        if (!InputRules.IsId(orderId)) return InvalidOrderId();
         return await orders.GetAsync(orderId, cancellationToken) is { } order ? TypedResults.Ok(OrderView.Of(order)) : TypedResults.NotFound();
     }
 
     private static async Task<Results<Ok<OrderListPage>, ValidationProblem>> ListAsync(
         string? status, string? flow, string? page, OrderBook orders, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        var statusFilter = ParseEnum<OrderStatus>(status, nameof(status), errors);
-        var flowFilter = ParseEnum<SagaFlow>(flow, nameof(flow), errors);
+        var errors = new InputErrors();
+        var statusFilter = Filter<OrderStatus>(status, nameof(status), errors);
+        var flowFilter = Filter<SagaFlow>(flow, nameof(flow), errors);
         var pageNumber = 1;
-        if (page is not null && (!int.TryParse(page, out pageNumber) || pageNumber < 1)) errors[nameof(page)] = ["a whole number from 1"];
+        if (page is not null) errors.Check(int.TryParse(page, out pageNumber) && pageNumber >= 1, nameof(page), "must be a whole number from 1");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var found = await orders.ListAsync(statusFilter, flowFilter, pageNumber, cancellationToken);
         return TypedResults.Ok(new OrderListPage(found.Orders.Select(OrderView.Of).ToList(), found.Page, found.PageSize, found.TotalCount));
     }
 
-    /// <summary>
-    /// One route, two callers. Without a body it is the customer's cancel: 202, or 409 once the
-    /// order is Completed (or orchestrated and Confirmed: its saga may be past the point of no
-    /// return). With a body {reason}, or from order-process-service, it is the orchestrator's
-    /// compensation: never refused, 200 with the order as it now is.
-    /// </summary>
+    // One route, two callers: without a body the customer's cancel (202, or 409 once Completed or past the
+    // pivot); with {reason}, or from order-process-service, the orchestrator's compensation (never refused).
     private static async Task<CancelAnswer> CancelAsync(string orderId, HttpRequest request, OrderBook orders, CancellationToken cancellationToken)
     {
-        var (body, parseErrors) = await RequestJson.ReadAsync<CancelOrderRequest>(request, cancellationToken);
+        var (body, parseErrors) = await RequestJson.ReadAsync<CancelOrder>(request, cancellationToken);
         var errors = parseErrors ?? [];
-        if (!OrderInput.IsId(orderId)) errors["orderId"] = [OrderInput.IdMessage];
+        if (!InputRules.IsId(orderId)) errors["orderId"] = [InputRules.IdMessage];
         var byOrchestrator = request.Headers[ParticipantCommands.CallerHeader] == AppIds.OrderProcessService || body?.Reason is not null;
-        if (parseErrors is null && byOrchestrator && body?.Reason is null) errors["reason"] = ["the orchestrator's cancel names a cancellation reason"];
+        if (parseErrors is null && byOrchestrator && body?.Reason is null) errors["reason"] = [InputRules.RequiredMessage];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         if (!byOrchestrator) return await CancelForCustomerAsync(orderId, orders, cancellationToken);
@@ -113,10 +104,7 @@ public static class OrdersApi
         return TypedResults.Ok(OrderView.Of(order));
     }
 
-    /// <summary>
-    /// The customer cancels before completion. Idempotent: the order takes the cancel once, so a
-    /// repeat finds it Cancelled and answers 202 again without a second order-cancelled.
-    /// </summary>
+    // A repeat finds the order Cancelled and answers 202 again without a second order-cancelled.
     private static async Task<CancelAnswer> CancelForCustomerAsync(string orderId, OrderBook orders, CancellationToken cancellationToken)
     {
         var order = await orders.ChangeAsync(orderId, (o, now) => o.CancelFromOutside(OrderTrigger.CustomerCancel, now), cancellationToken);
@@ -136,15 +124,9 @@ public static class OrdersApi
     private static Accepted<OrderAccepted> Accepted(Order order) =>
         TypedResults.Accepted($"/orders/{order.OrderId}", new OrderAccepted(order.OrderId, order.Status, order.Flow));
 
-    internal static ValidationProblem InvalidOrderId() =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["orderId"] = [OrderInput.IdMessage] });
+    internal static ValidationProblem InvalidOrderId() => TypedResults.ValidationProblem(InputErrors.Of("orderId", InputRules.IdMessage));
 
-    private static TEnum? ParseEnum<TEnum>(string? value, string field, Dictionary<string, string[]> errors) where TEnum : struct, Enum
-    {
-        if (string.IsNullOrEmpty(value)) return null;
-        // Names only: Enum.TryParse would also take "2".
-        if (!int.TryParse(value, out _) && Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)) return parsed;
-        errors[field] = [$"one of {string.Join(", ", Enum.GetNames<TEnum>())}"];
-        return null;
-    }
+    private static TEnum? Filter<TEnum>(string? value, string field, InputErrors errors) where TEnum : struct, Enum =>
+        string.IsNullOrEmpty(value) ? null
+        : errors.Check(InputRules.TryParseName<TEnum>(value, out var parsed), field, InputRules.NamesOf<TEnum>()) ? parsed : null;
 }
