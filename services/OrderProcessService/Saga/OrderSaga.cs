@@ -10,11 +10,8 @@ public sealed record SagaStep(
     Func<Participants, SagaRequest, CancellationToken, Task<StepResult>>? Compensation = null);
 
 /// <summary>
-/// The orchestrated order saga as plain data: no engine, no persistence, no Dapr. Both engines
-/// (the runner and the Dapr workflow) execute the actions in order and, after a business
-/// refusal, the compensations in reverse. Every action and compensation is idempotent
-/// per order id, and a compensation decides from the participant's own state, so it can be
-/// repeated after a crash between a call and saving its result.
+/// The saga as data for both engines. Every action and compensation is idempotent per order id
+/// and decides from the participant's own state, so a crash before saving its result is harmless.
 /// </summary>
 public static class OrderSaga
 {
