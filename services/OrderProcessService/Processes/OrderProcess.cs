@@ -37,41 +37,25 @@ public sealed record OrderProcess(
     public OrderProcess Advance(StepResult result, DateTimeOffset now)
     {
         if (IsTerminal || Status == ProcessStatus.Compensating) return this;
-        var name = CurrentStepName;
-        return result.Outcome switch
-        {
-            StepOutcome.Done => this with
-            {
-                Status = CurrentStep + 1 == OrderSaga.Steps.Count ? ProcessStatus.Completed : ProcessStatus.Running,
-                CurrentStep = CurrentStep + 1,
-                Steps = [.. Steps, StepLog.Done(name, now)],
-                Attempts = 0,
-                UpdatedAt = now,
-            },
-            // Past the pivot a refusal is retried like trouble: the saga only goes forward there.
-            StepOutcome.Refused when CurrentStep <= OrderSaga.PivotIndex => this with
-            {
-                Status = ProcessStatus.Compensating,
-                CancellationReason = result.Reason,
-                Steps = [.. Steps, StepLog.Refused(name, result.Reason, now)],
-                Attempts = 0,
-                UpdatedAt = now,
-            },
-            StepOutcome.Waiting => Status == ProcessStatus.WaitingForPayment
-                ? this with { UpdatedAt = now }
-                : this with { Status = ProcessStatus.WaitingForPayment, Steps = [.. Steps, StepLog.Waiting(name, now)], UpdatedAt = now },
-            _ => this with { Attempts = Attempts + 1, UpdatedAt = now },
-        };
+        if (OrderSaga.Forward(CurrentStep, Steps, result, now) is { } move) return Moved(move, now);
+        if (result.Outcome != StepOutcome.Waiting) return Failed(now);
+        return Status == ProcessStatus.WaitingForPayment
+            ? this with { UpdatedAt = now }
+            : this with { Status = ProcessStatus.WaitingForPayment, Steps = [.. Steps, StepLog.Waiting(CurrentStepName, now)], UpdatedAt = now };
     }
 
-    public OrderProcess Compensated(DateTimeOffset now)
+    public OrderProcess Compensated(DateTimeOffset now) =>
+        Status == ProcessStatus.Compensating ? Moved(OrderSaga.Back(CurrentStep, Steps, now), now) : this;
+
+    private OrderProcess Moved(SagaMove move, DateTimeOffset now) => this with
     {
-        if (Status != ProcessStatus.Compensating) return this;
-        var steps = StepLog.Compensate(Steps, CurrentStepName, now);
-        return CurrentStep == 0
-            ? this with { Status = ProcessStatus.Cancelled, Steps = steps, UpdatedAt = now, Attempts = 0 }
-            : this with { CurrentStep = CurrentStep - 1, Steps = steps, UpdatedAt = now, Attempts = 0 };
-    }
+        Status = move.Status,
+        CurrentStep = move.Step,
+        Steps = move.Steps,
+        CancellationReason = move.Reason ?? CancellationReason,
+        Attempts = 0,
+        UpdatedAt = now,
+    };
 
     public OrderProcess Failed(DateTimeOffset now) => this with { Attempts = Attempts + 1, UpdatedAt = now };
 

@@ -39,7 +39,7 @@ public static class OrderProcessApi
             Guid.NewGuid().ToString("N"), order.CustomerId, order.Items, order.DeliveryZone, order.AutoConfirmPayment,
             Engine: order.Engine ?? options.Value.DefaultEngine);
         // As asked: lines in product order, the engine only if named.
-        var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal).ToList() });
+        var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = [.. order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal)] });
 
         var view = await processes.StartAsync(request, idempotencyKey, fingerprint, ct);
         if (view is null)

@@ -48,7 +48,7 @@ public sealed class OrderProcesses(
         }
     }
 
-    // A retry: what the first request stored decides the engine; what it left undone is done now.
+    // A retry: what the first request stored decides the engine; what it left undone is finished here.
     private async Task<OrderProcessView> StartAgainAsync(SagaRequest request, CancellationToken cancellationToken)
     {
         if (await runner.FindAsync(request.OrderId, cancellationToken) is { } process)

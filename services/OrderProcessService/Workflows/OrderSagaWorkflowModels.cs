@@ -23,32 +23,16 @@ public sealed record SagaProgress(
     public SagaProgress? Apply(StepResult result, DateTimeOffset now)
     {
         if (IsTerminal) return null;
-        var name = CurrentStepName;
-        if (Status == ProcessStatus.Compensating)
+        var move = Status != ProcessStatus.Compensating ? OrderSaga.Forward(Step, Steps, result, now)
+            : result.Outcome == StepOutcome.Done ? OrderSaga.Back(Step, Steps, now)
+            : null;
+        return move is null ? null : this with
         {
-            if (result.Outcome != StepOutcome.Done) return null;
-            var steps = StepLog.Compensate(Steps, name, now);
-            return Step == 0
-                ? this with { Status = ProcessStatus.Cancelled, Steps = steps, UpdatedAt = now }
-                : this with { Step = Step - 1, Steps = steps, UpdatedAt = now };
-        }
-        return result.Outcome switch
-        {
-            StepOutcome.Done => this with
-            {
-                Status = Step + 1 == OrderSaga.Steps.Count ? ProcessStatus.Completed : ProcessStatus.Running,
-                Step = Step + 1,
-                Steps = [.. Steps, StepLog.Done(name, now)],
-                UpdatedAt = now,
-            },
-            StepOutcome.Refused when Step <= OrderSaga.PivotIndex => this with
-            {
-                Status = ProcessStatus.Compensating,
-                CancellationReason = result.Reason,
-                Steps = [.. Steps, StepLog.Refused(name, result.Reason, now)],
-                UpdatedAt = now,
-            },
-            _ => null,
+            Status = move.Status,
+            Step = move.Step,
+            Steps = move.Steps,
+            CancellationReason = move.Reason ?? CancellationReason,
+            UpdatedAt = now,
         };
     }
 }

@@ -6,7 +6,7 @@ namespace DaprSaga.OrderService.Timeline;
 /// <summary>How a step went: order-service published, applied or only recorded it; or the participant's answer to the orchestrator.</summary>
 public enum StepOutcome { Published, Applied, Recorded, Done, Refused, Waiting }
 
-/// <summary>The orchestrator's lane of an orchestrated order: drawn from its step log, no saga there (yet), or no answer.</summary>
+/// <summary>The orchestrator's lane of an orchestrated order: drawn from its step log, no saga there, or no answer.</summary>
 public enum OrchestratorLane { Drawn, NoProcess, Unavailable }
 
 /// <summary>A topic, or a command that published nothing; <paramref name="Participant"/>: the app an orchestrator's command went to.</summary>
