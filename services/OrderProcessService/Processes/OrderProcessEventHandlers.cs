@@ -5,9 +5,8 @@ using DaprSaga.ServiceDefaults.Messaging;
 namespace DaprSaga.OrderProcessService.Processes;
 
 /// <summary>
-/// The customer's confirm or cancel (or the payment's expiry), or their cancel of the order, ends
-/// a saga's wait for the payment at once. A repeat is harmless: the runner reads the payment
-/// again, the workflow takes only the first decision.
+/// The customer's decision (or the payment's expiry) ends a saga's wait at once. A repeat is
+/// harmless: the runner reads the payment again, the workflow takes only the first decision.
 /// </summary>
 public sealed class CustomerDecisions(OrderProcesses processes)
     : IEventHandler<PaymentConfirmed>, IEventHandler<PaymentCancelled>, IEventHandler<OrderCancelled>

@@ -16,7 +16,6 @@ public sealed class OrderProcesses(
     DaprClient dapr, ServiceIdentity service, ProcessIndexes indexes, ProcessRunner runner, ProcessWorker worker,
     WorkflowProcesses workflows, TimeProvider time)
 {
-    // Null when the key was used for another request.
     public async Task<OrderProcessView?> StartAsync(SagaRequest request, string? idempotencyKey, string fingerprint, CancellationToken cancellationToken)
     {
         if (idempotencyKey is null) return await StartNewAsync(request, cancellationToken);

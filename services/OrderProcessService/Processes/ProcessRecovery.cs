@@ -6,9 +6,8 @@ using Microsoft.Extensions.Options;
 namespace DaprSaga.OrderProcessService.Processes;
 
 /// <summary>
-/// Resumes every unfinished instance whose lease has expired, waiting ones included, so the
-/// payment is read again when its event was missed. A workflow order is daprd's to drive: it is
-/// only scheduled here if a crash left it unscheduled, and then leaves the index.
+/// Resumes unfinished instances whose lease expired, waiting ones too (a payment event may be
+/// missed); a workflow order is only scheduled if a crash left it unscheduled, then leaves the index.
 /// </summary>
 public sealed class ProcessRecovery(
     ProcessIndexes indexes, ProcessRunner runner, WorkflowProcesses workflows, TimeProvider time,

@@ -27,7 +27,6 @@ public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessW
         _queue.Writer.TryWrite(new(leased.OrderId, leased));
     }
 
-    // Queued, running or seen to finish here: a runner instance, with no read needed to say so.
     public bool Knows(string orderId)
     {
         lock (_gate) return _active.ContainsKey(orderId) || _finished.Contains(orderId);

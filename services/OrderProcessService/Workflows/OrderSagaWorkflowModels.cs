@@ -19,7 +19,6 @@ public sealed record SagaProgress(
             ? this with { Status = ProcessStatus.WaitingForPayment, Steps = [.. Steps, StepLog.Waiting(CurrentStepName, now)], UpdatedAt = now }
             : this;
 
-    // Null when nothing moves: trouble, a payment not decided yet, or a refusal past the pivot.
     public SagaProgress? Apply(StepResult result, DateTimeOffset now)
     {
         if (IsTerminal) return null;
