@@ -36,7 +36,7 @@ public sealed class OrderProcessTests
         p = p.Advance(StepResult.Done, Now);
 
         Assert.Equal(ProcessStatus.Completed, p.Status);
-        Assert.Equal(7, p.Steps.Count(s => s.Outcome == "Done"));
+        Assert.Equal(7, p.Steps.Count(s => s.Outcome == StepAnswer.Done));
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public sealed class OrderProcessTests
     {
         var p = At(3).Advance(StepResult.Waiting, Now).Advance(StepResult.Waiting, Now);
         Assert.Equal(ProcessStatus.WaitingForPayment, p.Status);
-        Assert.Single(p.Steps, s => s.Outcome == "Waiting");
+        Assert.Single(p.Steps, s => s.Outcome == StepAnswer.Waiting);
 
         p = p.Advance(StepResult.Done, Now);
 
@@ -89,7 +89,7 @@ public sealed class OrderProcessTests
         p = p.Compensated(Now);
 
         Assert.Equal(ProcessStatus.Cancelled, p.Status);
-        Assert.All(p.Steps.Where(s => s.Outcome == "Done"), s => Assert.True(s.Compensated));
+        Assert.All(p.Steps.Where(s => s.Outcome == StepAnswer.Done), s => Assert.True(s.Compensated));
         Assert.Equal(CancellationReason.InsufficientCredit, p.CancellationReason);
     }
 

@@ -27,7 +27,7 @@ public sealed class OrderSagaWorkflowTests
         Assert.Equal((ProcessStatus.Cancelled, reason), (status.Status, status.CancellationReason));
         Assert.Equal(OrderSaga.Steps.Take(refusedAt + 1).Where(s => s.Compensation is not null).Select(s => s.Name).Reverse(), Compensations(context));
         Assert.All(context.Attempts.Where(a => a.Compensate), a => Assert.Equal(reason, a.Request.Reason));
-        Assert.All(status.Steps.Where(s => s.Outcome == "Done"), s => Assert.True(s.Compensated == true && s.CompensatedAt is not null));
+        Assert.All(status.Steps.Where(s => s.Outcome == StepAnswer.Done), s => Assert.True(s.Compensated == true && s.CompensatedAt is not null));
         Assert.Equal(status, context.LastStatus);
     }
 
@@ -42,7 +42,7 @@ public sealed class OrderSagaWorkflowTests
         Assert.Empty(context.Timers);
         Assert.Equal((ProcessStatus.Completed, "Done", null), (status.Status, status.CurrentStep, status.CancellationReason));
         Assert.Equal(AllSteps, status.Steps.Select(s => s.Name));
-        Assert.All(status.Steps, s => Assert.Equal(("Done", new DateTimeOffset(StartedAt)), (s.Outcome, s.At)));
+        Assert.All(status.Steps, s => Assert.Equal((StepAnswer.Done, new DateTimeOffset(StartedAt)), (s.Outcome, s.At)));
         Assert.Equal(status, context.LastStatus);
         // The status GET serves moved with every step: the start, then once per step.
         Assert.Equal(1 + AllSteps.Length, context.Statuses.Count);
@@ -57,7 +57,7 @@ public sealed class OrderSagaWorkflowTests
 
         Assert.Equal(["CreateOrder", "ReserveStock"], Forward(context));
         AssertCompensatedInReverse(context, status, refusedAt: 1, CancellationReason.OutOfStock);
-        Assert.Equal(["Done", "Refused: OutOfStock"], status.Steps.Select(s => s.Outcome));
+        Assert.Equal([(StepAnswer.Done, null), (StepAnswer.Refused, CancellationReason.OutOfStock)], status.Steps.Select(s => (s.Outcome, s.Reason)));
     }
 
     [Theory]
@@ -154,7 +154,7 @@ public sealed class OrderSagaWorkflowTests
         Assert.Empty(context.Calls("ConfirmPayment")); // the event said it: no read, no confirm by the orchestrator
         Assert.Equal(1, context.Waits);
         Assert.Contains(context.Statuses.Cast<OrderSagaStatus>(), s => s is { Status: ProcessStatus.WaitingForPayment, CurrentStep: "ConfirmPayment" });
-        Assert.Equal(["Done", "Done", "Done", "Waiting", "Done"], status.Steps.Take(5).Select(s => s.Outcome));
+        Assert.Equal([StepAnswer.Done, StepAnswer.Done, StepAnswer.Done, StepAnswer.Waiting, StepAnswer.Done], status.Steps.Take(5).Select(s => s.Outcome));
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class OrderSagaWorkflowTests
         Assert.Equal((2, 2), (context.Waits, reads));
         Assert.Equal([OrderSagaWorkflow.PaymentCheckInterval, OrderSagaWorkflow.PaymentCheckInterval], context.Timers);
         AssertCompensatedInReverse(context, status, refusedAt: 3, CancellationReason.PaymentExpired);
-        Assert.Single(status.Steps, s => s.Outcome == "Waiting");
+        Assert.Single(status.Steps, s => s.Outcome == StepAnswer.Waiting);
     }
 
     [Fact]
@@ -259,7 +259,7 @@ public sealed class OrderSagaWorkflowTests
 
         Assert.Equal(ProcessStatus.Completed, status.Status);
         Assert.Equal(["ConfirmOrder", "ScheduleDelivery", "CompleteOrder"], Forward(next));
-        Assert.Single(status.Steps, s => s.Outcome == "Waiting");
+        Assert.Single(status.Steps, s => s.Outcome == StepAnswer.Waiting);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class ProcessCallBudgetTests(ITestOutputHelper output)
         await using var app = await OrchestratorApp.StartAsync();
         var payments = app.Participants[AppIds.PaymentService];
         payments.Answer = call => call.StartsWith("GET /payments/", StringComparison.Ordinal)
-            ? Task.FromResult(ParticipantStub.Json(HttpStatusCode.OK, new { status = "Pending", reason = (string?)null }))
+            ? Task.FromResult(ParticipantStub.Json(HttpStatusCode.OK, new PaymentView("o-1", "alice", 20.00m, PaymentStatus.Pending, null, null)))
             : null;
         var ids = new List<string>();
         for (var i = 0; i < 3; i++) ids.Add(await app.StartProcessAsync(autoConfirmPayment: false));

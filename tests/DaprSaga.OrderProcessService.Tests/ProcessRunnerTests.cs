@@ -39,8 +39,8 @@ public sealed class ProcessRunnerTests
         var looks = 0;
         payments.Answer = call => !call.StartsWith("GET /payments/", StringComparison.Ordinal) ? null
             : Interlocked.Increment(ref looks) == 1
-                ? firstLook.Task.ContinueWith(_ => ParticipantStub.Json(HttpStatusCode.OK, new { status = "Pending", reason = (string?)null }), TaskScheduler.Default)
-                : Task.FromResult(ParticipantStub.Json(HttpStatusCode.OK, new { status = "Confirmed", reason = (string?)null }));
+                ? firstLook.Task.ContinueWith(_ => ParticipantStub.Json(HttpStatusCode.OK, new PaymentView("o-1", "alice", 20.00m, PaymentStatus.Pending, null, null)), TaskScheduler.Default)
+                : Task.FromResult(ParticipantStub.Json(HttpStatusCode.OK, new PaymentView("o-1", "alice", 20.00m, PaymentStatus.Confirmed, null, null)));
 
         var id = await app.StartProcessAsync(autoConfirmPayment: false);
         await OrchestratorApp.UntilAsync(() => payments.Calls.Contains($"GET /payments/{id}"), "the runner looks at the payment");

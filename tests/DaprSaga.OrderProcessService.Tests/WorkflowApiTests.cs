@@ -236,7 +236,7 @@ public sealed class WorkflowApiTests
         var at = app.Clock.GetUtcNow();
         hub.Set(workflowId, Json(new OrderSagaStatus(
             ProcessStatus.WaitingForPayment, "ConfirmPayment",
-            [new("CreateOrder", "Done", at), new("ReserveStock", "Done", at.AddSeconds(1)), new("CreatePayment", "Done", at.AddSeconds(2)), new("ConfirmPayment", "Waiting", at.AddSeconds(3))],
+            [new("CreateOrder", StepAnswer.Done, at), new("ReserveStock", StepAnswer.Done, at.AddSeconds(1)), new("CreatePayment", StepAnswer.Done, at.AddSeconds(2)), new("ConfirmPayment", StepAnswer.Waiting, at.AddSeconds(3))],
             null, at, at.AddSeconds(3))));
 
         var view = (await GetAsync(app, $"/order-processes/{workflowId}"))!;

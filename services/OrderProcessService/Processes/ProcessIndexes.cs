@@ -11,26 +11,21 @@ namespace DaprSaga.OrderProcessService.Processes;
 public sealed class ProcessIndexes(DaprClient dapr, ServiceIdentity service)
 {
     private const int MaxAttempts = 25;
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
 
     public ShardedIndex All { get; } = new(dapr, service.StateStore, "processes");
 
     public ShardedIndex Running { get; } = new(dapr, service.StateStore, "running-processes");
 
     /// <summary>
-    /// Enters a new id in both indexes with one bulk read of its two shards and, once the shards
-    /// exist, one transaction of their two ETag-guarded writes, instead of a read and a write per
-    /// index. Any failed write (a transaction fails as a whole with Internal, even where Redis
-    /// applied one half) means read both again and write only what still lacks the id, so no
-    /// other id is ever lost.
+    /// One bulk read of both shards and one transaction of their ETag-guarded writes. Any failed
+    /// write means read both again and write only what still lacks the id, so no other id is lost.
     /// </summary>
     public async Task AddAsync(string id, CancellationToken cancellationToken)
     {
         string[] keys = [All.KeyOf(id), Running.KeyOf(id)];
         for (var attempt = 1; ; attempt++)
         {
-            // A key the bulk read fails on comes back as absent (the SDK drops the item's error);
-            // the first-write below then fails, as shards are only ever created first-write.
+            // A key the bulk read fails on comes back absent; the first-write below then fails.
             var lacking = (await dapr.GetBulkStateAsync<SortedSet<string>>(service.StateStore, keys, keys.Length, cancellationToken: cancellationToken))
                 .Where(s => s.Value?.Contains(id) != true)
                 .ToList();
@@ -56,10 +51,9 @@ public sealed class ProcessIndexes(DaprClient dapr, ServiceIdentity service)
             var written = true;
             foreach (var shard in lacking)
             {
-                // A shard's first write stands alone: inside a transaction state.redis does not
-                // mark a key first-write, and a later unguarded write could then overwrite it.
+                // Alone: inside a transaction state.redis does not mark a key first-write.
                 if (string.IsNullOrEmpty(shard.ETag))
-                    await dapr.SaveStateAsync(service.StateStore, shard.Key, With(null, id), FirstWrite, cancellationToken: cancellationToken);
+                    await dapr.SaveStateAsync(service.StateStore, shard.Key, With(null, id), StateStoreExtensions.FirstWrite, cancellationToken: cancellationToken);
                 else
                     written &= await dapr.TrySaveStateAsync(service.StateStore, shard.Key, With(shard.Value, id), shard.ETag, cancellationToken: cancellationToken);
             }

@@ -6,17 +6,14 @@ using Microsoft.Extensions.Options;
 namespace DaprSaga.OrderProcessService.Processes;
 
 /// <summary>
-/// Resumes every unfinished instance whose lease has expired: on the `process-recovery` cron tick
-/// and once at start-up. Waiting instances are resumed too, so the payment's state is read again
-/// (the fallback when a payment event was missed). A workflow order is daprd's to drive: it is
-/// only scheduled here if a crash left it unscheduled, and then leaves the index.
+/// Resumes unfinished instances whose lease expired, waiting ones too (a payment event may be
+/// missed); a workflow order is only scheduled if a crash left it unscheduled, then leaves the index.
 /// </summary>
 public sealed class ProcessRecovery(
-    DaprClient dapr, ProcessIndexes indexes, ProcessRunner runner, WorkflowProcesses workflows, ServiceIdentity service,
-    TimeProvider time, IOptions<ProcessOptions> options, ILogger<ProcessRecovery> log)
+    ProcessIndexes indexes, ProcessRunner runner, WorkflowProcesses workflows, TimeProvider time,
+    IOptions<ProcessOptions> options, ILogger<ProcessRecovery> log)
 {
-    // Instances read in one bulk call; small enough that the reads stay fresh while the ones
-    // before them are driven.
+    // Small enough that each bulk read stays fresh while the instances before it are driven.
     private const int ChunkSize = 50;
 
     public async Task<int> ResumeAsync(CancellationToken cancellationToken)
@@ -25,18 +22,12 @@ public sealed class ProcessRecovery(
         var chunks = (await indexes.Running.ListAsync(cancellationToken)).Chunk(ChunkSize).Select(ids => new Chunk(ids));
         await RecoveryPass.RunAsync(chunks, async chunk =>
         {
-            // One bulk read per chunk instead of one read per instance: most are leased (being
-            // driven) and need nothing more. A resumed one takes its lease against this read's ETag.
-            var seen = (await dapr.GetBulkStateAsync<OrderProcess>(
-                    service.StateStore, chunk.Ids.Select(ProcessRunner.KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken))
-                .ToDictionary(i => i.Key, i => (i.Value, i.ETag), StringComparer.Ordinal);
+            // Most are leased (being driven) and need nothing more; a resumed one takes its lease against this read's ETag.
+            var seen = await runner.FindManyAsync(chunk.Ids, cancellationToken);
             await RecoveryPass.RunAsync(chunk.Ids, async orderId =>
             {
-                var (process, etag) = seen.GetValueOrDefault(ProcessRunner.KeyOf(orderId));
-                // The bulk read reports a key it failed to read as absent (the SDK drops the item's
-                // error), so an absent one is read once more before its id leaves the index.
-                if (process is null)
-                    (process, etag) = await dapr.GetStateAndETagAsync<OrderProcess>(service.StateStore, ProcessRunner.KeyOf(orderId), cancellationToken: cancellationToken);
+                // Absent may be a failed read: read once more before the id leaves the index.
+                (OrderProcess? process, string etag) = seen.TryGetValue(orderId, out var found) ? found : await runner.FindWithETagAsync(orderId, cancellationToken);
                 if (process is null && await workflows.FindAsync(orderId, cancellationToken) is { } start)
                 {
                     // Its POST may still be scheduling it: left alone for as long as a runner's lease.
@@ -63,15 +54,14 @@ public sealed class ProcessRecovery(
 }
 
 /// <summary>Resumes what a crash left unfinished as soon as the sidecar answers.</summary>
-public sealed partial class ProcessRecoveryAtStart(
-    IServiceProvider services, DaprClient dapr, ILogger<ProcessRecoveryAtStart> log) : BackgroundService
+public sealed partial class ProcessRecoveryAtStart(ProcessRecovery recovery, DaprClient dapr, ILogger<ProcessRecoveryAtStart> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
             await dapr.WaitForSidecarAsync(stoppingToken);
-            await services.GetRequiredService<ProcessRecovery>().ResumeAsync(stoppingToken);
+            await recovery.ResumeAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

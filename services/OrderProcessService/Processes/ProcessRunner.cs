@@ -7,51 +7,41 @@ using Microsoft.Extensions.Options;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
-public sealed class ProcessOptions
-{
-    /// <summary>How long a runner owns an instance; renewed by every step it persists.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Transient failures retried at once before the instance waits for the recovery tick.</summary>
-    public int ImmediateRetries { get; set; } = 3;
-
-    /// <summary>The engine of an order whose POST /order-processes names none (configuration OrderProcess:DefaultEngine).</summary>
-    public SagaEngine DefaultEngine { get; set; } = SagaEngine.Workflow;
-}
-
 /// <summary>
-/// Drives one instance through <see cref="OrderSaga.Steps"/>: takes its lease (a new instance is
-/// created with it), runs the current step, persists the result with its ETag, and repeats; on a
-/// refusal it runs the compensations in reverse. A runner that loses its lease (another took over
-/// after it expired) stops.
+/// Drives one instance under its lease: runs the current step, persists the result with its ETag,
+/// repeats; a runner that loses its lease (another took over after it expired) stops.
 /// </summary>
 public sealed partial class ProcessRunner(
     DaprClient dapr, Participants participants, ServiceIdentity service, ProcessIndexes indexes,
     TimeProvider time, IOptions<ProcessOptions> options, ILogger<ProcessRunner> log)
 {
-    // Only for creating: a conflict means a racing retry with the same Idempotency-Key created it first.
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
-
     public static string KeyOf(string orderId) => $"process-{orderId}";
 
     private TimeSpan LeaseDuration => options.Value.LeaseDuration;
 
-    /// <summary>
-    /// Stores a new instance already leased to the runner that will drive it, so that runner
-    /// need not write a lease before its first step. The caller indexes the id first.
-    /// </summary>
+    public Task<OrderProcess?> FindAsync(string orderId, CancellationToken cancellationToken) =>
+        dapr.GetStateAsync<OrderProcess?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
+
+    public Task<(OrderProcess? Process, string ETag)> FindWithETagAsync(string orderId, CancellationToken cancellationToken) =>
+        dapr.GetStateAndETagAsync<OrderProcess?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
+
+    // A key the bulk read failed on is absent (the SDK drops the item's error).
+    public async Task<Dictionary<string, (OrderProcess Process, string ETag)>> FindManyAsync(
+        IEnumerable<string> orderIds, CancellationToken cancellationToken) =>
+        (await dapr.GetBulkStateAsync<OrderProcess>(service.StateStore, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken))
+            .Where(i => i.Value is not null)
+            .ToDictionary(i => i.Value.OrderId, i => (i.Value, i.ETag), StringComparer.Ordinal);
+
+    // Stored leased, so its runner writes no lease before the first step; the caller indexes the id first.
     public async Task<OrderProcess> CreateAsync(SagaRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var created = OrderProcess.Start(request, now).Lease(NewOwner(), now, LeaseDuration)!;
-        await dapr.SaveStateAsync(service.StateStore, KeyOf(request.OrderId), created, FirstWrite, cancellationToken: cancellationToken);
+        await dapr.SaveStateAsync(service.StateStore, KeyOf(request.OrderId), created, StateStoreExtensions.FirstWrite, cancellationToken: cancellationToken);
         return created;
     }
 
-    /// <summary>
-    /// As <see cref="CreateAsync"/>, for an id a racing or crashed request may have stored already
-    /// (a retry with the same Idempotency-Key): Changed only for the call that stored it.
-    /// </summary>
+    // For a retry with the same Idempotency-Key: Changed only for the call that stored it.
     public Task<Updated<OrderProcess>> CreateOnceAsync(SagaRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -59,26 +49,19 @@ public sealed partial class ProcessRunner(
         return dapr.UpdateAsync<OrderProcess>(service.StateStore, KeyOf(request.OrderId), p => p ?? created, cancellationToken);
     }
 
-    /// <summary>Drives an instance written with its lease by <see cref="CreateAsync"/>.</summary>
     public Task<OrderProcess?> RunLeasedAsync(OrderProcess leased, CancellationToken cancellationToken)
     {
-        // Every step starts with at least half a lease left, as after a renewal. If the queue held
-        // the instance longer, the lease is written again first (renewed if still this owner's).
+        // Every step starts with at least half a lease left; if the queue held it longer, the lease is written again.
         var owner = leased.LeaseOwner ?? NewOwner();
         return leased.LeaseOwner is not null && leased.LeaseUntil - time.GetUtcNow() >= LeaseDuration / 2
             ? DriveAsync(leased, owner, cancellationToken)
             : LeaseAndDriveAsync(leased.OrderId, owner, cancellationToken);
     }
 
-    /// <summary>Resumes an instance: reads it, takes its lease if free or expired, and drives it.</summary>
     public Task<OrderProcess?> RunAsync(string orderId, CancellationToken cancellationToken) =>
         LeaseAndDriveAsync(orderId, NewOwner(), cancellationToken);
 
-    /// <summary>
-    /// Resumes an instance the caller has just read, lease and all: the lease is written against
-    /// that read's ETag, saving a second read. If anything was written since, it reads again and
-    /// decides again, as <see cref="RunAsync"/> does.
-    /// </summary>
+    // The lease is written against the caller's read's ETag; if anything was written since, it reads again.
     public async Task<OrderProcess?> ResumeAsync(OrderProcess seen, string? etag, CancellationToken cancellationToken)
     {
         var owner = NewOwner();
@@ -114,9 +97,8 @@ public sealed partial class ProcessRunner(
 
             var now = time.GetUtcNow();
             var waiting = result.Outcome == StepOutcome.Waiting;
-            // One write per step: its result, the step log and the lease (renewed, or let go when
-            // the saga ends or waits for the customer, so the next trigger takes it at once).
-            // Read first for the ETag: SaveState does not return the one it wrote.
+            // One write per step: result, step log and lease (let go when the saga ends or waits, so the
+            // next trigger takes it at once). Read first for the ETag: SaveState does not return it.
             process = await SaveAsync(orderId, p =>
             {
                 if (p?.LeaseOwner != owner) return null; // someone else took over: hands off
@@ -139,8 +121,7 @@ public sealed partial class ProcessRunner(
             if (++failuresInARow > options.Value.ImmediateRetries) return process;
         }
 
-        // Only after the terminal write has landed: a crash before this leaves the id in the
-        // index, and the recovery tick takes it out when it reads the finished instance.
+        // After the terminal write: a crash before this leaves the id for the recovery tick to remove.
         if (process?.IsTerminal == true) await indexes.Running.RemoveAsync(orderId, cancellationToken);
         return process;
     }

@@ -3,9 +3,8 @@ using System.Threading.Channels;
 namespace DaprSaga.OrderProcessService.Processes;
 
 /// <summary>
-/// Runs instances in the background, a bounded number at a time, so a request that starts or
-/// resumes a saga returns at once. Nothing here is durable on purpose: the instance is already
-/// persisted, and the recovery tick resumes whatever a crash dropped from this queue.
+/// Runs instances in the background, a bounded number at a time. Not durable on purpose: the
+/// recovery tick resumes whatever a crash dropped from this queue.
 /// </summary>
 public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessWorker> log) : BackgroundService
 {
@@ -16,32 +15,25 @@ public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessW
     private readonly Lock _gate = new();
     // Queued or running here, and whether a resume came in meanwhile.
     private readonly Dictionary<string, bool> _active = new(StringComparer.Ordinal);
-    // Seen to finish here, most recent last. Completed and Cancelled are final, so a resume for
-    // one of these (the payment event of a saga that already ended) needs no read at all.
+    // Seen to finish here, most recent last: a resume for one of these needs no read.
     private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
     private readonly Queue<string> _finishedInOrder = new();
 
     private sealed record Work(string OrderId, OrderProcess? Leased);
 
-    /// <summary>Runs a new instance under the lease it was created with.</summary>
     public void Start(OrderProcess leased)
     {
         lock (_gate) _active[leased.OrderId] = false;
         _queue.Writer.TryWrite(new(leased.OrderId, leased));
     }
 
-    /// <summary>Whether an instance is queued, running or seen to finish here: a runner instance, with no read needed to say so.</summary>
     public bool Knows(string orderId)
     {
         lock (_gate) return _active.ContainsKey(orderId) || _finished.Contains(orderId);
     }
 
-    /// <summary>
-    /// Resumes an instance (a payment event came in). One queued or running here already is run
-    /// again after it stops, unless it finished: nothing is read twice, and an event that lands
-    /// while its runner is about to save "waiting" is not left for the recovery tick.
-    /// </summary>
-    /// <returns>Whether a run was queued now.</returns>
+    // One queued or running already runs again after it stops, unless it finished: an event that
+    // lands while its runner is about to save "waiting" is not left for the recovery tick.
     public bool Enqueue(string orderId)
     {
         lock (_gate)

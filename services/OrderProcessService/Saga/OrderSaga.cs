@@ -9,12 +9,12 @@ public sealed record SagaStep(
     Func<Participants, SagaRequest, CancellationToken, Task<StepResult>> Action,
     Func<Participants, SagaRequest, CancellationToken, Task<StepResult>>? Compensation = null);
 
+/// <summary>Where a saga goes after an answer; <paramref name="Reason"/> only on a refusal.</summary>
+public sealed record SagaMove(ProcessStatus Status, int Step, IReadOnlyList<StepLog> Steps, CancellationReason? Reason);
+
 /// <summary>
-/// The orchestrated order saga as plain data: no engine, no persistence, no Dapr. Both engines
-/// (the runner and the Dapr workflow) execute the actions in order and, after a business
-/// refusal, the compensations in reverse. Every action and compensation is idempotent
-/// per order id, and a compensation decides from the participant's own state, so it can be
-/// repeated after a crash between a call and saving its result.
+/// The saga as data for both engines. Every action and compensation is idempotent per order id
+/// and decides from the participant's own state, so a crash before saving its result is harmless.
 /// </summary>
 public static class OrderSaga
 {
@@ -33,4 +33,18 @@ public static class OrderSaga
     ];
 
     public static int PivotIndex { get; } = Steps.Select((s, i) => (s, i)).Single(x => x.s.Name == Pivot).i;
+
+    // Null when nothing moves. Past the pivot a refusal is retried like trouble: the saga only goes forward there.
+    public static SagaMove? Forward(int step, IReadOnlyList<StepLog> log, StepResult result, DateTimeOffset now) => result.Outcome switch
+    {
+        StepOutcome.Done => new(
+            step + 1 == Steps.Count ? ProcessStatus.Completed : ProcessStatus.Running, step + 1, [.. log, StepLog.Done(Steps[step].Name, now)], null),
+        StepOutcome.Refused when step <= PivotIndex => new(
+            ProcessStatus.Compensating, step, [.. log, StepLog.Refused(Steps[step].Name, result.Reason, now)], result.Reason),
+        _ => null,
+    };
+
+    /// <summary>The compensation of <paramref name="step"/> is done: one step back, or cancelled after the first.</summary>
+    public static SagaMove Back(int step, IReadOnlyList<StepLog> log, DateTimeOffset now) =>
+        new(step == 0 ? ProcessStatus.Cancelled : ProcessStatus.Compensating, Math.Max(step - 1, 0), StepLog.Compensate(log, Steps[step].Name, now), null);
 }

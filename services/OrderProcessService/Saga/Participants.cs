@@ -7,10 +7,9 @@ using DaprSaga.ServiceDefaults;
 namespace DaprSaga.OrderProcessService.Saga;
 
 /// <summary>
-/// The participants' commands, called through Dapr service invocation
-/// (`daprClient.CreateInvokableHttpClient(appId)`, the instance method that honours this app's
-/// configured sidecar endpoint and token). Answers become step results: 2xx Done, 409 Refused
-/// with the ProblemDetails `reason`, anything else (5xx, timeout, sidecar error) Transient.
+/// The participants' commands through Dapr service invocation (`CreateInvokableHttpClient`, which
+/// honours this app's sidecar endpoint and token). 2xx is Done, 409 Refused with its `reason`,
+/// anything else (5xx, timeout, sidecar error) Transient.
 /// </summary>
 public sealed class Participants(DaprClient dapr)
 {
@@ -19,21 +18,18 @@ public sealed class Participants(DaprClient dapr)
     private readonly HttpClient _payments = dapr.CreateInvokableHttpClient(AppIds.PaymentService);
     private readonly HttpClient _deliveries = dapr.CreateInvokableHttpClient(AppIds.DeliveryService);
 
-    private static readonly object NoBody = new { };
-
     public Task<StepResult> CreateOrderAsync(SagaRequest r, CancellationToken ct) =>
-        // engine: which engine drives the order, for order-service to keep (ignored until it does).
-        SendAsync(_orders, HttpMethod.Put, $"/orders/{r.OrderId}", new { r.CustomerId, r.Items, r.DeliveryZone, r.Engine }, ct);
+        SendAsync(_orders, HttpMethod.Put, $"/orders/{r.OrderId}", new CreateOrder(r.CustomerId, LinesOf(r), r.DeliveryZone, r.Engine), ct);
 
+    // customerId and amount ride along so inventory's stock-reserved fact is complete.
     public Task<StepResult> ReserveStockAsync(SagaRequest r, CancellationToken ct) =>
-        // customerId and amount ride along so inventory's stock-reserved fact is complete.
-        SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}", new { r.Items, Flow = SagaFlow.Orchestration, r.CustomerId, Amount = r.Total }, ct);
+        SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}", new ReserveStock(LinesOf(r), SagaFlow.Orchestration, r.CustomerId, r.Total), ct);
 
     public Task<StepResult> CreatePaymentAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}", new { r.CustomerId, Amount = r.Total, Flow = SagaFlow.Orchestration }, ct);
+        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}", new CreatePayment(r.CustomerId, r.Total, SagaFlow.Orchestration), ct);
 
     public Task<StepResult> ConfirmPaymentAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}/confirm", NoBody, ct);
+        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}/confirm", null, ct);
 
     /// <summary>The customer confirms or cancels; the payment's own state says which, and when it expired.</summary>
     public async Task<StepResult> AwaitPaymentAsync(SagaRequest r, CancellationToken ct)
@@ -45,8 +41,8 @@ public sealed class Participants(DaprClient dapr)
             var payment = await response.Content.ReadFromJsonAsync<PaymentView>(ServiceDefaultsExtensions.JsonOptions, ct);
             return payment?.Status switch
             {
-                "Confirmed" => StepResult.Done,
-                "Cancelled" or "Refunded" => StepResult.Refused(payment.Reason ?? CancellationReason.PaymentCancelled),
+                PaymentStatus.Confirmed => StepResult.Done,
+                PaymentStatus.Cancelled or PaymentStatus.Refunded => StepResult.Refused(payment.Reason ?? CancellationReason.PaymentCancelled),
                 _ => StepResult.Waiting,
             };
         }
@@ -57,46 +53,47 @@ public sealed class Participants(DaprClient dapr)
     }
 
     public Task<StepResult> ConfirmOrderAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_orders, HttpMethod.Post, $"/orders/{r.OrderId}/confirm", NoBody, ct);
+        SendAsync(_orders, HttpMethod.Post, $"/orders/{r.OrderId}/confirm", null, ct);
 
     public Task<StepResult> ScheduleDeliveryAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_deliveries, HttpMethod.Post, $"/deliveries/{r.OrderId}", new { Zone = r.DeliveryZone, Flow = SagaFlow.Orchestration }, ct);
+        SendAsync(_deliveries, HttpMethod.Post, $"/deliveries/{r.OrderId}", new ScheduleDelivery(r.DeliveryZone, SagaFlow.Orchestration), ct);
 
     /// <summary>Past the pivot: commit the stock, then complete the order.</summary>
     public async Task<StepResult> CompleteOrderAsync(SagaRequest r, CancellationToken ct)
     {
-        var commit = await SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}/commit", NoBody, ct);
+        var commit = await SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}/commit", null, ct);
         return commit.Outcome == StepOutcome.Done
-            ? await SendAsync(_orders, HttpMethod.Post, $"/orders/{r.OrderId}/complete", NoBody, ct)
+            ? await SendAsync(_orders, HttpMethod.Post, $"/orders/{r.OrderId}/complete", null, ct)
             : commit;
     }
 
     public Task<StepResult> CancelDeliveryAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_deliveries, HttpMethod.Post, $"/deliveries/{r.OrderId}/cancel", new { r.Reason }, ct);
+        SendAsync(_deliveries, HttpMethod.Post, $"/deliveries/{r.OrderId}/cancel", new CancelDelivery(r.Reason), ct);
 
     public Task<StepResult> VoidPaymentAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}/void", new { r.Reason }, ct);
+        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}/void", new VoidPayment(r.Reason), ct);
 
     public Task<StepResult> ReleaseStockAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}/release", NoBody, ct);
+        SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}/release", null, ct);
 
     public Task<StepResult> CancelOrderAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_orders, HttpMethod.Post, $"/orders/{r.OrderId}/cancel", new { Reason = r.Reason ?? CancellationReason.CustomerCancelled }, ct);
+        SendAsync(_orders, HttpMethod.Post, $"/orders/{r.OrderId}/cancel", new CancelOrder(r.Reason ?? CancellationReason.CustomerCancelled), ct);
 
-    private static async Task<StepResult> SendAsync(HttpClient client, HttpMethod method, string path, object body, CancellationToken ct)
+    private static List<OrderLineInput?> LinesOf(SagaRequest r) =>
+        r.Items.Select(i => (OrderLineInput?)new OrderLineInput(i.ProductId, i.Quantity, i.UnitPrice)).ToList();
+
+    private static async Task<StepResult> SendAsync(HttpClient client, HttpMethod method, string path, object? body, CancellationToken ct)
     {
         try
         {
-            using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative))
-            {
-                Content = JsonContent.Create(body, options: ServiceDefaultsExtensions.JsonOptions),
-            };
+            using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+            if (body is not null) request.Content = JsonContent.Create(body, options: ServiceDefaultsExtensions.JsonOptions);
             using var response = await client.SendAsync(request, ct);
             if (response.IsSuccessStatusCode) return StepResult.Done;
             if (response.StatusCode == HttpStatusCode.Conflict)
             {
-                var problem = await response.Content.ReadFromJsonAsync<RefusalView>(ServiceDefaultsExtensions.JsonOptions, ct);
-                if (problem?.Reason is { } reason) return StepResult.Refused(reason);
+                var refusal = await response.Content.ReadFromJsonAsync<CommandRefusal>(ServiceDefaultsExtensions.JsonOptions, ct);
+                if (refusal?.Reason is { } reason) return StepResult.Refused(reason);
             }
             return StepResult.Transient($"{method} {path} answered {(int)response.StatusCode}");
         }
@@ -105,8 +102,4 @@ public sealed class Participants(DaprClient dapr)
             return StepResult.Transient(e.Message);
         }
     }
-
-    private sealed record PaymentView(string Status, CancellationReason? Reason);
-
-    private sealed record RefusalView(CancellationReason? Reason);
 }

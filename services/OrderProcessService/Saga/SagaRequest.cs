@@ -2,10 +2,7 @@ using DaprSaga.Contracts;
 
 namespace DaprSaga.OrderProcessService.Saga;
 
-/// <summary>
-/// What the saga needs to call its participants; <see cref="Reason"/> is set while compensating.
-/// <see cref="Engine"/> defaults to the runner, which is what instances stored before it existed are.
-/// </summary>
+/// <summary>What the saga needs to call its participants; <see cref="Reason"/> is set while compensating.</summary>
 public sealed record SagaRequest(
     string OrderId,
     string CustomerId,

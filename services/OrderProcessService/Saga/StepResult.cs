@@ -4,13 +4,10 @@ namespace DaprSaga.OrderProcessService.Saga;
 
 public enum StepOutcome
 {
-    /// <summary>The participant did it (or had already done it).</summary>
     Done,
-    /// <summary>A business refusal (409): compensate.</summary>
     Refused,
-    /// <summary>Nothing to do yet (the customer has not confirmed the payment): come back later.</summary>
     Waiting,
-    /// <summary>Transient trouble (5xx, timeout, sidecar error): retry; never compensate for it.</summary>
+    // 5xx, timeout, sidecar error: retried, never compensated for.
     Transient,
 }
 

@@ -5,21 +5,15 @@ using DaprSaga.OrderProcessService.Saga;
 namespace DaprSaga.OrderProcessService.Workflows;
 
 /// <summary>
-/// The orchestrated saga on Dapr Workflow: walks <see cref="OrderSaga.Steps"/> through
-/// <see cref="SagaStepActivity"/>, and after a refusal up to the pivot runs the compensations in
-/// reverse. Transient trouble is retried by the task's retry policy, then after a durable timer;
-/// a participant that stays down leaves the saga waiting. Every few rounds of trouble or waiting
-/// it continues as new with its progress, so its history stays bounded. Deterministic: time only
-/// from the context, no I/O here.
+/// The saga on Dapr Workflow. Trouble is retried by the retry policy, then after a durable timer;
+/// every few rounds without progress it continues as new, so its history stays bounded.
 /// </summary>
 public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus>
 {
     public const string ConfirmPayment = "ConfirmPayment";
 
-    /// <summary>Rounds without progress (trouble, a refusal past the pivot, a payment check) before continuing as new.</summary>
     public const int RoundsPerGeneration = 10;
 
-    /// <summary>After the retry policy gives up: how long until the step is tried again.</summary>
     public static readonly TimeSpan TroubleBackoff = TimeSpan.FromSeconds(30);
 
     public static readonly TimeSpan PaymentCheckInterval = TimeSpan.FromMinutes(1);
@@ -84,10 +78,7 @@ public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus
         }
     }
 
-    /// <summary>
-    /// Waits for the customer's decision (buffered if it came earlier); on timeout reads the
-    /// payment once, so a missed event cannot strand the saga, and the caller waits again.
-    /// </summary>
+    // On timeout it reads the payment once, so a missed event cannot strand the saga.
     private static async Task<StepResult?> AwaitCustomerAsync(WorkflowContext context, SagaRequest request)
     {
         try

@@ -7,11 +7,7 @@ namespace DaprSaga.OrderProcessService.Workflows;
 public sealed class ParticipantUnavailableException(string participant, string? detail)
     : Exception($"{participant}: {detail}");
 
-/// <summary>
-/// Runs one step of <see cref="OrderSaga.Steps"/>, or its compensation, by name through
-/// <see cref="Participants"/>. Idempotent because every participant command is (keyed by order
-/// id), so the at-least-once dispatch of activities repeats no effect.
-/// </summary>
+/// <summary>A step or its compensation; every participant command is idempotent per order id, so a repeated dispatch repeats no effect.</summary>
 public sealed class SagaStepActivity(Participants participants) : WorkflowActivity<SagaStepCall, StepResult>
 {
     public override async Task<StepResult> RunAsync(WorkflowActivityContext context, SagaStepCall input)

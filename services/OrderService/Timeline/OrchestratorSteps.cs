@@ -15,8 +15,7 @@ public sealed record OrchestratorAnswer(OrchestratorLane Lane, OrderProcessView?
 }
 
 /// <summary>
-/// Reads an orchestrated saga's step log, GET /order-processes/{id}, through Dapr service
-/// invocation: the orchestrator owns that state, order-service never reads its store. Any
+/// GET /order-processes/{id} through service invocation (the orchestrator owns that state); any
 /// failure is an unavailable lane, never a failed timeline.
 /// </summary>
 public sealed partial class OrchestratorSteps(DaprClient dapr, ILogger<OrchestratorSteps> log)

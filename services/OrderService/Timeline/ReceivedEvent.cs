@@ -6,10 +6,8 @@ namespace DaprSaga.OrderService.Timeline;
 public sealed record StepDetail(CancellationReason? Reason = null, string? CourierId = null, decimal? Amount = null);
 
 /// <summary>
-/// An event as the order's history keeps it: who published it, when it occurred at the
-/// publisher, and its detail. Handlers get the event's data only (the CloudEvent envelope with
-/// its source is unwrapped before them), so the publisher comes from the topology, which gives
-/// every topic exactly one publisher.
+/// An event as the order's history keeps it. Handlers get no CloudEvent source, so the publisher
+/// comes from the topology, which gives every topic exactly one.
 /// </summary>
 public sealed record ReceivedEvent(string Publisher, DateTimeOffset OccurredAt, StepDetail Detail)
 {
@@ -18,10 +16,8 @@ public sealed record ReceivedEvent(string Publisher, DateTimeOffset OccurredAt, 
         .ToDictionary(p => p.Topic, p => p.AppId, StringComparer.Ordinal);
 
     public static ReceivedEvent Of<TEvent>(TEvent e) where TEvent : IIntegrationEvent =>
-        new(PublisherOf(TEvent.Topic) ?? "", e.OccurredAt, DetailOf(e));
+        new(PublisherOfTopic.GetValueOrDefault(TEvent.Topic, ""), e.OccurredAt, DetailOf(e));
 
-    /// <summary>The app that publishes <paramref name="topic"/>, or null when the name is no topic (a command).</summary>
-    public static string? PublisherOf(string topic) => PublisherOfTopic.GetValueOrDefault(topic);
 
     private static StepDetail DetailOf(IIntegrationEvent e) => e switch
     {

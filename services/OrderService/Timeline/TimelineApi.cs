@@ -1,5 +1,6 @@
 using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
+using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.OrderService.Timeline;
@@ -7,17 +8,18 @@ namespace DaprSaga.OrderService.Timeline;
 /// <summary>GET /orders/{id}/timeline: the saga's steps across all services, for both flows.</summary>
 public static class TimelineApi
 {
-    public static IEndpointRouteBuilder MapTimelineApi(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapTimelineApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/orders/{orderId}/timeline", GetAsync).WithTags("Orders");
-        return endpoints;
+        var group = endpoints.MapGroup("/orders").WithTags("Orders");
+        group.MapGet("/{orderId}/timeline", GetAsync);
+        return group;
     }
 
     // One call to the orchestrator per view of an orchestrated order, none for a choreographed one.
     private static async Task<Results<Ok<SagaTimeline>, NotFound, ValidationProblem>> GetAsync(
         string orderId, OrderBook orders, OrchestratorSteps orchestrator, CancellationToken cancellationToken)
     {
-        if (!OrderInput.IsId(orderId)) return OrdersApi.InvalidOrderId();
+        if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
         if (await orders.GetAsync(orderId, cancellationToken) is not { } order) return TypedResults.NotFound();
         var answer = order.Flow == SagaFlow.Orchestration ? await orchestrator.GetAsync(orderId, cancellationToken) : null;
         return TypedResults.Ok(SagaTimeline.Of(order, answer));

@@ -11,7 +11,7 @@ public static class StateStoreExtensions
     private const int MaxAttempts = 25;
 
     // Creates use first-write concurrency so two racing creators cannot both win.
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
+    public static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
 
     /// <summary>
     /// Read-modify-write with optimistic concurrency: reads the value and its ETag, asks
