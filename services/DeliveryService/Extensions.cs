@@ -1,8 +1,5 @@
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.DeliveryService;
 

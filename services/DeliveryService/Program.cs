@@ -1,8 +1,6 @@
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
-using DaprSaga.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.DeliveryService);

@@ -1,8 +1,5 @@
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.InventoryService;
 

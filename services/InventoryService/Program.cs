@@ -1,8 +1,6 @@
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
-using DaprSaga.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.InventoryService);

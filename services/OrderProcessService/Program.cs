@@ -1,7 +1,5 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService;
 using DaprSaga.OrderProcessService.Processes;
-using DaprSaga.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.OrderProcessService);

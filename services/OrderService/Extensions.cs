@@ -1,7 +1,5 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.OrderService.Timeline;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.OrderService;
 

@@ -1,9 +1,7 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderService;
 using DaprSaga.OrderService.Orchestration;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.OrderService.Timeline;
-using DaprSaga.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.OrderService);

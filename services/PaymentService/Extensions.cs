@@ -1,8 +1,5 @@
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.PaymentService;
 

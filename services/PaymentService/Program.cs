@@ -1,8 +1,6 @@
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService;
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
-using DaprSaga.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(AppIds.PaymentService);

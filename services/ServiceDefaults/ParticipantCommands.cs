@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using DaprSaga.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
 
 namespace DaprSaga.ServiceDefaults;
 
@@ -11,6 +13,9 @@ namespace DaprSaga.ServiceDefaults;
 public static class ParticipantCommands
 {
     public const string CallerHeader = "dapr-caller-app-id";
+
+    /// <summary>The OpenAPI tag of every participant command.</summary>
+    public const string Tag = "Participant commands";
 
     /// <summary>The 403 for any call that does not name <paramref name="appId"/> as its caller, or null when it may call.</summary>
     public static ProblemHttpResult? RefuseOtherCaller(HttpRequest request, string appId)
@@ -33,4 +38,8 @@ public static class ParticipantCommands
     public static TBuilder OnlyFromCaller<TBuilder>(this TBuilder builder, string appId) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireDaprAppToken().AddEndpointFilter(async (context, next) =>
             RefuseOtherCaller(context.HttpContext.Request, appId) ?? await next(context));
+
+    /// <summary>A group of participant commands under <paramref name="prefix"/>, served only to the orchestrator.</summary>
+    public static RouteGroupBuilder MapParticipantCommands(this IEndpointRouteBuilder endpoints, string prefix) =>
+        endpoints.MapGroup(prefix).WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
 }

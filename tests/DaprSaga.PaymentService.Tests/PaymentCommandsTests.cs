@@ -417,7 +417,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
         var tagged = document!["paths"]!.AsObject()
             .SelectMany(path => path.Value!.AsObject().Select(operation => (path.Key, operation.Key, operation.Value!["tags"]!.AsArray())))
-            .Where(o => o.Item3.Any(t => (string?)t == PaymentCommandsApi.Tag))
+            .Where(o => o.Item3.Any(t => (string?)t == ParticipantCommands.Tag))
             .Select(o => $"{o.Item2.ToUpperInvariant()} {o.Item1}")
             .Order();
         Assert.Equal(["POST /payments/{orderId}", "POST /payments/{orderId}/confirm", "POST /payments/{orderId}/void"], tagged);

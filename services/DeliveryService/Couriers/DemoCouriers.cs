@@ -1,5 +1,3 @@
-using DaprSaga.ServiceDefaults;
-
 namespace DaprSaga.DeliveryService.Couriers;
 
 public sealed class DemoCouriers(CourierRoster roster) : IDemoData

@@ -1,6 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.DeliveryService.Deliveries;
 

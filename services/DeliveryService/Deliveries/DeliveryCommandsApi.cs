@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.DeliveryService.Deliveries;
@@ -7,11 +5,9 @@ namespace DaprSaga.DeliveryService.Deliveries;
 /// <summary>order-process-service's participant commands: thin wrappers over the operations of the choreography.</summary>
 public static class DeliveryCommandsApi
 {
-    public const string Tag = "Participant commands";
-
     public static RouteGroupBuilder MapDeliveryCommandsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/deliveries").WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
+        var group = endpoints.MapParticipantCommands("/deliveries");
         group.MapPost("/{orderId}", ScheduleAsync)
             .Accepts<ScheduleDelivery>("application/json")
             .WithSummary("Assigns a courier (the orchestration's pivot step)")

@@ -1,7 +1,3 @@
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
-
 namespace DaprSaga.DeliveryService.Deliveries;
 
 /// <summary>Idempotent: created once per order; a redelivery carries on an unfinished assignment; a courier answers an order once.</summary>

@@ -1,5 +1,3 @@
-using DaprSaga.ServiceDefaults;
-
 namespace DaprSaga.InventoryService.Products;
 
 public sealed class DemoCatalogue(ProductCatalogue catalogue) : IDemoData

@@ -1,6 +1,4 @@
 using Dapr.Client;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.InventoryService.Products;
 

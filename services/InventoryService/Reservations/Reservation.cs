@@ -1,7 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.InventoryService.Reservations;
 

@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.InventoryService.Reservations;
@@ -7,11 +5,9 @@ namespace DaprSaga.InventoryService.Reservations;
 /// <summary>order-process-service's participant commands: thin wrappers over the operations of the choreography.</summary>
 public static class ReservationCommandsApi
 {
-    public const string Tag = "Participant commands";
-
     public static RouteGroupBuilder MapReservationCommandsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/reservations").WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
+        var group = endpoints.MapParticipantCommands("/reservations");
         group.MapPost("/{orderId}", ReserveAsync)
             .Accepts<ReserveStock>("application/json")
             .WithSummary("Reserves the order's stock, all or nothing")
@@ -74,7 +70,7 @@ public static class ReservationCommandsApi
         if (!errors.Check(body is not null, "body", "must be a JSON object")) return errors;
         errors.Check(body!.Flow is { } flow && Enum.IsDefined(flow), "flow", InputRules.NamesOf<SagaFlow>());
         errors.Check(body.CustomerId is null || InputRules.IsId(body.CustomerId), "customerId", InputRules.IdMessage);
-        errors.Check(body.Amount is null || InputRules.IsMoney(body.Amount), "amount", InputRules.MoneyMessage);
+        errors.Check(body.Amount is null || InputRules.IsAmount(body.Amount), "amount", InputRules.AmountMessage);
         var items = body.Items ?? [];
         errors.Check(items.Count is >= 1 and <= InputRules.MaxOrderLines, "items", $"must have 1 to {InputRules.MaxOrderLines} lines");
         for (var i = 0; i < items.Count; i++)

@@ -1,6 +1,3 @@
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults.Messaging;
-
 namespace DaprSaga.InventoryService.Reservations;
 
 /// <summary>Idempotent: the reservation is decided once per order and every product step is a no-op when repeated.</summary>

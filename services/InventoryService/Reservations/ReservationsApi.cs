@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.InventoryService.Reservations;

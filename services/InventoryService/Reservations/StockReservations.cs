@@ -1,9 +1,5 @@
 using Dapr.Client;
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
-using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.InventoryService.Reservations;
 

@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 
 namespace DaprSaga.OrderProcessService.Processes;

@@ -1,7 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.State;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Workflows;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.OrderProcessService.Processes;
 

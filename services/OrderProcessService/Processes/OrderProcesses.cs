@@ -1,10 +1,7 @@
 using Dapr;
 using Dapr.Client;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.OrderProcessService.Workflows;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.OrderProcessService.Processes;
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Dapr;
 using Dapr.Client;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.State;
 using Grpc.Core;
 
 namespace DaprSaga.OrderProcessService.Processes;

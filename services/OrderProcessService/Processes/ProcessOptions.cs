@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-
 namespace DaprSaga.OrderProcessService.Processes;
 
 /// <summary>Configuration section "OrderProcess".</summary>

@@ -1,6 +1,5 @@
 using Dapr.Client;
 using DaprSaga.OrderProcessService.Workflows;
-using DaprSaga.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace DaprSaga.OrderProcessService.Processes;

@@ -1,8 +1,5 @@
 using Dapr.Client;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.Options;
 
 namespace DaprSaga.OrderProcessService.Processes;

@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-
 namespace DaprSaga.OrderProcessService.Saga;
 
 /// <summary>One step of a saga: an idempotent action and the compensation that undoes it.</summary>

@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-
 namespace DaprSaga.OrderProcessService.Saga;
 
 /// <summary>What the saga needs to call its participants; <see cref="Reason"/> is set while compensating.</summary>

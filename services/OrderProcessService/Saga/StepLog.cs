@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-
 namespace DaprSaga.OrderProcessService.Saga;
 
 /// <summary>One line of the step log both engines keep: a step's answer, and when it was undone.</summary>

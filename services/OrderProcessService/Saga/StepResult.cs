@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-
 namespace DaprSaga.OrderProcessService.Saga;
 
 public enum StepOutcome

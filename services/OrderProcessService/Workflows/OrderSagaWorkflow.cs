@@ -1,5 +1,4 @@
 using Dapr.Workflow;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 
 namespace DaprSaga.OrderProcessService.Workflows;

@@ -1,9 +1,6 @@
 using Dapr.Client;
 using Dapr.Workflow;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.State;
 using Grpc.Core;
 
 namespace DaprSaga.OrderProcessService.Workflows;

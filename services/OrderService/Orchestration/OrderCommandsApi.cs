@@ -1,6 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.OrderService.Orchestration;
@@ -11,11 +9,9 @@ namespace DaprSaga.OrderService.Orchestration;
 /// </summary>
 public static class OrderCommandsApi
 {
-    public const string Tag = "Participant commands";
-
     public static RouteGroupBuilder MapOrderCommandsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/orders").WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
+        var group = endpoints.MapParticipantCommands("/orders");
         group.MapPut("/{orderId}", CreateAsync).Accepts<CreateOrder>("application/json");
         group.MapPost("/{orderId}/confirm", (string orderId, OrderBook orders, CancellationToken cancellationToken) =>
             TakeAsync(orderId, OrderTrigger.Confirm, orders, cancellationToken));

@@ -1,7 +1,5 @@
 using System.Text.Json.Serialization;
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Timeline;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.OrderService.Orders;
 

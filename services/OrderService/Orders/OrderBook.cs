@@ -1,8 +1,4 @@
 using Dapr.Client;
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
-using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.OrderService.Orders;
 

@@ -1,6 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Timeline;
-using DaprSaga.ServiceDefaults.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace DaprSaga.OrderService.Orders;

@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-
 namespace DaprSaga.OrderService.Orders;
 
 /// <summary>What may move an order: its name in the history (a topic or a command), the status it leads to, a cancellation's reason.</summary>

@@ -1,6 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orchestration;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using CancelAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<
@@ -40,7 +38,7 @@ public static class OrdersApi
         group.MapGet("/", ListAsync);
         group.MapPost("/{orderId}/cancel", CancelAsync)
             .Accepts<CancelOrder>(isOptional: true, "application/json")
-            .WithTags("Orders", OrderCommandsApi.Tag);
+            .WithTags("Orders", ParticipantCommands.Tag);
         return group;
     }
 

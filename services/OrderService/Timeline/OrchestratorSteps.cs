@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Dapr.Client;
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.OrderService.Timeline;
 

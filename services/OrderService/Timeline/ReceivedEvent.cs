@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-
 namespace DaprSaga.OrderService.Timeline;
 
 /// <summary>What an event said that a timeline shows: a reason, a courier, an amount (each only where the event has one).</summary>

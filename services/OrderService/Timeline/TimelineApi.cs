@@ -1,6 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.OrderService.Timeline;

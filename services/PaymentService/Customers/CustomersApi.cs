@@ -1,4 +1,3 @@
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.PaymentService.Customers;

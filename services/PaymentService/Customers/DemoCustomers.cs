@@ -1,5 +1,3 @@
-using DaprSaga.ServiceDefaults;
-
 namespace DaprSaga.PaymentService.Customers;
 
 public sealed class DemoCustomers(CustomerStore customers) : IDemoData

@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.PaymentService.Payments;
 

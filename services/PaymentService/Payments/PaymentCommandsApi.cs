@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.PaymentService.Payments;
@@ -10,11 +8,9 @@ namespace DaprSaga.PaymentService.Payments;
 /// </summary>
 public static class PaymentCommandsApi
 {
-    public const string Tag = "Participant commands";
-
     public static RouteGroupBuilder MapPaymentCommandsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/payments").WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
+        var group = endpoints.MapParticipantCommands("/payments");
         group.MapPost("/{orderId}", CreateAsync).Accepts<CreatePayment>("application/json")
             .WithSummary("Create the order's Pending payment (409 UnknownCustomer)")
             .WithDescription("Idempotent per order: a repeat answers from the stored payment. A payment voided "

@@ -1,7 +1,3 @@
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
-
 namespace DaprSaga.PaymentService.Payments;
 
 /// <summary>Idempotent: first-write creation; the auto-confirm debits at most once and finishes what a crash left.</summary>

@@ -1,9 +1,5 @@
 using Dapr.Client;
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Customers;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
-using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.Options;
 
 namespace DaprSaga.PaymentService.Payments;

@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Customers;
 
 namespace DaprSaga.PaymentService.Payments;

@@ -1,5 +1,3 @@
-using DaprSaga.Contracts;
-using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.PaymentService.Payments;
@@ -12,7 +10,7 @@ public static class PaymentsApi
         var group = endpoints.MapGroup("/payments").WithTags("Payments");
         group.MapGet("/{orderId}", GetAsync);
         // The orchestrator confirms through this same customer route (so no caller check here).
-        group.MapPost("/{orderId}/confirm", ConfirmAsync).WithTags("Payments", PaymentCommandsApi.Tag);
+        group.MapPost("/{orderId}/confirm", ConfirmAsync).WithTags("Payments", ParticipantCommands.Tag);
         group.MapPost("/{orderId}/cancel", CancelAsync);
         return group;
     }
