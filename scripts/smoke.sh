@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Smoke test against real Dapr: starts the five apps with `dapr run -f .` (dapr.yaml, the
-# default Redis components, so `dapr init` must have run), drives one order of each outcome
-# with curl, checks where each one ends, prints a table and stops everything again.
+# Smoke test against real Dapr: builds the services once, starts the five apps with
+# `dapr run -f .` (dapr.yaml, the default Redis components, so `dapr init` must have run),
+# drives one order of each outcome with curl, checks where each one ends, prints a table and
+# stops everything again.
 # Exit 0 when every outcome matches (or when the Dapr CLI is not installed: "skipped"),
-# 1 on a mismatch, 2 when the apps do not come up.
+# 1 on a mismatch, 2 when the build fails or the apps do not come up.
 #
 #   scripts/smoke.sh                # from anywhere; it runs from the repository root
 #   SMOKE_TIMEOUT=300 scripts/smoke.sh
@@ -22,8 +23,8 @@ if ! command -v curl >/dev/null 2>&1; then
   exit 2
 fi
 
-# Seconds to wait for the apps to come up (the first `dotnet run` builds them) and for each
-# order to end; real brokers and cron ticks (the outbox sweep runs every 5 s) take real time.
+# Seconds to wait for the apps to come up and for each order to end; real brokers and cron
+# ticks (the outbox sweep runs every 5 s) take real time.
 startup_timeout="${SMOKE_TIMEOUT:-300}"
 order_timeout="${SMOKE_ORDER_TIMEOUT:-120}"
 
@@ -98,8 +99,17 @@ if [[ -z "${DAPR_API_TOKEN:-}" ]]; then DAPR_API_TOKEN=$(openssl rand -hex 16); 
 if [[ -z "${APP_API_TOKEN:-}" ]]; then APP_API_TOKEN=$(openssl rand -hex 16); fi
 export DAPR_API_TOKEN APP_API_TOKEN
 
+# Built once here, as the README's run command does: dapr.yaml starts the apps without building,
+# since five concurrent builds of the shared projects collide.
+echo "smoke: dotnet build DaprSaga.Services.slnf"
+if ! dotnet build DaprSaga.Services.slnf >"$log_file" 2>&1; then
+  tail -n 40 "$log_file" >&2 || true
+  echo "smoke: the build failed; see $log_file" >&2
+  exit 2
+fi
+
 echo "smoke: dapr run -f . (log: $log_file)"
-dapr run -f . >"$log_file" 2>&1 &
+dapr run -f . >>"$log_file" 2>&1 &
 dapr_pid=$!
 
 apps_up() {

@@ -8,7 +8,10 @@ namespace DaprSaga.Components.Tests;
 /// <summary>The resiliency spec (dapr pkg/apis/resiliency/v1alpha1, semantics in dapr pkg/resiliency).</summary>
 public sealed class ResiliencyTests
 {
-    /// <summary>dapr pkg/runtime/subscription/subscription.go deadLetterPublishTimeout.</summary>
+    /// <summary>
+    /// dapr pkg/runtime/subscription/subscription.go deadLetterPublishTimeout, from runtime 1.18 on;
+    /// earlier runtimes published on the delivery's own context, with no deadline of their own.
+    /// </summary>
     private static readonly TimeSpan DeadLetterPublishTimeout = TimeSpan.FromSeconds(30);
 
     private readonly DaprResource _resiliency = Assert.Single(ResourceSet.Default.Resources, r => r.Kind == DaprResource.Resiliency);

@@ -36,7 +36,7 @@ public sealed class RunFileTests
             Assert.True(DesignTable.TryGetValue(id, out var design), $"'{id}' is not in the design table");
             Assert.Equal($"./services/{design.Folder}/", app.Scalar("appDirPath"));
             Assert.Equal(design.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), app.Scalar("appPort"));
-            Assert.Equal(["dotnet", "run", "--urls", $"http://localhost:{design.Port}"], app.Strings("command"));
+            Assert.Equal(["dotnet", "run", "--no-build", "--urls", $"http://localhost:{design.Port}"], app.Strings("command"));
         });
     }
 
