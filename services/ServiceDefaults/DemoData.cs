@@ -16,11 +16,13 @@ public sealed class DemoSeeding(IDemoData data, DaprClient dapr, ILogger<DemoSee
 {
     private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
+
     public Task Seeded => _seeded.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (true)
+        for (var wait = TimeSpan.FromSeconds(1); ; wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, MaxWait.Ticks)))
         {
             try
             {
@@ -31,9 +33,10 @@ public sealed class DemoSeeding(IDemoData data, DaprClient dapr, ILogger<DemoSee
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                log.LogInformation(e, "Seeding the demo data failed; trying again in a second");
+                // One line, not a stack trace per attempt: a sidecar that is not up yet is expected.
+                log.LogWarning("Seeding the demo data failed ({Reason}); trying again in {Wait}", e.GetBaseException().Message, wait);
                 // Wall-clock on purpose: a test's fake clock must not stall start-up.
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                await Task.Delay(wait, stoppingToken);
             }
         }
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -44,7 +45,8 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddProblemDetails();
         // A body that does not parse is a 400, not an exception (which would become a 500 in Development).
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
-        builder.Services.AddHealthChecks();
+        builder.Services.AddExceptionHandler<SidecarUnavailable>();
+        builder.Services.AddHealthChecks().AddCheck<SidecarHealthCheck>("dapr-sidecar", tags: [SidecarHealthCheck.Tag]);
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(o => o.SupportNonNullableReferenceTypes());
         builder.Services.AddSingleton(TimeProvider.System);
@@ -67,7 +69,9 @@ public static class ServiceDefaultsExtensions
         app.MapEventSubscriptions();
         app.MapDeadLetters();
         app.MapScheduledPasses();
-        app.MapHealthChecks("/healthz");
+        // Liveness, which daprd probes: the app itself, never the sidecar (that would be circular).
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(SidecarHealthCheck.Tag) });
         app.UseSwagger();
         app.UseSwaggerUI();
         DaprAppToken.WarnIfNotConfigured(app);

@@ -32,8 +32,10 @@ public static class EventSubscriptions
 {
     // daprd's answers (dapr pkg/runtime/subscription/postman/http): SUCCESS acks, RETRY retries, DROP dead-letters.
     private static readonly IResult Success = Results.Ok();
-    private static readonly IResult RetryAnswer = Results.Json(new { status = "RETRY" });
-    private static readonly IResult DropAnswer = Results.Json(new { status = "DROP" });
+    private static readonly IResult RetryAnswer = Results.Json(new DeliveryAnswer("RETRY"));
+    private static readonly IResult DropAnswer = Results.Json(new DeliveryAnswer("DROP"));
+
+    private sealed record DeliveryAnswer(string Status);
 
     /// <summary>With a <paramref name="flow"/>, events of the other flow are acknowledged without running the handler.</summary>
     public static IServiceCollection AddSubscription<TEvent, THandler>(this IServiceCollection services, SagaFlow? flow = null)
