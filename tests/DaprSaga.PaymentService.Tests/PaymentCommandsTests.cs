@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapr.Client;
 using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Payments;
 using DaprSaga.ServiceDefaults;
+using DaprSaga.TestSidecar;
 
 namespace DaprSaga.PaymentService.Tests;
 
@@ -219,8 +219,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     {
         using var created = await CreateAsync("o-1", "bob", 30.00m);
         // As if a confirm died between deciding to confirm and applying the debit.
-        using var dapr = new DaprClientBuilder().UseGrpcEndpoint(_app.Sidecar.GrpcEndpoint.ToString())
-            .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions).Build();
+        using var dapr = _app.Sidecar.NewDaprClient();
         await new ServiceDefaults.State.ShardedIndex(dapr, Components.PaymentStore, "confirming-payments").AddAsync("o-1");
         var key = PaymentOperations.KeyOf("o-1");
         var (pending, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);

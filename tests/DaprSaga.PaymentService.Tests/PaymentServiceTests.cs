@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Dapr.Client;
 using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Payments;
 using DaprSaga.ServiceDefaults;
+using DaprSaga.TestSidecar;
 
 namespace DaprSaga.PaymentService.Tests;
 
@@ -294,8 +294,7 @@ public sealed class PaymentServiceTests : IAsyncLifetime
     {
         await _app.PublishAsync(Reserved("o-1", "bob", 30.00m));
         // As if the app died between deciding to confirm and applying the debit.
-        using var dapr = new DaprClientBuilder().UseGrpcEndpoint(_app.Sidecar.GrpcEndpoint.ToString())
-            .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions).Build();
+        using var dapr = _app.Sidecar.NewDaprClient();
         var index = new ServiceDefaults.State.ShardedIndex(dapr, Components.PaymentStore, "confirming-payments");
         await index.AddAsync("o-1");
         var key = PaymentOperations.KeyOf("o-1");
