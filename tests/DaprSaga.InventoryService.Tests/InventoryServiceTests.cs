@@ -46,7 +46,7 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         {
             Assert.Equal(Components.PubSub, s.PubsubName);
             Assert.Equal(Topics.DeadLetters(AppIds.InventoryService), s.DeadLetterTopic);
-            Assert.Equal($"/events/{s.Topic}", s.DefaultPath);
+            Assert.Equal($"/events/{s.Topic}", s.Path);
         });
     }
 
@@ -64,8 +64,8 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task OrderPlacedReservesTheStockAndAsksForPayment()
     {
-        await _app.PublishAsync(Placed("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gizmo", 1, 99.00m)));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(Placed("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gizmo", 1, 99.00m)));
+        await _app.IdleAsync();
 
         var reservation = await _app.ReservationAsync("o-1");
         Assert.Equal(ReservationStatus.Reserved, reservation!.Status);
@@ -95,8 +95,8 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     {
         var before = await _app.ProductsAsync();
 
-        await _app.PublishAsync(Placed(orderId, line, new OrderLine("gadget", 1, 25.00m)));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(Placed(orderId, line, new OrderLine("gadget", 1, 25.00m)));
+        await _app.IdleAsync();
 
         var reservation = await _app.ReservationAsync(orderId);
         Assert.Equal((ReservationStatus.Rejected, reason), (reservation!.Status, reservation.Reason));
@@ -108,9 +108,9 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task ADuplicateOrderPlacedHoldsOnce()
     {
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(TwoWidgets("o-1"));
+        await _app.SendAsync(TwoWidgets("o-1"));
+        await _app.IdleAsync();
 
         var widget = await _app.ProductAsync("widget");
         Assert.Equal((998, 2), (widget.OnHand, widget.Reserved));
@@ -121,10 +121,10 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task OrderCancelledBeforeOrderPlacedLeavesATombstoneAndNoHold()
     {
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.WaitForIdleAsync();
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(Cancelled("o-1"));
+        await _app.IdleAsync();
+        await _app.SendAsync(TwoWidgets("o-1"));
+        await _app.IdleAsync();
 
         var reservation = await _app.ReservationAsync("o-1");
         Assert.Equal(ReservationStatus.Released, reservation!.Status);
@@ -138,13 +138,13 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task OrderCancelledReleasesTheStockOnce()
     {
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(TwoWidgets("o-1"));
+        await _app.IdleAsync();
 
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(Cancelled("o-1"));
+        await _app.SendAsync(Cancelled("o-1"));
+        await _app.SendAsync(TwoWidgets("o-1"));
+        await _app.IdleAsync();
 
         Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-1"))!.Status);
         var widget = await _app.ProductAsync("widget");
@@ -156,15 +156,15 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task OrderCompletedMovesTheReservedStockToSoldOnce()
     {
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(TwoWidgets("o-1"));
+        await _app.IdleAsync();
 
-        await _app.PublishAsync(new OrderCompleted("o-1", SagaFlow.Choreography, At));
-        await _app.PublishAsync(new OrderCompleted("o-1", SagaFlow.Choreography, At));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(new OrderCompleted("o-1", SagaFlow.Choreography, At));
+        await _app.SendAsync(new OrderCompleted("o-1", SagaFlow.Choreography, At));
+        await _app.IdleAsync();
         // A stray cancellation after completion (cannot happen in the saga) changes nothing.
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(Cancelled("o-1"));
+        await _app.IdleAsync();
 
         Assert.Equal(ReservationStatus.Committed, (await _app.ReservationAsync("o-1"))!.Status);
         var widget = await _app.ProductAsync("widget");
@@ -176,9 +176,9 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task EventsOfOrchestratedOrdersAreAcknowledgedAndIgnored()
     {
-        await _app.PublishAsync(TwoWidgets("o-1") with { Flow = SagaFlow.Orchestration });
-        await _app.PublishAsync(Cancelled("o-2") with { Flow = SagaFlow.Orchestration });
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(TwoWidgets("o-1") with { Flow = SagaFlow.Orchestration });
+        await _app.SendAsync(Cancelled("o-2") with { Flow = SagaFlow.Orchestration });
+        await _app.IdleAsync();
 
         Assert.Null(await _app.StoredReservationAsync("o-1"));
         Assert.Null(await _app.StoredReservationAsync("o-2"));
@@ -200,8 +200,8 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [MemberData(nameof(MalformedEvents))]
     public async Task AMalformedEventIsDroppedToTheDeadLetterTopic(string topic, string body)
     {
-        await _app.Publisher.PublishByteEventAsync(Components.PubSub, topic, Encoding.UTF8.GetBytes(body), "application/json");
-        await _app.WaitForIdleAsync();
+        await (await _app.ClientAsync(AppIds.OrderService)).PublishByteEventAsync(Components.PubSub, topic, Encoding.UTF8.GetBytes(body), "application/json");
+        await _app.IdleAsync();
 
         var dead = Assert.Single(_app.Published(Topics.DeadLetters(AppIds.InventoryService)));
         Assert.Equal(topic, (string?)dead.Envelope["topic"]);
@@ -215,8 +215,8 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     {
         using var created = await _app.Http.PutAsJsonAsync("/products/sprocket", new { name = "Sprocket", price = 2.50m, onHand = 5 });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        await _app.PublishAsync(Placed("o-1", new OrderLine("sprocket", 2, 2.50m)));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(Placed("o-1", new OrderLine("sprocket", 2, 2.50m)));
+        await _app.IdleAsync();
 
         using var updated = await _app.Http.PutAsJsonAsync("/products/sprocket", new { name = "Sprocket", price = 3.00m, onHand = 10 });
 
@@ -296,7 +296,7 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         await HoldDirectlyAsync("widget", "o-1", 2);
 
         Assert.Equal(HttpStatusCode.OK, await _app.SweepAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
 
         Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-1"))!.Status);
         Assert.Equal((998, 2), ((await _app.ProductAsync("widget")).OnHand, (await _app.ProductAsync("widget")).Reserved));
@@ -313,7 +313,7 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         await HoldDirectlyAsync("gizmo", "someone-else", 1);
 
         await _app.SweepAsync();
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
 
         var reservation = await _app.ReservationAsync("o-1");
         Assert.Equal((ReservationStatus.Rejected, CancellationReason.OutOfStock), (reservation!.Status, reservation.Reason));
@@ -323,8 +323,8 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         // Every item carries a released marker, so a slow duplicate cannot hold afterwards.
         Assert.Equal(HoldState.Released, (await _app.StoredProductAsync("widget"))!.Holds["o-1"].State);
         Assert.Equal(HoldState.Released, (await _app.StoredProductAsync("gizmo"))!.Holds["o-1"].State);
-        await _app.PublishAsync(placed);
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(placed);
+        await _app.IdleAsync();
         Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
     }
 
@@ -334,8 +334,8 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         var placed = TwoWidgets("o-1");
         await _app.StoreUnfinishedAsync(Open(placed));
 
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(Cancelled("o-1"));
+        await _app.IdleAsync();
 
         // Retried (not acknowledged) until its retries ran out, then dead-lettered; nothing changed.
         Assert.True(_app.Testbed.Redeliveries > 0);
@@ -343,8 +343,8 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         Assert.Equal(ReservationPhase.Reserving, (await _app.StoredReservationAsync("o-1"))!.Phase);
 
         await _app.SweepAsync();
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(Cancelled("o-1"));
+        await _app.IdleAsync();
         Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-1"))!.Status);
         Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
     }
@@ -391,7 +391,7 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task AHoldDecidedOnAStaleReadIsDecidedAgainOnTheProductAsItIsNow()
     {
-        var catalogue = _app.Factory.Services.GetRequiredService<ProductCatalogue>();
+        var catalogue = _app.Services.GetRequiredService<ProductCatalogue>();
         var stale = (await catalogue.ReadManyAsync(["gizmo"], CancellationToken.None))["gizmo"];
         // Another order takes two of the three gizmos after that read.
         await HoldDirectlyAsync("gizmo", "o-other", 2);
@@ -424,7 +424,7 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         await new OutboxIndex(_app.AppDapr, Components.InventoryStore, TimeProvider.System).ListAsync(StockReservations.KeyOf("o-1"));
 
         await _app.SweepAsync();
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
 
         Assert.Equal(1, DistinctEvents(Topics.StockReserved));
         Assert.Empty((await _app.StoredReservationAsync("o-1"))!.Outbox);
@@ -435,13 +435,13 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     {
         for (var i = 0; i < 12; i++)
         {
-            await _app.PublishAsync(Placed($"o-{i}", new OrderLine("widget", 1 + i, 10.00m), new OrderLine(i % 2 == 0 ? "gadget" : "gizmo", 1, i % 2 == 0 ? 25.00m : 99.00m)));
+            await _app.SendAsync(Placed($"o-{i}", new OrderLine("widget", 1 + i, 10.00m), new OrderLine(i % 2 == 0 ? "gadget" : "gizmo", 1, i % 2 == 0 ? 25.00m : 99.00m)));
         }
-        await _app.WaitForIdleAsync();
-        for (var i = 0; i < 12; i += 3) await _app.PublishAsync(Cancelled($"o-{i}"));
-        for (var i = 1; i < 12; i += 3) await _app.PublishAsync(new OrderCompleted($"o-{i}", SagaFlow.Choreography, At));
-        await _app.PublishAsync(Cancelled("o-never-placed"));
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
+        for (var i = 0; i < 12; i += 3) await _app.SendAsync(Cancelled($"o-{i}"));
+        for (var i = 1; i < 12; i += 3) await _app.SendAsync(new OrderCompleted($"o-{i}", SagaFlow.Choreography, At));
+        await _app.SendAsync(Cancelled("o-never-placed"));
+        await _app.IdleAsync();
 
         var products = await _app.ProductsAsync();
         AssertStockAddsUp(products);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Dapr.Client;
 using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
@@ -76,7 +75,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(("o-1", ReservationStatus.Reserved, null), (view.OrderId, view.Status, view.Reason));
         Assert.Equal([new OrderLine("widget", 2, 10.00m)], view.Items);
         Assert.Equal((998, 2, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         var reserved = Assert.Single(_app.Published<StockReserved>());
         Assert.Equal(("o-1", SagaFlow.Orchestration, "alice", 20.00m, false),
             (reserved.OrderId, reserved.Flow, reserved.CustomerId, reserved.Amount, reserved.AutoConfirmPayment));
@@ -89,7 +88,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         using var response = await ReserveAsync("o-1", new { items = new[] { new OrderLine("widget", 3, 10.00m) }, flow = "orchestration" });
 
         Assert.Equal(ReservationStatus.Reserved, (await OkViewAsync(response)).Status);
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         var reserved = Assert.Single(_app.Published<StockReserved>());
         Assert.Equal(("", 30.00m), (reserved.CustomerId, reserved.Amount));
     }
@@ -102,7 +101,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
 
         Assert.Equal(Shown(await OkViewAsync(first)), Shown(await OkViewAsync(second)));
         Assert.Equal((998, 2, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockReserved));
     }
 
@@ -129,7 +128,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         var stored = await _app.ReservationAsync("o-1");
         Assert.Equal((ReservationStatus.Rejected, reason), (stored!.Status, stored.Reason));
         Assert.Equal(before, await _app.ProductsAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockReservationFailed));
         var failed = _app.Published<StockReservationFailed>()[0];
         Assert.Equal((SagaFlow.Orchestration, reason), (failed.Flow, failed.Reason));
@@ -165,7 +164,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(ReservationStatus.Released, (await OkViewAsync(first)).Status);
         Assert.Equal(ReservationStatus.Released, (await OkViewAsync(repeat)).Status);
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockReleased));
         Assert.Equal(SagaFlow.Orchestration, _app.Published<StockReleased>()[0].Flow);
     }
@@ -182,7 +181,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(Shown(tombstone), Shown(await OkViewAsync(lateReserve)));
         Assert.Equal(SagaFlow.Orchestration, (await _app.StoredReservationAsync("o-1"))!.Flow);
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         Assert.Empty(_app.Published(Topics.StockReserved));
         Assert.Empty(_app.Published(Topics.StockReleased));
     }
@@ -199,7 +198,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(ReservationStatus.Released, (await OkViewAsync(response)).Status);
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
         Assert.Equal(HoldState.Released, (await _app.StoredProductAsync("widget"))!.Holds["o-1"].State);
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockReleased));
     }
 
@@ -217,7 +216,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal((ReservationStatus.Rejected, CancellationReason.OutOfStock), (rejectedView.Status, rejectedView.Reason));
         Assert.Equal(ReservationStatus.Committed, (await OkViewAsync(committed)).Status);
         Assert.Equal((998, 0, 2), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         Assert.Empty(_app.Published(Topics.StockReleased));
     }
 
@@ -232,7 +231,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(ReservationStatus.Committed, (await OkViewAsync(first)).Status);
         Assert.Equal(ReservationStatus.Committed, (await OkViewAsync(repeat)).Status);
         Assert.Equal((998, 0, 2), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockCommitted));
         Assert.Equal(SagaFlow.Orchestration, _app.Published<StockCommitted>()[0].Flow);
     }
@@ -255,7 +254,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-released"))!.Status);
         Assert.Equal(ReservationStatus.Rejected, (await _app.ReservationAsync("o-rejected"))!.Status);
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await _app.IdleAsync();
         Assert.Empty(_app.Published(Topics.StockCommitted));
     }
 
@@ -265,10 +264,10 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         (await ReserveAsync("o-1", TwoWidgets)).Dispose();
         (await ReserveAsync("o-2", TwoWidgets)).Dispose();
 
-        await _app.PublishAsync(new OrderCancelled("o-1", SagaFlow.Orchestration, CancellationReason.CustomerCancelled, At));
-        await _app.PublishAsync(new OrderCompleted("o-2", SagaFlow.Orchestration, At));
-        await _app.PublishAsync(new OrderPlaced("o-3", SagaFlow.Orchestration, "alice", [new("widget", 2, 10.00m)], 20.00m, "north", false, At));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(new OrderCancelled("o-1", SagaFlow.Orchestration, CancellationReason.CustomerCancelled, At));
+        await _app.SendAsync(new OrderCompleted("o-2", SagaFlow.Orchestration, At));
+        await _app.SendAsync(new OrderPlaced("o-3", SagaFlow.Orchestration, "alice", [new("widget", 2, 10.00m)], 20.00m, "north", false, At));
+        await _app.IdleAsync();
 
         Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-1"))!.Status);
         Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-2"))!.Status);
@@ -283,10 +282,10 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     public async Task ChoreographyKeepsWorkingBesideOrchestratedReservations()
     {
         (await ReserveAsync("o-orch", TwoWidgets)).Dispose();
-        await _app.PublishAsync(new OrderPlaced("o-chor", SagaFlow.Choreography, "alice", [new("widget", 1, 10.00m)], 10.00m, "north", true, At));
-        await _app.WaitForIdleAsync();
-        await _app.PublishAsync(new OrderCancelled("o-chor", SagaFlow.Choreography, CancellationReason.CustomerCancelled, At));
-        await _app.WaitForIdleAsync();
+        await _app.SendAsync(new OrderPlaced("o-chor", SagaFlow.Choreography, "alice", [new("widget", 1, 10.00m)], 10.00m, "north", true, At));
+        await _app.IdleAsync();
+        await _app.SendAsync(new OrderCancelled("o-chor", SagaFlow.Choreography, CancellationReason.CustomerCancelled, At));
+        await _app.IdleAsync();
 
         Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-chor"))!.Status);
         Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-orch"))!.Status);
@@ -338,11 +337,8 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     [Fact]
     public async Task TheOrchestratorsSidecarMayInvokeTheCommandsAndAnotherAppsMayNot()
     {
-        var processSidecar = await _app.Testbed.StartSidecarAsync(new TestSidecar.SidecarOptions(AppIds.OrderProcessService));
-        using var process = ClientOf(processSidecar);
-        using var order = ClientOf(_app.OrderSidecar);
-        using var asProcess = process.CreateInvokableHttpClient(AppIds.InventoryService);
-        using var asOrder = order.CreateInvokableHttpClient(AppIds.InventoryService);
+        var asProcess = await _app.InvokerAsync(AppIds.OrderProcessService);
+        var asOrder = await _app.InvokerAsync(AppIds.OrderService);
 
         using var refused = await asOrder.PostAsJsonAsync(new Uri("/reservations/o-1", UriKind.Relative), TwoWidgets, ServiceDefaultsExtensions.JsonOptions);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -430,10 +426,4 @@ public sealed class ReservationCommandTests : IAsyncLifetime
 
     private static ReservationRequest Request(string orderId, params OrderLine[] items) =>
         new(orderId, SagaFlow.Orchestration, "alice", items, items.Sum(i => i.Quantity * i.UnitPrice), AutoConfirmPayment: false);
-
-    private static DaprClient ClientOf(TestSidecar.Sidecar sidecar) => new DaprClientBuilder()
-        .UseGrpcEndpoint(sidecar.GrpcEndpoint.ToString())
-        .UseHttpEndpoint(sidecar.HttpEndpoint.ToString())
-        .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions)
-        .Build();
 }
