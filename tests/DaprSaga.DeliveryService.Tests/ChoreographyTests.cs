@@ -49,9 +49,9 @@ public sealed class ChoreographyTests : IAsyncLifetime
 
         var delivery = await _host.DeliveryAsync("o-west");
         Assert.Equal(new DeliveryView("o-west", null, "west", DeliveryStatus.Failed, CancellationReason.NoCourierAvailable), delivery);
-        var failed = Assert.Single(_host.Published(Topics.DeliveryFailed));
+        var failed = Assert.Single(_host.PublishedData(Topics.DeliveryFailed));
         Assert.Equal(("o-west", "NoCourierAvailable"), ((string?)failed["orderId"], (string?)failed["reason"]));
-        Assert.Empty(_host.Published(Topics.DeliveryScheduled));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryScheduled));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class ChoreographyTests : IAsyncLifetime
         string[] trio = ["c-trio-0", "c-trio-1", "c-trio-2"];
         foreach (var id in trio) (await _host.Http.PutAsJsonAsync($"/couriers/{id}", new { name = id, zone = "trio", capacity = 1 })).Dispose();
         var compared = CourierChoice.Sample("o-trio", trio);
-        var roster = _host.App.Services.GetRequiredService<CourierRoster>();
+        var roster = _host.Services.GetRequiredService<CourierRoster>();
         foreach (var id in compared) Assert.Equal(AssignmentState.Active, await roster.TakeAsync(id, $"o-before-{id}", "trio", CancellationToken.None));
 
         await _host.ConfirmAsync("o-trio", "trio");
@@ -140,7 +140,7 @@ public sealed class ChoreographyTests : IAsyncLifetime
         await _host.IdleAsync();
 
         Assert.Equal(new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Cancelled, CancellationReason.SagaTimedOut), await _host.DeliveryAsync("o-1"));
-        var cancelled = Assert.Single(_host.Published(Topics.DeliveryCancelled));
+        var cancelled = Assert.Single(_host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal("c-east-1", (string?)cancelled["courierId"]);
         Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
 
@@ -160,8 +160,8 @@ public sealed class ChoreographyTests : IAsyncLifetime
         await _host.IdleAsync();
 
         Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-1"))?.Status);
-        Assert.Single(_host.Published(Topics.DeliveryCancelled));
-        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+        Assert.Single(_host.PublishedData(Topics.DeliveryCancelled));
+        Assert.Single(_host.PublishedData(Topics.DeliveryScheduled));
         Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
     }
 
@@ -174,8 +174,8 @@ public sealed class ChoreographyTests : IAsyncLifetime
         await _host.IdleAsync();
 
         Assert.Equal(new DeliveryView("o-early", null, "", DeliveryStatus.Cancelled, CancellationReason.PaymentCancelled), await _host.DeliveryAsync("o-early"));
-        Assert.Empty(_host.Published(Topics.DeliveryScheduled));
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryScheduled));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
     }
 
@@ -190,7 +190,7 @@ public sealed class ChoreographyTests : IAsyncLifetime
         Assert.Equal(0, (await _host.CourierAsync("c-north-1")).ActiveDeliveries);
         Assert.Equal(0, (await _host.CourierAsync("c-north-2")).ActiveDeliveries);
         // Every delivery announced as scheduled was announced as cancelled too.
-        Assert.Equal(_host.Published(Topics.DeliveryScheduled).Count, _host.Published(Topics.DeliveryCancelled).Count);
+        Assert.Equal(_host.PublishedData(Topics.DeliveryScheduled).Count, _host.PublishedData(Topics.DeliveryCancelled).Count);
         Assert.Equal(0, _host.Testbed.DeadLettered);
         _host.AssertCourierInvariants();
     }
@@ -199,7 +199,7 @@ public sealed class ChoreographyTests : IAsyncLifetime
     public async Task EventsOfOrchestratedOrdersAreAcknowledgedAndIgnored()
     {
         await _host.ConfirmAsync("o-orch", "north", SagaFlow.Orchestration);
-        await _host.PublishAsync(new OrderCancelled("o-orch-2", SagaFlow.Orchestration, CancellationReason.OutOfStock, DateTimeOffset.UtcNow));
+        await _host.SendAsync(new OrderCancelled("o-orch-2", SagaFlow.Orchestration, CancellationReason.OutOfStock, DateTimeOffset.UtcNow));
         await _host.IdleAsync();
 
         Assert.Null(await _host.DeliveryAsync("o-orch"));
@@ -211,9 +211,10 @@ public sealed class ChoreographyTests : IAsyncLifetime
     [Fact]
     public async Task AMalformedEventIsDroppedToTheAppsDeadLetterTopic()
     {
-        await _host.Orders.PublishEventAsync(Components.PubSub, Topics.OrderConfirmed, new { orderId = "o-bad", deliveryZone = "north" });
-        await _host.Orders.PublishEventAsync(Components.PubSub, Topics.OrderCancelled, new { orderId = "o||bad", flow = "Choreography", reason = "OutOfStock", occurredAt = DateTimeOffset.UtcNow });
-        await _host.Orders.PublishEventAsync(Components.PubSub, Topics.OrderConfirmed, new { orderId = "o-nozone", flow = "Choreography", occurredAt = DateTimeOffset.UtcNow });
+        var orders = await _host.ClientAsync(AppIds.OrderService);
+        await orders.PublishEventAsync(Components.PubSub, Topics.OrderConfirmed, new { orderId = "o-bad", deliveryZone = "north" });
+        await orders.PublishEventAsync(Components.PubSub, Topics.OrderCancelled, new { orderId = "o||bad", flow = "Choreography", reason = "OutOfStock", occurredAt = DateTimeOffset.UtcNow });
+        await orders.PublishEventAsync(Components.PubSub, Topics.OrderConfirmed, new { orderId = "o-nozone", flow = "Choreography", occurredAt = DateTimeOffset.UtcNow });
         await _host.IdleAsync();
 
         var dead = _host.Testbed.PubSub(Components.PubSub).Published(Topics.DeadLetters(AppIds.DeliveryService));

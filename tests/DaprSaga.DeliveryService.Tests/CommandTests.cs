@@ -67,7 +67,7 @@ public sealed class CommandTests : IAsyncLifetime
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, repeat.StatusCode));
         Assert.Equal(await ViewAsync(first), await ViewAsync(repeat));
-        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+        Assert.Single(_host.PublishedData(Topics.DeliveryScheduled));
         Assert.Equal(1, await ActiveInAsync("c-north-1", "c-north-2"));
     }
 
@@ -130,7 +130,7 @@ public sealed class CommandTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(new DeliveryView("o-crash", "c-east-1", "east", DeliveryStatus.Scheduled, null), await ViewAsync(response));
         Assert.Equal(1, await ActiveInAsync("c-east-1"));
-        Assert.Equal("Orchestration", (string?)Assert.Single(_host.Published(Topics.DeliveryScheduled))["flow"]);
+        Assert.Equal("Orchestration", (string?)Assert.Single(_host.PublishedData(Topics.DeliveryScheduled))["flow"]);
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class CommandTests : IAsyncLifetime
         var expected = new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Cancelled, null);
         Assert.Equal(expected, await ViewAsync(first));
         Assert.Equal(expected, await ViewAsync(repeat));
-        var cancelled = Assert.Single(_host.Published(Topics.DeliveryCancelled));
+        var cancelled = Assert.Single(_host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal(("c-east-1", "Orchestration"), ((string?)cancelled["courierId"], (string?)cancelled["flow"]));
         Assert.Equal(0, await ActiveInAsync("c-east-1"));
 
@@ -180,8 +180,8 @@ public sealed class CommandTests : IAsyncLifetime
         // The orchestrator only cancels while compensating, so a Cancelled 200 misleads nothing.
         Assert.Equal((HttpStatusCode.OK, tombstone), (late.StatusCode, await ViewAsync(late)));
         Assert.Equal(tombstone, await _host.DeliveryAsync("o-early"));
-        Assert.Empty(_host.Published(Topics.DeliveryScheduled));
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryScheduled));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal(0, await ActiveInAsync("c-east-1"));
     }
 
@@ -198,7 +198,7 @@ public sealed class CommandTests : IAsyncLifetime
 
         Assert.Equal((HttpStatusCode.OK, DeliveryStatus.Failed), (failed.StatusCode, (await ViewAsync(failed))?.Status));
         Assert.Equal((HttpStatusCode.OK, DeliveryStatus.Delivered), (delivered.StatusCode, (await ViewAsync(delivered))?.Status));
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryCancelled));
     }
 
     [Fact]
@@ -211,7 +211,7 @@ public sealed class CommandTests : IAsyncLifetime
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         foreach (var order in orders) Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync(order))?.Status);
         Assert.Equal(0, await ActiveInAsync("c-north-1", "c-north-2"));
-        Assert.Equal(_host.Published(Topics.DeliveryScheduled).Count, _host.Published(Topics.DeliveryCancelled).Count);
+        Assert.Equal(_host.PublishedData(Topics.DeliveryScheduled).Count, _host.PublishedData(Topics.DeliveryCancelled).Count);
         _host.AssertCourierInvariants();
         foreach (var r in responses) r.Dispose();
     }
@@ -222,13 +222,13 @@ public sealed class CommandTests : IAsyncLifetime
         (await ScheduleAsync("o-orch", "east")).Dispose();
 
         // order-service publishes its facts for orchestrated orders too; they must change nothing here.
-        await _host.PublishAsync(new OrderCancelled("o-orch", SagaFlow.Orchestration, CancellationReason.CustomerCancelled, DateTimeOffset.UtcNow));
+        await _host.SendAsync(new OrderCancelled("o-orch", SagaFlow.Orchestration, CancellationReason.CustomerCancelled, DateTimeOffset.UtcNow));
         await _host.ConfirmAsync("o-orch-2", "east", SagaFlow.Orchestration);
         await _host.IdleAsync();
 
         Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-orch"))?.Status);
         Assert.Null(await _host.DeliveryAsync("o-orch-2"));
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal(1, await ActiveInAsync("c-east-1"));
         Assert.Equal((0, 0), (_host.Testbed.Redeliveries, _host.Testbed.DeadLettered));
     }
@@ -244,7 +244,7 @@ public sealed class CommandTests : IAsyncLifetime
 
         Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-orch"))?.Status);
         Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-chor"))?.Status);
-        var flows = _host.Published(Topics.DeliveryScheduled).ToDictionary(d => (string)d["orderId"]!, d => (string?)d["flow"]);
+        var flows = _host.PublishedData(Topics.DeliveryScheduled).ToDictionary(d => (string)d["orderId"]!, d => (string?)d["flow"]);
         Assert.Equal(new Dictionary<string, string?> { ["o-orch"] = "Orchestration", ["o-chor"] = "Choreography" }, flows);
         Assert.Equal(1, await ActiveInAsync("c-north-1", "c-north-2"));
     }
@@ -272,7 +272,7 @@ public sealed class CommandTests : IAsyncLifetime
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(fields, problem!["errors"]!.AsObject().Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Equal(0, StoredDeliveries());
-        Assert.Empty(_host.Published(Topics.DeliveryFailed));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryFailed));
     }
 
     [Theory]
@@ -338,8 +338,8 @@ public sealed class CommandTests : IAsyncLifetime
     [Fact]
     public async Task TheOrchestratorsSidecarCanInvokeTheCommandsAndAnotherAppsCannot()
     {
-        using var orchestrator = await _host.InvokerFromAsync(AppIds.OrderProcessService);
-        using var orders = await _host.InvokerFromAsync(AppIds.OrderService);
+        using var orchestrator = await _host.InvokerAsync(AppIds.OrderProcessService);
+        using var orders = await _host.InvokerAsync(AppIds.OrderService);
 
         using var refused = await ScheduleAsync("o-1", "north", orders);
         using var refusedCancel = await CancelAsync("o-1", orders);

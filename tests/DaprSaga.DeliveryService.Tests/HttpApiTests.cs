@@ -96,7 +96,7 @@ public sealed class HttpApiTests : IAsyncLifetime
         await new ShardedIndex(dapr, Components.DeliveryStore, "couriers", shards: 4).AddAsync("c-old-1");
         await dapr.SaveStateAsync(Components.DeliveryStore, CourierRoster.KeyOf("c-old-1"), Courier.Register("c-old-1", "Old", "west", 1));
 
-        await _host.App.Services.GetRequiredService<CourierRoster>().PutOnZoneRostersAsync(CancellationToken.None);
+        await _host.Services.GetRequiredService<CourierRoster>().PutOnZoneRostersAsync(CancellationToken.None);
         await _host.ConfirmAsync("o-west", "west");
         await _host.IdleAsync();
 
@@ -169,7 +169,7 @@ public sealed class HttpApiTests : IAsyncLifetime
         await _host.IdleAsync();
 
         Assert.Equal(DeliveryStatus.Delivered, (await _host.DeliveryAsync("o-1"))?.Status);
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Empty(_host.PublishedData(Topics.DeliveryCancelled));
     }
 
     [Fact]

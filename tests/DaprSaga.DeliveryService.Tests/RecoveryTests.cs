@@ -45,7 +45,7 @@ public sealed class RecoveryTests : IAsyncLifetime
         await SweepAsync();
 
         Assert.Equal(new DeliveryView("o-crash", "c-south-1", "south", DeliveryStatus.Scheduled, null), await _host.DeliveryAsync("o-crash"));
-        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+        Assert.Single(_host.PublishedData(Topics.DeliveryScheduled));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class RecoveryTests : IAsyncLifetime
 
         Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-crash"))?.Status);
         Assert.Equal(1, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
-        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+        Assert.Single(_host.PublishedData(Topics.DeliveryScheduled));
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class RecoveryTests : IAsyncLifetime
 
         Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-1"))?.Status);
         Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
-        Assert.Single(_host.Published(Topics.DeliveryCancelled));
+        Assert.Single(_host.PublishedData(Topics.DeliveryCancelled));
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class RecoveryTests : IAsyncLifetime
         await _host.IdleAsync();
 
         // What a handler that read the delivery while it was asking c-east-1 would do now.
-        await _host.App.Services.GetRequiredService<CourierRoster>().TakeAsync("c-east-1", "o-1", "east", CancellationToken.None);
+        await _host.Services.GetRequiredService<CourierRoster>().TakeAsync("c-east-1", "o-1", "east", CancellationToken.None);
 
         Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
     }
