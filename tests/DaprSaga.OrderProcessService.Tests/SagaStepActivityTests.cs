@@ -14,7 +14,7 @@ public sealed class SagaStepActivityTests
         new("o-1", "alice", [new OrderLine("widget", 2, 10m)], "north", AutoConfirmPayment: true, Engine: SagaEngine.Workflow);
 
     private static Task<StepResult> RunAsync(OrchestratorApp app, string step, bool compensate = false, SagaRequest? request = null) =>
-        new SagaStepActivity(app.Factory.Services.GetRequiredService<Participants>())
+        new SagaStepActivity(app.Services.GetRequiredService<Participants>())
             .RunAsync(null!, new SagaStepCall(step, compensate, request ?? Request));
 
     [Fact]

@@ -136,7 +136,7 @@ public class ServiceHost<TEntryPoint> : IAsyncDisposable
         {
             if (!_others.TryGetValue(appId, out var other))
             {
-                other = appId == AppId ? Task.FromResult((Sidecar, Sidecar.NewDaprClient())) : StartOtherAsync(appId);
+                other = appId == AppId ? Task.FromResult((Sidecar, Sidecar.NewDaprClient(Sidecar.Options.DaprApiToken))) : StartOtherAsync(appId);
                 _others[appId] = other;
             }
             return other;
