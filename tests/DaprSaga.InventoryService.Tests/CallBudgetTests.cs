@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Reservations;
 
 namespace DaprSaga.InventoryService.Tests;

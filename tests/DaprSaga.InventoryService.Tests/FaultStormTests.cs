@@ -1,6 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Reservations;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.InventoryService.Tests;
 

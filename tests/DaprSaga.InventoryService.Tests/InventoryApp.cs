@@ -1,8 +1,6 @@
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
 using DaprSaga.ServiceDefaults.State;
-using DaprSaga.TestSidecar;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.InventoryService.Tests;

@@ -1,11 +1,6 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dapr.DurableTask.Protobuf;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.ServiceDefaults;
-using DaprSaga.TestSidecar;
 using DaprSaga.TestSidecar.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

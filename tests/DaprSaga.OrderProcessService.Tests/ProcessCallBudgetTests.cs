@@ -1,6 +1,3 @@
-using System.Net;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 using Xunit.Abstractions;
 
 namespace DaprSaga.OrderProcessService.Tests;

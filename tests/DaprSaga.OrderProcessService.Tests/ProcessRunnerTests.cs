@@ -1,7 +1,4 @@
-using System.Net;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
-using DaprSaga.TestSidecar;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.OrderProcessService.Tests;

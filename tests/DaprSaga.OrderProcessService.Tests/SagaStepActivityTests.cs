@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.OrderProcessService.Workflows;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dapr.DurableTask.Protobuf;
 using Dapr.Workflow.Worker;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.OrderProcessService.Workflows;
 using DaprSaga.ServiceDefaults;

@@ -1,9 +1,5 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.ServiceDefaults;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.OrderService.Tests;
 

@@ -1,7 +1,5 @@
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
-using DaprSaga.TestSidecar;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.PaymentService.Tests;

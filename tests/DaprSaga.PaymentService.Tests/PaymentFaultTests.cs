@@ -1,8 +1,5 @@
-using System.Net;
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.PaymentService.Tests;
 
