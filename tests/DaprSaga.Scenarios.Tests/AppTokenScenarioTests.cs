@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.Scenarios.Tests;

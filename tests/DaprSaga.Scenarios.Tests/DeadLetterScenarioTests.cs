@@ -1,4 +1,3 @@
-using Dapr.Client;
 
 namespace DaprSaga.Scenarios.Tests;
 

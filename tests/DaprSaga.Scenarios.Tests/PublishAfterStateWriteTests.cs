@@ -1,5 +1,4 @@
 using System.Text;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests;
 

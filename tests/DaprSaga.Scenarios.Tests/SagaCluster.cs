@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests;
 
