@@ -1,5 +1,4 @@
 using System.Globalization;
-using DaprSaga.Contracts;
 using YamlDotNet.RepresentationModel;
 using ComponentNames = DaprSaga.Contracts.Components;
 

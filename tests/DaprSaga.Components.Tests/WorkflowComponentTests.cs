@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using ComponentNames = DaprSaga.Contracts.Components;
 
 namespace DaprSaga.Components.Tests;

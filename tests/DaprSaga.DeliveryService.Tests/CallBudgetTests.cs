@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Deliveries;
 using Xunit.Abstractions;
 
@@ -12,21 +9,15 @@ namespace DaprSaga.DeliveryService.Tests;
 /// rosters, the choice made in the request's write and the unfinished list kept by the outbox's
 /// hook, they were 32 (bench zone), 24 (north), 25 (no courier, then cancelled) and 6 (tombstone).
 /// </summary>
-public sealed class CallBudgetTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class CallBudgetTests(ITestOutputHelper output) : HostedTest<DeliveryHost>(() => DeliveryHost.StartAsync())
 {
     private const string BenchZone = "bench";
-    private DeliveryHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await DeliveryHost.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     /// <summary>The benchmark's own couriers: eight in one zone, beside the four demo couriers.</summary>
     private async Task RegisterBenchCouriersAsync()
     {
         for (var k = 0; k < 8; k++)
         {
-            using var response = await _host.Http.PutAsJsonAsync($"/couriers/bench-courier-{k}", new { name = $"Bench {k}", zone = BenchZone, capacity = 100 });
+            using var response = await Host.Http.PutAsJsonAsync($"/couriers/bench-courier-{k}", new { name = $"Bench {k}", zone = BenchZone, capacity = 100 });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
     }
@@ -34,14 +25,14 @@ public sealed class CallBudgetTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Runs <paramref name="saga"/> and returns the state keys it read and wrote, by "{kind} {key family}".</summary>
     private async Task<IReadOnlyDictionary<string, long>> CountAsync(Func<Task> saga)
     {
-        await _host.IdleAsync();
-        var before = _host.Sidecar.Calls.ByKeyFamily();
-        var callsBefore = _host.Sidecar.Calls.Snapshot();
+        await Host.IdleAsync();
+        var before = Host.Sidecar.Calls.ByKeyFamily();
+        var callsBefore = Host.Sidecar.Calls.Snapshot();
         await saga();
-        await _host.IdleAsync();
-        var calls = _host.Sidecar.Calls.Snapshot().Select(c => (c.Key, Count: c.Value - callsBefore.GetValueOrDefault(c.Key))).Where(c => c.Count > 0);
+        await Host.IdleAsync();
+        var calls = Host.Sidecar.Calls.Snapshot().Select(c => (c.Key, Count: c.Value - callsBefore.GetValueOrDefault(c.Key))).Where(c => c.Count > 0);
         output.WriteLine($"calls: {string.Join(", ", calls.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Count}"))}");
-        var counted = _host.Sidecar.Calls.ByKeyFamily()
+        var counted = Host.Sidecar.Calls.ByKeyFamily()
             .Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
             .Where(c => c.Count > 0)
             .OrderBy(c => c.Key, StringComparer.Ordinal)
@@ -58,9 +49,9 @@ public sealed class CallBudgetTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await RegisterBenchCouriersAsync();
 
-        var counted = await CountAsync(() => _host.ConfirmAsync("o-budget", BenchZone));
+        var counted = await CountAsync(() => Host.ConfirmAsync("o-budget", BenchZone));
 
-        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-budget"))?.Status);
+        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-budget"))?.Status);
         Assert.True(Total(counted) <= 17, $"{Total(counted)} state keys");
         // Two of the zone's couriers compared and one asked; no other zone's courier, no catalogue.
         Assert.Equal(3, counted.GetValueOrDefault("StateRead courier-bench-courier-#"));
@@ -72,7 +63,7 @@ public sealed class CallBudgetTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var counted = await CountAsync(async () =>
         {
-            using var response = await _host.AsOrchestrator.PostAsJsonAsync("/deliveries/o-budget", new { zone = "north", flow = "Orchestration" });
+            using var response = await Host.AsOrchestrator.PostAsJsonAsync("/deliveries/o-budget", new { zone = "north", flow = "Orchestration" });
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         });
 
@@ -84,12 +75,12 @@ public sealed class CallBudgetTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var counted = await CountAsync(async () =>
         {
-            await _host.ConfirmAsync("o-budget", "west");
-            await _host.IdleAsync();
-            await _host.CancelAsync("o-budget", CancellationReason.NoCourierAvailable);
+            await Host.ConfirmAsync("o-budget", "west");
+            await Host.IdleAsync();
+            await Host.CancelAsync("o-budget", CancellationReason.NoCourierAvailable);
         });
 
-        Assert.Equal(DeliveryStatus.Failed, (await _host.DeliveryAsync("o-budget"))?.Status);
+        Assert.Equal(DeliveryStatus.Failed, (await Host.DeliveryAsync("o-budget"))?.Status);
         // Never under way, so never listed as unfinished.
         Assert.True(Total(counted) <= 8, $"{Total(counted)} state keys");
     }
@@ -97,9 +88,9 @@ public sealed class CallBudgetTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task ACancellationBeforeAnyDeliveryStaysWithinItsBudget()
     {
-        var counted = await CountAsync(() => _host.CancelAsync("o-budget", CancellationReason.OutOfStock));
+        var counted = await CountAsync(() => Host.CancelAsync("o-budget", CancellationReason.OutOfStock));
 
-        Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-budget"))?.Status);
+        Assert.Equal(DeliveryStatus.Cancelled, (await Host.DeliveryAsync("o-budget"))?.Status);
         Assert.True(Total(counted) <= 2, $"{Total(counted)} state keys");
     }
 }

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.ServiceDefaults;
@@ -11,19 +7,13 @@ using DaprSaga.ServiceDefaults.State;
 namespace DaprSaga.DeliveryService.Tests;
 
 /// <summary>The participant commands order-process-service calls: schedule and cancel a delivery.</summary>
-public sealed class CommandTests : IAsyncLifetime
+public sealed class CommandTests() : HostedTest<DeliveryHost>(() => DeliveryHost.StartAsync())
 {
-    private DeliveryHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await DeliveryHost.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     private Task<HttpResponseMessage> ScheduleAsync(string orderId, string zone, HttpClient? client = null) =>
-        (client ?? _host.AsOrchestrator).PostAsJsonAsync(new Uri($"/deliveries/{orderId}", UriKind.Relative), new { zone, flow = "Orchestration" });
+        (client ?? Host.AsOrchestrator).PostAsJsonAsync(new Uri($"/deliveries/{orderId}", UriKind.Relative), new { zone, flow = "Orchestration" });
 
     private Task<HttpResponseMessage> CancelAsync(string orderId, HttpClient? client = null) =>
-        (client ?? _host.AsOrchestrator).PostAsJsonAsync(new Uri($"/deliveries/{orderId}/cancel", UriKind.Relative), new { });
+        (client ?? Host.AsOrchestrator).PostAsJsonAsync(new Uri($"/deliveries/{orderId}/cancel", UriKind.Relative), new { });
 
     private static async Task<DeliveryView?> ViewAsync(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<DeliveryView>(ServiceDefaultsExtensions.JsonOptions);
@@ -32,12 +22,12 @@ public sealed class CommandTests : IAsyncLifetime
         (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["reason"];
 
     private int StoredDeliveries() =>
-        _host.Testbed.StateStore(Components.DeliveryStore).Snapshot($"{AppIds.DeliveryService}||{DeliveryDispatcher.KeyOf("")}").Count;
+        Host.Testbed.StateStore(Components.DeliveryStore).Snapshot($"{AppIds.DeliveryService}||{DeliveryDispatcher.KeyOf("")}").Count;
 
     private async Task<int> ActiveInAsync(params string[] courierIds)
     {
         var total = 0;
-        foreach (var id in courierIds) total += (await _host.CourierAsync(id)).ActiveDeliveries;
+        foreach (var id in courierIds) total += (await Host.CourierAsync(id)).ActiveDeliveries;
         return total;
     }
 
@@ -45,13 +35,13 @@ public sealed class CommandTests : IAsyncLifetime
     public async Task ScheduleAssignsACourierAndAnnouncesItAsOrchestrated()
     {
         using var response = await ScheduleAsync("o-1", "north");
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var expected = new DeliveryView("o-1", "c-north-1", "north", DeliveryStatus.Scheduled, null);
         Assert.Equal(expected, await ViewAsync(response));
-        Assert.Equal(expected, await _host.DeliveryAsync("o-1"));
-        var scheduled = Assert.Single(_host.Testbed.PubSub(Components.PubSub).Published(Topics.DeliveryScheduled));
+        Assert.Equal(expected, await Host.DeliveryAsync("o-1"));
+        var scheduled = Assert.Single(Host.Testbed.PubSub(Components.PubSub).Published(Topics.DeliveryScheduled));
         Assert.Equal(Topics.EventType(Topics.DeliveryScheduled), (string?)scheduled.Envelope["type"]);
         Assert.Equal(("o-1", "Orchestration", "c-north-1"),
             ((string?)scheduled.Envelope["data"]!["orderId"], (string?)scheduled.Envelope["data"]!["flow"], (string?)scheduled.Envelope["data"]!["courierId"]));
@@ -63,11 +53,11 @@ public sealed class CommandTests : IAsyncLifetime
     {
         using var first = await ScheduleAsync("o-1", "north");
         using var repeat = await ScheduleAsync("o-1", "north");
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, repeat.StatusCode));
         Assert.Equal(await ViewAsync(first), await ViewAsync(repeat));
-        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+        Assert.Single(Host.PublishedData(Topics.DeliveryScheduled));
         Assert.Equal(1, await ActiveInAsync("c-north-1", "c-north-2"));
     }
 
@@ -75,14 +65,14 @@ public sealed class CommandTests : IAsyncLifetime
     public async Task ConcurrentSchedulesOfOneOrderAllAnswerTheSameDeliveryAndTakeOneSlot()
     {
         var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => ScheduleAsync("o-dup", "north")));
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var views = await Task.WhenAll(responses.Select(ViewAsync));
         Assert.Single(views.Distinct());
-        Assert.Single(_host.PublishedFor(Topics.DeliveryScheduled, "o-dup"));
+        Assert.Single(Host.PublishedFor(Topics.DeliveryScheduled, "o-dup"));
         Assert.Equal(1, await ActiveInAsync("c-north-1", "c-north-2"));
-        _host.AssertCourierInvariants();
+        Host.AssertCourierInvariants();
         foreach (var r in responses) r.Dispose();
     }
 
@@ -91,16 +81,16 @@ public sealed class CommandTests : IAsyncLifetime
     {
         using var first = await ScheduleAsync("o-west", "west");
         // A courier that turns up later does not change the stored answer.
-        (await _host.Http.PutAsJsonAsync("/couriers/c-west-1", new { name = "West", zone = "west", capacity = 5 })).Dispose();
+        (await Host.Http.PutAsJsonAsync("/couriers/c-west-1", new { name = "West", zone = "west", capacity = 5 })).Dispose();
         using var repeat = await ScheduleAsync("o-west", "west");
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Conflict), (first.StatusCode, repeat.StatusCode));
         Assert.Equal(("NoCourierAvailable", "NoCourierAvailable"), (await ReasonAsync(first), await ReasonAsync(repeat)));
-        Assert.Equal(new DeliveryView("o-west", null, "west", DeliveryStatus.Failed, CancellationReason.NoCourierAvailable), await _host.DeliveryAsync("o-west"));
-        var failed = Assert.Single(_host.PublishedFor(Topics.DeliveryFailed, "o-west"));
+        Assert.Equal(new DeliveryView("o-west", null, "west", DeliveryStatus.Failed, CancellationReason.NoCourierAvailable), await Host.DeliveryAsync("o-west"));
+        var failed = Assert.Single(Host.PublishedFor(Topics.DeliveryFailed, "o-west"));
         Assert.Equal("Orchestration", (string?)failed["flow"]);
-        Assert.Equal(0, (await _host.CourierAsync("c-west-1")).ActiveDeliveries);
+        Assert.Equal(0, (await Host.CourierAsync("c-west-1")).ActiveDeliveries);
     }
 
     [Fact]
@@ -120,17 +110,17 @@ public sealed class CommandTests : IAsyncLifetime
     {
         // What a crash after the courier gave its slot, before the delivery recorded it, leaves.
         var asked = Delivery.Request(null, "o-crash", SagaFlow.Orchestration, "east")!.Ask("c-east-1")!;
-        await new ShardedIndex(_host.AppDapr, Components.DeliveryStore, "unfinished-deliveries").AddAsync("o-crash");
-        await _host.AppDapr.UpdateAsync<Delivery>(Components.DeliveryStore, DeliveryDispatcher.KeyOf("o-crash"), _ => asked);
-        await _host.AppDapr.UpdateAsync<Courier>(Components.DeliveryStore, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
+        await new ShardedIndex(Host.AppDapr, Components.DeliveryStore, "unfinished-deliveries").AddAsync("o-crash");
+        await Host.AppDapr.UpdateAsync<Delivery>(Components.DeliveryStore, DeliveryDispatcher.KeyOf("o-crash"), _ => asked);
+        await Host.AppDapr.UpdateAsync<Courier>(Components.DeliveryStore, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
 
         using var response = await ScheduleAsync("o-crash", "east");
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(new DeliveryView("o-crash", "c-east-1", "east", DeliveryStatus.Scheduled, null), await ViewAsync(response));
         Assert.Equal(1, await ActiveInAsync("c-east-1"));
-        Assert.Equal("Orchestration", (string?)Assert.Single(_host.Published(Topics.DeliveryScheduled))["flow"]);
+        Assert.Equal("Orchestration", (string?)Assert.Single(Host.PublishedData(Topics.DeliveryScheduled))["flow"]);
     }
 
     [Fact]
@@ -140,13 +130,13 @@ public sealed class CommandTests : IAsyncLifetime
 
         using var first = await CancelAsync("o-1");
         using var repeat = await CancelAsync("o-1");
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, repeat.StatusCode));
         var expected = new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Cancelled, null);
         Assert.Equal(expected, await ViewAsync(first));
         Assert.Equal(expected, await ViewAsync(repeat));
-        var cancelled = Assert.Single(_host.Published(Topics.DeliveryCancelled));
+        var cancelled = Assert.Single(Host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal(("c-east-1", "Orchestration"), ((string?)cancelled["courierId"], (string?)cancelled["flow"]));
         Assert.Equal(0, await ActiveInAsync("c-east-1"));
 
@@ -163,7 +153,7 @@ public sealed class CommandTests : IAsyncLifetime
     {
         (await ScheduleAsync("o-1", "north")).Dispose();
 
-        using var response = await _host.AsOrchestrator.PostAsJsonAsync("/deliveries/o-1/cancel", new { reason = "InsufficientCredit" });
+        using var response = await Host.AsOrchestrator.PostAsJsonAsync("/deliveries/o-1/cancel", new { reason = "InsufficientCredit" });
 
         Assert.Equal(CancellationReason.InsufficientCredit, (await ViewAsync(response))?.Reason);
     }
@@ -173,15 +163,15 @@ public sealed class CommandTests : IAsyncLifetime
     {
         using var cancel = await CancelAsync("o-early");
         using var late = await ScheduleAsync("o-early", "east");
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         var tombstone = new DeliveryView("o-early", null, "", DeliveryStatus.Cancelled, null);
         Assert.Equal((HttpStatusCode.OK, tombstone), (cancel.StatusCode, await ViewAsync(cancel)));
         // The orchestrator only cancels while compensating, so a Cancelled 200 misleads nothing.
         Assert.Equal((HttpStatusCode.OK, tombstone), (late.StatusCode, await ViewAsync(late)));
-        Assert.Equal(tombstone, await _host.DeliveryAsync("o-early"));
-        Assert.Empty(_host.Published(Topics.DeliveryScheduled));
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Equal(tombstone, await Host.DeliveryAsync("o-early"));
+        Assert.Empty(Host.PublishedData(Topics.DeliveryScheduled));
+        Assert.Empty(Host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal(0, await ActiveInAsync("c-east-1"));
     }
 
@@ -190,15 +180,15 @@ public sealed class CommandTests : IAsyncLifetime
     {
         (await ScheduleAsync("o-west", "west")).Dispose();
         (await ScheduleAsync("o-done", "east")).Dispose();
-        (await _host.Http.PostAsync("/deliveries/o-done/delivered", null)).Dispose();
+        (await Host.Http.PostAsync("/deliveries/o-done/delivered", null)).Dispose();
 
         using var failed = await CancelAsync("o-west");
         using var delivered = await CancelAsync("o-done");
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.Equal((HttpStatusCode.OK, DeliveryStatus.Failed), (failed.StatusCode, (await ViewAsync(failed))?.Status));
         Assert.Equal((HttpStatusCode.OK, DeliveryStatus.Delivered), (delivered.StatusCode, (await ViewAsync(delivered))?.Status));
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Empty(Host.PublishedData(Topics.DeliveryCancelled));
     }
 
     [Fact]
@@ -206,13 +196,13 @@ public sealed class CommandTests : IAsyncLifetime
     {
         var orders = Enumerable.Range(0, 8).Select(i => $"o-mix-{i}").ToList();
         var responses = await Task.WhenAll(orders.SelectMany(o => new[] { ScheduleAsync(o, "north"), CancelAsync(o) }));
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        foreach (var order in orders) Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync(order))?.Status);
+        foreach (var order in orders) Assert.Equal(DeliveryStatus.Cancelled, (await Host.DeliveryAsync(order))?.Status);
         Assert.Equal(0, await ActiveInAsync("c-north-1", "c-north-2"));
-        Assert.Equal(_host.Published(Topics.DeliveryScheduled).Count, _host.Published(Topics.DeliveryCancelled).Count);
-        _host.AssertCourierInvariants();
+        Assert.Equal(Host.PublishedData(Topics.DeliveryScheduled).Count, Host.PublishedData(Topics.DeliveryCancelled).Count);
+        Host.AssertCourierInvariants();
         foreach (var r in responses) r.Dispose();
     }
 
@@ -222,29 +212,29 @@ public sealed class CommandTests : IAsyncLifetime
         (await ScheduleAsync("o-orch", "east")).Dispose();
 
         // order-service publishes its facts for orchestrated orders too; they must change nothing here.
-        await _host.PublishAsync(new OrderCancelled("o-orch", SagaFlow.Orchestration, CancellationReason.CustomerCancelled, DateTimeOffset.UtcNow));
-        await _host.ConfirmAsync("o-orch-2", "east", SagaFlow.Orchestration);
-        await _host.IdleAsync();
+        await Host.SendAsync(new OrderCancelled("o-orch", SagaFlow.Orchestration, CancellationReason.CustomerCancelled, DateTimeOffset.UtcNow));
+        await Host.ConfirmAsync("o-orch-2", "east", SagaFlow.Orchestration);
+        await Host.IdleAsync();
 
-        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-orch"))?.Status);
-        Assert.Null(await _host.DeliveryAsync("o-orch-2"));
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-orch"))?.Status);
+        Assert.Null(await Host.DeliveryAsync("o-orch-2"));
+        Assert.Empty(Host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal(1, await ActiveInAsync("c-east-1"));
-        Assert.Equal((0, 0), (_host.Testbed.Redeliveries, _host.Testbed.DeadLettered));
+        Assert.Equal((0, 0), (Host.Testbed.Redeliveries, Host.Testbed.DeadLettered));
     }
 
     [Fact]
     public async Task ChoreographyKeepsWorkingBesideOrchestratedDeliveries()
     {
         (await ScheduleAsync("o-orch", "north")).Dispose();
-        await _host.ConfirmAsync("o-chor", "north");
-        await _host.IdleAsync();
-        await _host.CancelAsync("o-chor");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-chor", "north");
+        await Host.IdleAsync();
+        await Host.CancelAsync("o-chor");
+        await Host.IdleAsync();
 
-        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-orch"))?.Status);
-        Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-chor"))?.Status);
-        var flows = _host.Published(Topics.DeliveryScheduled).ToDictionary(d => (string)d["orderId"]!, d => (string?)d["flow"]);
+        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-orch"))?.Status);
+        Assert.Equal(DeliveryStatus.Cancelled, (await Host.DeliveryAsync("o-chor"))?.Status);
+        var flows = Host.PublishedData(Topics.DeliveryScheduled).ToDictionary(d => (string)d["orderId"]!, d => (string?)d["flow"]);
         Assert.Equal(new Dictionary<string, string?> { ["o-orch"] = "Orchestration", ["o-chor"] = "Choreography" }, flows);
         Assert.Equal(1, await ActiveInAsync("c-north-1", "c-north-2"));
     }
@@ -266,13 +256,13 @@ public sealed class CommandTests : IAsyncLifetime
     [MemberData(nameof(BadSchedules))]
     public async Task ABadScheduleIsRefusedNamingTheFieldAndNothingIsStored(string orderId, string body, string[] fields)
     {
-        using var response = await _host.AsOrchestrator.PostAsync($"/deliveries/{orderId}", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await Host.AsOrchestrator.PostAsync($"/deliveries/{orderId}", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(fields, problem!["errors"]!.AsObject().Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Equal(0, StoredDeliveries());
-        Assert.Empty(_host.Published(Topics.DeliveryFailed));
+        Assert.Empty(Host.PublishedData(Topics.DeliveryFailed));
     }
 
     [Theory]
@@ -281,7 +271,7 @@ public sealed class CommandTests : IAsyncLifetime
     [InlineData("a%7C%7Cb", "{}", "orderId")]
     public async Task ABadCancelIsRefusedNamingTheFieldAndNothingIsStored(string orderId, string body, string field)
     {
-        using var response = await _host.AsOrchestrator.PostAsync($"/deliveries/{orderId}/cancel", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await Host.AsOrchestrator.PostAsync($"/deliveries/{orderId}/cancel", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
@@ -292,10 +282,10 @@ public sealed class CommandTests : IAsyncLifetime
     [Fact]
     public async Task CancelWithoutABodyIsServed()
     {
-        using var response = await _host.AsOrchestrator.PostAsync("/deliveries/o-1/cancel", null);
+        using var response = await Host.AsOrchestrator.PostAsync("/deliveries/o-1/cancel", null);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-1"))?.Status);
+        Assert.Equal(DeliveryStatus.Cancelled, (await Host.DeliveryAsync("o-1"))?.Status);
     }
 
     [Theory]
@@ -315,7 +305,7 @@ public sealed class CommandTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (caller is not null) request.Headers.Add(ParticipantCommands.CallerHeader, caller);
 
-        using var response = await _host.Http.SendAsync(request);
+        using var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal(0, StoredDeliveries());
@@ -330,7 +320,7 @@ public sealed class CommandTests : IAsyncLifetime
         };
         request.Headers.Add("dapr-caller-app-id", AppIds.OrderProcessService);
 
-        using var response = await _host.Http.SendAsync(request);
+        using var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -338,8 +328,8 @@ public sealed class CommandTests : IAsyncLifetime
     [Fact]
     public async Task TheOrchestratorsSidecarCanInvokeTheCommandsAndAnotherAppsCannot()
     {
-        using var orchestrator = await _host.InvokerFromAsync(AppIds.OrderProcessService);
-        using var orders = await _host.InvokerFromAsync(AppIds.OrderService);
+        using var orchestrator = await Host.InvokerAsync(AppIds.OrderProcessService);
+        using var orders = await Host.InvokerAsync(AppIds.OrderService);
 
         using var refused = await ScheduleAsync("o-1", "north", orders);
         using var refusedCancel = await CancelAsync("o-1", orders);
@@ -349,7 +339,7 @@ public sealed class CommandTests : IAsyncLifetime
         using var scheduled = await ScheduleAsync("o-1", "north", orchestrator);
         using var noCourier = await ScheduleAsync("o-west", "west", orchestrator);
         using var cancelled = await CancelAsync("o-1", orchestrator);
-        await _host.IdleAsync();
+        await Host.IdleAsync();
 
         Assert.Equal((HttpStatusCode.OK, DeliveryStatus.Scheduled), (scheduled.StatusCode, (await ViewAsync(scheduled))?.Status));
         Assert.Equal((HttpStatusCode.Conflict, "NoCourierAvailable"), (noCourier.StatusCode, await ReasonAsync(noCourier)));
@@ -360,7 +350,7 @@ public sealed class CommandTests : IAsyncLifetime
     [Fact]
     public async Task TheCommandsAreInSwaggerUnderParticipantCommands()
     {
-        var swagger = await _host.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
+        var swagger = await Host.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
         var paths = swagger!["paths"]!.AsObject();
 
         foreach (var path in new[] { "/deliveries/{orderId}", "/deliveries/{orderId}/cancel" })

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.ServiceDefaults;

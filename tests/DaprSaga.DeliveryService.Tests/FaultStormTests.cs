@@ -1,10 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.ServiceDefaults.State;
-using DaprSaga.TestSidecar;
 using Xunit.Abstractions;
 
 namespace DaprSaga.DeliveryService.Tests;

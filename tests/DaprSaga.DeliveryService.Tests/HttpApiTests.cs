@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.ServiceDefaults;
@@ -11,20 +7,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DaprSaga.DeliveryService.Tests;
 
 /// <summary>Couriers and the delivered report over HTTP.</summary>
-public sealed class HttpApiTests : IAsyncLifetime
+public sealed class HttpApiTests() : HostedTest<DeliveryHost>(() => DeliveryHost.StartAsync())
 {
-    private DeliveryHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await DeliveryHost.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private Task<HttpResponseMessage> PutCourierAsync(string id, object body) => _host.Http.PutAsJsonAsync($"/couriers/{id}", body);
+    private Task<HttpResponseMessage> PutCourierAsync(string id, object body) => Host.Http.PutAsJsonAsync($"/couriers/{id}", body);
 
     [Fact]
     public async Task TheDemoCouriersAreSeeded()
     {
-        var couriers = await _host.Http.GetFromJsonAsync<List<CourierView>>("/couriers", ServiceDefaultsExtensions.JsonOptions);
+        var couriers = await Host.Http.GetFromJsonAsync<List<CourierView>>("/couriers", ServiceDefaultsExtensions.JsonOptions);
 
         Assert.Equal(
             [("c-east-1", "east", 1), ("c-north-1", "north", 50), ("c-north-2", "north", 50), ("c-south-1", "south", 50)],
@@ -34,47 +24,47 @@ public sealed class HttpApiTests : IAsyncLifetime
 
     [Fact]
     public async Task AnUnknownCourierIsNotFound() =>
-        Assert.Equal(HttpStatusCode.NotFound, (await _host.Http.GetAsync("/couriers/nobody")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.Http.GetAsync("/couriers/nobody")).StatusCode);
 
     [Fact]
     public async Task PuttingANewCourierCreatesItAndItServesItsZone()
     {
         using var created = await PutCourierAsync("c-west-1", new { name = "West", zone = "west", capacity = 2 });
-        await _host.ConfirmAsync("o-west", "west");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-west", "west");
+        await Host.IdleAsync();
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal("/couriers/c-west-1", created.Headers.Location?.OriginalString);
-        Assert.Equal(new CourierView("c-west-1", "West", "west", 2, 1), await _host.CourierAsync("c-west-1"));
-        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-west"))?.Status);
+        Assert.Equal(new CourierView("c-west-1", "West", "west", 2, 1), await Host.CourierAsync("c-west-1"));
+        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-west"))?.Status);
     }
 
     [Fact]
     public async Task PuttingAnExistingCourierUpdatesItAndKeepsItsActiveDeliveries()
     {
-        await _host.ConfirmAsync("o-1", "east");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
 
         using var updated = await PutCourierAsync("c-east-1", new { name = "East renamed", zone = "east", capacity = 0 });
-        await _host.ConfirmAsync("o-2", "east");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-2", "east");
+        await Host.IdleAsync();
 
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
-        Assert.Equal(new CourierView("c-east-1", "East renamed", "east", 0, 1), await _host.CourierAsync("c-east-1"));
-        Assert.Equal(DeliveryStatus.Failed, (await _host.DeliveryAsync("o-2"))?.Status);
+        Assert.Equal(new CourierView("c-east-1", "East renamed", "east", 0, 1), await Host.CourierAsync("c-east-1"));
+        Assert.Equal(DeliveryStatus.Failed, (await Host.DeliveryAsync("o-2"))?.Status);
     }
 
     [Fact]
     public async Task ACourierMovedToAnotherZoneServesItAndNoLongerItsOldZone()
     {
         using var moved = await PutCourierAsync("c-east-1", new { name = "East, now west", zone = "west", capacity = 1 });
-        await _host.ConfirmAsync("o-west", "west");
-        await _host.ConfirmAsync("o-east", "east");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-west", "west");
+        await Host.ConfirmAsync("o-east", "east");
+        await Host.IdleAsync();
 
         Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
-        Assert.Equal(new DeliveryView("o-west", "c-east-1", "west", DeliveryStatus.Scheduled, null), await _host.DeliveryAsync("o-west"));
-        Assert.Equal(DeliveryStatus.Failed, (await _host.DeliveryAsync("o-east"))?.Status);
+        Assert.Equal(new DeliveryView("o-west", "c-east-1", "west", DeliveryStatus.Scheduled, null), await Host.DeliveryAsync("o-west"));
+        Assert.Equal(DeliveryStatus.Failed, (await Host.DeliveryAsync("o-east"))?.Status);
     }
 
     [Fact]
@@ -82,25 +72,25 @@ public sealed class HttpApiTests : IAsyncLifetime
     {
         (await PutCourierAsync("c-west-1", new { name = "West", zone = "WeSt", capacity = 2 })).Dispose();
 
-        await _host.ConfirmAsync("o-west", "west");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-west", "west");
+        await Host.IdleAsync();
 
-        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-west"))?.Status);
+        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-west"))?.Status);
     }
 
     [Fact]
     public async Task ACourierStoredBeforeZonesHadRostersIsPutOnItsZonesRoster()
     {
         // What an earlier version left: the courier and its catalogue entry, no zone roster.
-        var dapr = _host.AppDapr;
+        var dapr = Host.AppDapr;
         await new ShardedIndex(dapr, Components.DeliveryStore, "couriers", shards: 4).AddAsync("c-old-1");
         await dapr.SaveStateAsync(Components.DeliveryStore, CourierRoster.KeyOf("c-old-1"), Courier.Register("c-old-1", "Old", "west", 1));
 
-        await _host.App.Services.GetRequiredService<CourierRoster>().PutOnZoneRostersAsync(CancellationToken.None);
-        await _host.ConfirmAsync("o-west", "west");
-        await _host.IdleAsync();
+        await Host.Services.GetRequiredService<CourierRoster>().PutOnZoneRostersAsync(CancellationToken.None);
+        await Host.ConfirmAsync("o-west", "west");
+        await Host.IdleAsync();
 
-        Assert.Equal(new DeliveryView("o-west", "c-old-1", "west", DeliveryStatus.Scheduled, null), await _host.DeliveryAsync("o-west"));
+        Assert.Equal(new DeliveryView("o-west", "c-old-1", "west", DeliveryStatus.Scheduled, null), await Host.DeliveryAsync("o-west"));
     }
 
     public static TheoryData<string, string, string> BadCouriers => new()
@@ -120,12 +110,12 @@ public sealed class HttpApiTests : IAsyncLifetime
     [MemberData(nameof(BadCouriers))]
     public async Task ABadCourierIsRefusedNamingTheFieldAndNothingIsStored(string id, string body, string field)
     {
-        using var response = await _host.Http.PutAsync($"/couriers/{id}", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        using var response = await Host.Http.PutAsync($"/couriers/{id}", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal([field], problem!["errors"]!.AsObject().Select(e => e.Key));
-        Assert.Equal(4, _host.StoredCouriers().Count);
+        Assert.Equal(4, Host.StoredCouriers().Count);
     }
 
     [Fact]
@@ -134,51 +124,51 @@ public sealed class HttpApiTests : IAsyncLifetime
         using var response = await PutCourierAsync("c-east-1", new { name = "East", zone = "east", capacity = 10_001 });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(1, (await _host.CourierAsync("c-east-1")).Capacity);
+        Assert.Equal(1, (await Host.CourierAsync("c-east-1")).Capacity);
     }
 
     [Fact]
     public async Task DeliveredFreesTheSlotAndARepeatAnswersTheSame()
     {
-        await _host.ConfirmAsync("o-1", "east");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
 
-        using var first = await _host.Http.PostAsync("/deliveries/o-1/delivered", null);
-        using var repeat = await _host.Http.PostAsync("/deliveries/o-1/delivered", null);
+        using var first = await Host.Http.PostAsync("/deliveries/o-1/delivered", null);
+        using var repeat = await Host.Http.PostAsync("/deliveries/o-1/delivered", null);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
         var expected = new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Delivered, null);
         Assert.Equal(expected, await repeat.Content.ReadFromJsonAsync<DeliveryView>(ServiceDefaultsExtensions.JsonOptions));
-        Assert.Equal(expected, await _host.DeliveryAsync("o-1"));
-        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Equal(expected, await Host.DeliveryAsync("o-1"));
+        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
 
-        await _host.ConfirmAsync("o-2", "east");
-        await _host.IdleAsync();
-        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-2"))?.Status);
+        await Host.ConfirmAsync("o-2", "east");
+        await Host.IdleAsync();
+        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-2"))?.Status);
     }
 
     [Fact]
     public async Task ACancelAfterDeliveredChangesNothing()
     {
-        await _host.ConfirmAsync("o-1", "east");
-        await _host.IdleAsync();
-        (await _host.Http.PostAsync("/deliveries/o-1/delivered", null)).Dispose();
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
+        (await Host.Http.PostAsync("/deliveries/o-1/delivered", null)).Dispose();
 
-        await _host.CancelAsync("o-1");
-        await _host.IdleAsync();
+        await Host.CancelAsync("o-1");
+        await Host.IdleAsync();
 
-        Assert.Equal(DeliveryStatus.Delivered, (await _host.DeliveryAsync("o-1"))?.Status);
-        Assert.Empty(_host.Published(Topics.DeliveryCancelled));
+        Assert.Equal(DeliveryStatus.Delivered, (await Host.DeliveryAsync("o-1"))?.Status);
+        Assert.Empty(Host.PublishedData(Topics.DeliveryCancelled));
     }
 
     [Fact]
     public async Task DeliveredIsRefusedForAFailedDeliveryWithItsReason()
     {
-        await _host.ConfirmAsync("o-west", "west");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-west", "west");
+        await Host.IdleAsync();
 
-        using var response = await _host.Http.PostAsync("/deliveries/o-west/delivered", null);
+        using var response = await Host.Http.PostAsync("/deliveries/o-west/delivered", null);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
@@ -188,29 +178,29 @@ public sealed class HttpApiTests : IAsyncLifetime
     [Fact]
     public async Task DeliveredIsRefusedForACancelledDeliveryWithTheCancellationReason()
     {
-        await _host.ConfirmAsync("o-1", "east");
-        await _host.IdleAsync();
-        await _host.CancelAsync("o-1", CancellationReason.CustomerCancelled);
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
+        await Host.CancelAsync("o-1", CancellationReason.CustomerCancelled);
+        await Host.IdleAsync();
 
-        using var response = await _host.Http.PostAsync("/deliveries/o-1/delivered", null);
+        using var response = await Host.Http.PostAsync("/deliveries/o-1/delivered", null);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Equal("CustomerCancelled", (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["reason"]);
-        Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-1"))?.Status);
+        Assert.Equal(DeliveryStatus.Cancelled, (await Host.DeliveryAsync("o-1"))?.Status);
     }
 
     [Fact]
     public async Task AnUnknownDeliveryIsNotFound()
     {
-        Assert.Equal(HttpStatusCode.NotFound, (await _host.Http.GetAsync("/deliveries/nope")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _host.Http.PostAsync("/deliveries/nope/delivered", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.Http.GetAsync("/deliveries/nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.Http.PostAsync("/deliveries/nope/delivered", null)).StatusCode);
     }
 
     [Fact]
     public async Task AnInvalidOrderIdIsABadRequest()
     {
-        using var response = await _host.Http.PostAsync("/deliveries/a%7C%7Cb/delivered", null);
+        using var response = await Host.Http.PostAsync("/deliveries/a%7C%7Cb/delivered", null);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["orderId"]);

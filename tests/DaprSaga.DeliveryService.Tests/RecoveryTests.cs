@@ -1,6 +1,4 @@
-using System.Net;
 using Dapr.Client;
-using DaprSaga.Contracts;
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.ServiceDefaults.Messaging;
@@ -14,16 +12,10 @@ namespace DaprSaga.DeliveryService.Tests;
 /// binding carries it on without repeating an effect. The crash is simulated by writing the
 /// state it would leave.
 /// </summary>
-public sealed class RecoveryTests : IAsyncLifetime
+public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHost.StartAsync())
 {
     private const string Store = Components.DeliveryStore;
-    private DeliveryHost _host = null!;
-
-    public async Task InitializeAsync() => _host = await DeliveryHost.StartAsync();
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private DaprClient Dapr => _host.AppDapr;
+    private DaprClient Dapr => Host.AppDapr;
 
     private async Task LeaveUnfinishedAsync(Delivery delivery)
     {
@@ -33,8 +25,8 @@ public sealed class RecoveryTests : IAsyncLifetime
 
     private async Task SweepAsync()
     {
-        Assert.Equal(HttpStatusCode.OK, await _host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));
-        await _host.IdleAsync();
+        Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));
+        await Host.IdleAsync();
     }
 
     [Fact]
@@ -44,8 +36,8 @@ public sealed class RecoveryTests : IAsyncLifetime
 
         await SweepAsync();
 
-        Assert.Equal(new DeliveryView("o-crash", "c-south-1", "south", DeliveryStatus.Scheduled, null), await _host.DeliveryAsync("o-crash"));
-        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+        Assert.Equal(new DeliveryView("o-crash", "c-south-1", "south", DeliveryStatus.Scheduled, null), await Host.DeliveryAsync("o-crash"));
+        Assert.Single(Host.PublishedData(Topics.DeliveryScheduled));
     }
 
     [Fact]
@@ -57,9 +49,9 @@ public sealed class RecoveryTests : IAsyncLifetime
 
         await SweepAsync();
 
-        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-crash"))?.Status);
-        Assert.Equal(1, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
-        Assert.Single(_host.Published(Topics.DeliveryScheduled));
+        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-crash"))?.Status);
+        Assert.Equal(1, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Single(Host.PublishedData(Topics.DeliveryScheduled));
     }
 
     [Fact]
@@ -69,53 +61,53 @@ public sealed class RecoveryTests : IAsyncLifetime
         await LeaveUnfinishedAsync(asked);
         await Dapr.UpdateAsync<Courier>(Store, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
 
-        await _host.ConfirmAsync("o-crash", "east");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-crash", "east");
+        await Host.IdleAsync();
 
-        Assert.Equal(DeliveryStatus.Scheduled, (await _host.DeliveryAsync("o-crash"))?.Status);
-        Assert.Equal(1, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-crash"))?.Status);
+        Assert.Equal(1, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
     }
 
     [Fact]
     public async Task TheSweepFinishesACancellationThatStoppedBeforeFreeingTheSlot()
     {
-        await _host.ConfirmAsync("o-1", "east");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
         var scheduled = (await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-1")))!;
         await LeaveUnfinishedAsync(Delivery.Cancel(scheduled, "o-1", SagaFlow.Choreography, CancellationReason.SagaTimedOut)!);
 
         await SweepAsync();
 
-        Assert.Equal(DeliveryStatus.Cancelled, (await _host.DeliveryAsync("o-1"))?.Status);
-        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
-        Assert.Single(_host.Published(Topics.DeliveryCancelled));
+        Assert.Equal(DeliveryStatus.Cancelled, (await Host.DeliveryAsync("o-1"))?.Status);
+        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Single(Host.PublishedData(Topics.DeliveryCancelled));
     }
 
     [Fact]
     public async Task TheSweepFinishesADeliveredReportThatStoppedBeforeFreeingTheSlot()
     {
-        await _host.ConfirmAsync("o-1", "east");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
         var scheduled = (await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-1")))!;
         await LeaveUnfinishedAsync(scheduled.ReportDelivered()!);
 
         await SweepAsync();
 
-        Assert.Equal(DeliveryStatus.Delivered, (await _host.DeliveryAsync("o-1"))?.Status);
-        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Equal(DeliveryStatus.Delivered, (await Host.DeliveryAsync("o-1"))?.Status);
+        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
     }
 
     [Fact]
     public async Task ADeliveredReportThatStopsBeforeFreeingTheSlotIsListedForTheSweep()
     {
-        await _host.ConfirmAsync("o-1", "east");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
         // An unreadable courier makes the report fail after it recorded Delivering, as a crash would.
         var courierKey = CourierRoster.KeyOf("c-east-1");
         var (east, etag) = await Dapr.GetStateAndETagAsync<Courier>(Store, courierKey);
         Assert.True(await Dapr.TrySaveStateAsync(Store, courierKey, "not a courier", etag));
 
-        using var failed = await _host.Http.PostAsync("/deliveries/o-1/delivered", null);
+        using var failed = await Host.Http.PostAsync("/deliveries/o-1/delivered", null);
         var (_, spoiled) = await Dapr.GetStateAndETagAsync<string>(Store, courierKey);
         Assert.True(await Dapr.TrySaveStateAsync(Store, courierKey, east, spoiled));
         var listed = await new ShardedIndex(Dapr, Store, "unfinished-deliveries").ListAsync();
@@ -123,8 +115,8 @@ public sealed class RecoveryTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
         Assert.Equal(["o-1"], listed);
-        Assert.Equal(DeliveryStatus.Delivered, (await _host.DeliveryAsync("o-1"))?.Status);
-        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Equal(DeliveryStatus.Delivered, (await Host.DeliveryAsync("o-1"))?.Status);
+        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
         Assert.Empty(await new ShardedIndex(Dapr, Store, "unfinished-deliveries").ListAsync());
     }
 
@@ -138,21 +130,21 @@ public sealed class RecoveryTests : IAsyncLifetime
         await SweepAsync();
         await SweepAsync();
 
-        Assert.Single(_host.PublishedFor(Topics.DeliveryFailed, "o-unsent"));
+        Assert.Single(Host.PublishedFor(Topics.DeliveryFailed, "o-unsent"));
         Assert.Empty((await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-unsent")))!.Outbox);
     }
 
     [Fact]
     public async Task ASlowDuplicateThatAsksTheCourierAfterTheCancellationGetsNoSlot()
     {
-        await _host.ConfirmAsync("o-1", "east");
-        await _host.IdleAsync();
-        await _host.CancelAsync("o-1");
-        await _host.IdleAsync();
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
+        await Host.CancelAsync("o-1");
+        await Host.IdleAsync();
 
         // What a handler that read the delivery while it was asking c-east-1 would do now.
-        await _host.App.Services.GetRequiredService<CourierRoster>().TakeAsync("c-east-1", "o-1", "east", CancellationToken.None);
+        await Host.Services.GetRequiredService<CourierRoster>().TakeAsync("c-east-1", "o-1", "east", CancellationToken.None);
 
-        Assert.Equal(0, (await _host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
     }
 }

@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Reservations;
 
 namespace DaprSaga.InventoryService.Tests;
@@ -36,10 +35,10 @@ public sealed class CallBudgetTests
         var orderId = Guid.NewGuid().ToString();
         var before = app.Sidecar.Calls.ByKeyFamily();
 
-        await app.PublishAsync(new OrderPlaced(orderId, SagaFlow.Choreography, "alice", [new("widget", 2, 10.00m)], 20.00m, "north", true, At));
-        await app.WaitForIdleAsync();
-        await app.PublishAsync(new OrderCompleted(orderId, SagaFlow.Choreography, At));
-        await app.WaitForIdleAsync();
+        await app.SendAsync(new OrderPlaced(orderId, SagaFlow.Choreography, "alice", [new("widget", 2, 10.00m)], 20.00m, "north", true, At));
+        await app.IdleAsync();
+        await app.SendAsync(new OrderCompleted(orderId, SagaFlow.Choreography, At));
+        await app.IdleAsync();
 
         var spent = app.Sidecar.Calls.ByKeyFamily()
             .Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))

@@ -1,6 +1,4 @@
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Reservations;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.InventoryService.Tests;
 
@@ -23,20 +21,20 @@ public sealed class FaultStormTests
 
         for (var i = 0; i < Orders; i++)
         {
-            await app.PublishAsync(new OrderPlaced($"o-{i}", SagaFlow.Choreography, "alice",
+            await app.SendAsync(new OrderPlaced($"o-{i}", SagaFlow.Choreography, "alice",
                 [new("widget", random.Next(1, 5), 10.00m), new("gizmo", 1, 99.00m)], 0m, "north", true, At));
             // Some cancellations overtake their order-placed.
-            if (i % 4 == 0) await app.PublishAsync(new OrderCancelled($"o-{i}", SagaFlow.Choreography, CancellationReason.CustomerCancelled, At));
+            if (i % 4 == 0) await app.SendAsync(new OrderCancelled($"o-{i}", SagaFlow.Choreography, CancellationReason.CustomerCancelled, At));
         }
-        await app.WaitForIdleAsync();
-        for (var i = 1; i < Orders; i += 4) await app.PublishAsync(new OrderCancelled($"o-{i}", SagaFlow.Choreography, CancellationReason.SagaTimedOut, At));
-        for (var i = 2; i < Orders; i += 4) await app.PublishAsync(new OrderCompleted($"o-{i}", SagaFlow.Choreography, At));
-        await app.WaitForIdleAsync();
+        await app.IdleAsync();
+        for (var i = 1; i < Orders; i += 4) await app.SendAsync(new OrderCancelled($"o-{i}", SagaFlow.Choreography, CancellationReason.SagaTimedOut, At));
+        for (var i = 2; i < Orders; i += 4) await app.SendAsync(new OrderCompleted($"o-{i}", SagaFlow.Choreography, At));
+        await app.IdleAsync();
 
         faults.With(FaultKind.DuplicateDelivery, 0).With(FaultKind.ReorderDelivery, 0).With(FaultKind.LostAck, 0)
             .With(FaultKind.StateError, 0).With(FaultKind.PublishError, 0);
         await app.SweepAsync();
-        await app.WaitForIdleAsync();
+        await app.IdleAsync();
 
         var products = await app.ProductsAsync();
         var reservations = new List<Reservation>();

@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
 using DaprSaga.ServiceDefaults;
@@ -14,15 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DaprSaga.InventoryService.Tests;
 
 /// <summary>inventory-service behind its test sidecar, driven through pub/sub, its HTTP API and its cron binding.</summary>
-public sealed class InventoryServiceTests : IAsyncLifetime
+public sealed class InventoryServiceTests() : HostedTest<InventoryApp>(() => InventoryApp.StartAsync())
 {
     private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
-    private InventoryApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await InventoryApp.StartAsync();
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     private static OrderPlaced Placed(string orderId, params OrderLine[] items) => new(
         orderId, SagaFlow.Choreography, "alice", items, items.Sum(i => i.Quantity * i.UnitPrice), "north", true, At);
 
@@ -39,21 +28,21 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     public void ItSubscribesToWhatTopologySaysWithItsOwnDeadLetterTopic()
     {
         // Its own dead-letter topic is subscribed too (by MapDeadLetters), without a dead-letter topic of its own.
-        var subscriptions = _app.Sidecar.Subscriptions.Where(s => s.Topic != Topics.DeadLetters(AppIds.InventoryService)).ToList();
+        var subscriptions = Host.Sidecar.Subscriptions.Where(s => s.Topic != Topics.DeadLetters(AppIds.InventoryService)).ToList();
 
         Assert.Equal(Topology.Subscribes[AppIds.InventoryService].Order(), subscriptions.Select(s => s.Topic).Order());
         Assert.All(subscriptions, s =>
         {
             Assert.Equal(Components.PubSub, s.PubsubName);
             Assert.Equal(Topics.DeadLetters(AppIds.InventoryService), s.DeadLetterTopic);
-            Assert.Equal($"/events/{s.Topic}", s.DefaultPath);
+            Assert.Equal($"/events/{s.Topic}", s.Path);
         });
     }
 
     [Fact]
     public async Task TheDemoProductsAreThereAtStart()
     {
-        var products = await _app.ProductsAsync();
+        var products = await Host.ProductsAsync();
 
         Assert.Equal(
             [("gadget", 25.00m, 100), ("gizmo", 99.00m, 3), ("unobtainium", 500.00m, 0), ("widget", 10.00m, 1000)],
@@ -64,19 +53,19 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task OrderPlacedReservesTheStockAndAsksForPayment()
     {
-        await _app.PublishAsync(Placed("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gizmo", 1, 99.00m)));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(Placed("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gizmo", 1, 99.00m)));
+        await Host.IdleAsync();
 
-        var reservation = await _app.ReservationAsync("o-1");
+        var reservation = await Host.ReservationAsync("o-1");
         Assert.Equal(ReservationStatus.Reserved, reservation!.Status);
         Assert.Equal(2, reservation.Items.Count);
-        var widget = await _app.ProductAsync("widget");
+        var widget = await Host.ProductAsync("widget");
         Assert.Equal((998, 2, 0), (widget.OnHand, widget.Reserved, widget.Sold));
-        var gizmo = await _app.ProductAsync("gizmo");
+        var gizmo = await Host.ProductAsync("gizmo");
         Assert.Equal((2, 1), (gizmo.OnHand, gizmo.Reserved));
-        var reserved = Assert.Single(_app.Published<StockReserved>());
+        var reserved = Assert.Single(Host.Published<StockReserved>());
         Assert.Equal(("o-1", SagaFlow.Choreography, "alice", 119.00m, true), (reserved.OrderId, reserved.Flow, reserved.CustomerId, reserved.Amount, reserved.AutoConfirmPayment));
-        var envelope = Assert.Single(_app.Published(Topics.StockReserved)).Envelope;
+        var envelope = Assert.Single(Host.Published(Topics.StockReserved)).Envelope;
         Assert.Equal(Topics.EventType(Topics.StockReserved), (string?)envelope["type"]);
         Assert.Equal(AppIds.InventoryService, (string?)envelope["source"]);
     }
@@ -93,61 +82,61 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [MemberData(nameof(Refusals))]
     public async Task ARefusedOrderIsRejectedWithItsReasonAndNothingIsHeld(string orderId, OrderLine line, CancellationReason reason)
     {
-        var before = await _app.ProductsAsync();
+        var before = await Host.ProductsAsync();
 
-        await _app.PublishAsync(Placed(orderId, line, new OrderLine("gadget", 1, 25.00m)));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(Placed(orderId, line, new OrderLine("gadget", 1, 25.00m)));
+        await Host.IdleAsync();
 
-        var reservation = await _app.ReservationAsync(orderId);
+        var reservation = await Host.ReservationAsync(orderId);
         Assert.Equal((ReservationStatus.Rejected, reason), (reservation!.Status, reservation.Reason));
-        Assert.Equal(reason, Assert.Single(_app.Published<StockReservationFailed>()).Reason);
-        Assert.Empty(_app.Published(Topics.StockReserved));
-        Assert.Equal(before, await _app.ProductsAsync());
+        Assert.Equal(reason, Assert.Single(Host.Published<StockReservationFailed>()).Reason);
+        Assert.Empty(Host.Published(Topics.StockReserved));
+        Assert.Equal(before, await Host.ProductsAsync());
     }
 
     [Fact]
     public async Task ADuplicateOrderPlacedHoldsOnce()
     {
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(TwoWidgets("o-1"));
+        await Host.SendAsync(TwoWidgets("o-1"));
+        await Host.IdleAsync();
 
-        var widget = await _app.ProductAsync("widget");
+        var widget = await Host.ProductAsync("widget");
         Assert.Equal((998, 2), (widget.OnHand, widget.Reserved));
-        Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-1"))!.Status);
+        Assert.Equal(ReservationStatus.Reserved, (await Host.ReservationAsync("o-1"))!.Status);
         Assert.Equal(1, DistinctEvents(Topics.StockReserved));
     }
 
     [Fact]
     public async Task OrderCancelledBeforeOrderPlacedLeavesATombstoneAndNoHold()
     {
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.WaitForIdleAsync();
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(Cancelled("o-1"));
+        await Host.IdleAsync();
+        await Host.SendAsync(TwoWidgets("o-1"));
+        await Host.IdleAsync();
 
-        var reservation = await _app.ReservationAsync("o-1");
+        var reservation = await Host.ReservationAsync("o-1");
         Assert.Equal(ReservationStatus.Released, reservation!.Status);
         Assert.Empty(reservation.Items);
-        var widget = await _app.ProductAsync("widget");
+        var widget = await Host.ProductAsync("widget");
         Assert.Equal((1000, 0), (widget.OnHand, widget.Reserved));
-        Assert.Empty(_app.Published(Topics.StockReserved));
-        Assert.Empty(_app.Published(Topics.StockReservationFailed));
+        Assert.Empty(Host.Published(Topics.StockReserved));
+        Assert.Empty(Host.Published(Topics.StockReservationFailed));
     }
 
     [Fact]
     public async Task OrderCancelledReleasesTheStockOnce()
     {
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(TwoWidgets("o-1"));
+        await Host.IdleAsync();
 
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(Cancelled("o-1"));
+        await Host.SendAsync(Cancelled("o-1"));
+        await Host.SendAsync(TwoWidgets("o-1"));
+        await Host.IdleAsync();
 
-        Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-1"))!.Status);
-        var widget = await _app.ProductAsync("widget");
+        Assert.Equal(ReservationStatus.Released, (await Host.ReservationAsync("o-1"))!.Status);
+        var widget = await Host.ProductAsync("widget");
         Assert.Equal((1000, 0, 0, 1000), (widget.OnHand, widget.Reserved, widget.Sold, widget.Received));
         Assert.Equal(1, DistinctEvents(Topics.StockReleased));
         Assert.Equal(1, DistinctEvents(Topics.StockReserved));
@@ -156,35 +145,35 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task OrderCompletedMovesTheReservedStockToSoldOnce()
     {
-        await _app.PublishAsync(TwoWidgets("o-1"));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(TwoWidgets("o-1"));
+        await Host.IdleAsync();
 
-        await _app.PublishAsync(new OrderCompleted("o-1", SagaFlow.Choreography, At));
-        await _app.PublishAsync(new OrderCompleted("o-1", SagaFlow.Choreography, At));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(new OrderCompleted("o-1", SagaFlow.Choreography, At));
+        await Host.SendAsync(new OrderCompleted("o-1", SagaFlow.Choreography, At));
+        await Host.IdleAsync();
         // A stray cancellation after completion (cannot happen in the saga) changes nothing.
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(Cancelled("o-1"));
+        await Host.IdleAsync();
 
-        Assert.Equal(ReservationStatus.Committed, (await _app.ReservationAsync("o-1"))!.Status);
-        var widget = await _app.ProductAsync("widget");
+        Assert.Equal(ReservationStatus.Committed, (await Host.ReservationAsync("o-1"))!.Status);
+        var widget = await Host.ProductAsync("widget");
         Assert.Equal((998, 0, 2), (widget.OnHand, widget.Reserved, widget.Sold));
         Assert.Equal(1, DistinctEvents(Topics.StockCommitted));
-        Assert.Empty(_app.Published(Topics.StockReleased));
+        Assert.Empty(Host.Published(Topics.StockReleased));
     }
 
     [Fact]
     public async Task EventsOfOrchestratedOrdersAreAcknowledgedAndIgnored()
     {
-        await _app.PublishAsync(TwoWidgets("o-1") with { Flow = SagaFlow.Orchestration });
-        await _app.PublishAsync(Cancelled("o-2") with { Flow = SagaFlow.Orchestration });
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(TwoWidgets("o-1") with { Flow = SagaFlow.Orchestration });
+        await Host.SendAsync(Cancelled("o-2") with { Flow = SagaFlow.Orchestration });
+        await Host.IdleAsync();
 
-        Assert.Null(await _app.StoredReservationAsync("o-1"));
-        Assert.Null(await _app.StoredReservationAsync("o-2"));
-        Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
-        Assert.Empty(_app.Published(Topics.DeadLetters(AppIds.InventoryService)));
-        Assert.Equal(0, _app.Testbed.Redeliveries);
+        Assert.Null(await Host.StoredReservationAsync("o-1"));
+        Assert.Null(await Host.StoredReservationAsync("o-2"));
+        Assert.Equal(1000, (await Host.ProductAsync("widget")).OnHand);
+        Assert.Empty(Host.Published(Topics.DeadLetters(AppIds.InventoryService)));
+        Assert.Equal(0, Host.Testbed.Redeliveries);
     }
 
     public static TheoryData<string, string> MalformedEvents => new()
@@ -200,30 +189,30 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [MemberData(nameof(MalformedEvents))]
     public async Task AMalformedEventIsDroppedToTheDeadLetterTopic(string topic, string body)
     {
-        await _app.Publisher.PublishByteEventAsync(Components.PubSub, topic, Encoding.UTF8.GetBytes(body), "application/json");
-        await _app.WaitForIdleAsync();
+        await (await Host.ClientAsync(AppIds.OrderService)).PublishByteEventAsync(Components.PubSub, topic, Encoding.UTF8.GetBytes(body), "application/json");
+        await Host.IdleAsync();
 
-        var dead = Assert.Single(_app.Published(Topics.DeadLetters(AppIds.InventoryService)));
+        var dead = Assert.Single(Host.Published(Topics.DeadLetters(AppIds.InventoryService)));
         Assert.Equal(topic, (string?)dead.Envelope["topic"]);
-        Assert.Equal(0, _app.Testbed.Redeliveries);
-        Assert.Null(await _app.StoredReservationAsync("o-1"));
-        Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
+        Assert.Equal(0, Host.Testbed.Redeliveries);
+        Assert.Null(await Host.StoredReservationAsync("o-1"));
+        Assert.Equal(1000, (await Host.ProductAsync("widget")).OnHand);
     }
 
     [Fact]
     public async Task PutCreatesThenUpdatesAProductKeepingTheStockInvariant()
     {
-        using var created = await _app.Http.PutAsJsonAsync("/products/sprocket", new { name = "Sprocket", price = 2.50m, onHand = 5 });
+        using var created = await Host.Http.PutAsJsonAsync("/products/sprocket", new { name = "Sprocket", price = 2.50m, onHand = 5 });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        await _app.PublishAsync(Placed("o-1", new OrderLine("sprocket", 2, 2.50m)));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(Placed("o-1", new OrderLine("sprocket", 2, 2.50m)));
+        await Host.IdleAsync();
 
-        using var updated = await _app.Http.PutAsJsonAsync("/products/sprocket", new { name = "Sprocket", price = 3.00m, onHand = 10 });
+        using var updated = await Host.Http.PutAsJsonAsync("/products/sprocket", new { name = "Sprocket", price = 3.00m, onHand = 10 });
 
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         var sprocket = await updated.Content.ReadFromJsonAsync<ProductView>();
         Assert.Equal(new ProductView("sprocket", "Sprocket", 3.00m, 10, 2, 0, 12), sprocket);
-        Assert.Contains(await _app.ProductsAsync(), p => p.ProductId == "sprocket");
+        Assert.Contains(await Host.ProductsAsync(), p => p.ProductId == "sprocket");
     }
 
     public static TheoryData<string, string, string> BadPuts => new()
@@ -244,14 +233,14 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [MemberData(nameof(BadPuts))]
     public async Task ABadPutIsA400NamingTheFieldAndChangesNothing(string productId, string body, string field)
     {
-        var before = await _app.ProductsAsync();
+        var before = await Host.ProductsAsync();
 
-        using var response = await _app.Http.PutAsync($"/products/{productId}", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await Host.Http.PutAsync($"/products/{productId}", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.True(problem!["errors"]!.AsObject().ContainsKey(field), problem.ToJsonString());
-        Assert.Equal(before, await _app.ProductsAsync());
+        Assert.Equal(before, await Host.ProductsAsync());
     }
 
     [Theory]
@@ -260,16 +249,16 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [InlineData("")]
     public async Task ABodyThatIsNotJsonOfTheRightShapeIsA400(string body)
     {
-        using var response = await _app.Http.PutAsync("/products/widget", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await Host.Http.PutAsync("/products/widget", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
+        Assert.Equal(1000, (await Host.ProductAsync("widget")).OnHand);
     }
 
     [Fact]
     public async Task SwaggerDescribesTheProductAndReservationApis()
     {
-        var document = await _app.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
+        var document = await Host.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
 
         var paths = document!["paths"]!.AsObject().Select(p => p.Key).Order();
         Assert.Equal(
@@ -280,8 +269,8 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     [Fact]
     public async Task UnknownProductsAndReservationsAre404()
     {
-        using var product = await _app.Http.GetAsync("/products/nope");
-        using var reservation = await _app.Http.GetAsync("/reservations/o-404");
+        using var product = await Host.Http.GetAsync("/products/nope");
+        using var reservation = await Host.Http.GetAsync("/reservations/o-404");
 
         Assert.Equal(HttpStatusCode.NotFound, product.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, reservation.StatusCode);
@@ -292,15 +281,15 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     {
         // Crashed after holding the widgets, before the gadget; its order-placed was dead-lettered.
         var placed = Placed("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gadget", 1, 25.00m));
-        await _app.StoreUnfinishedAsync(Open(placed));
+        await Host.StoreUnfinishedAsync(Open(placed));
         await HoldDirectlyAsync("widget", "o-1", 2);
 
-        Assert.Equal(HttpStatusCode.OK, await _app.SweepAsync());
-        await _app.WaitForIdleAsync();
+        Assert.Equal(HttpStatusCode.OK, await Host.SweepAsync());
+        await Host.IdleAsync();
 
-        Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-1"))!.Status);
-        Assert.Equal((998, 2), ((await _app.ProductAsync("widget")).OnHand, (await _app.ProductAsync("widget")).Reserved));
-        Assert.Equal(99, (await _app.ProductAsync("gadget")).OnHand);
+        Assert.Equal(ReservationStatus.Reserved, (await Host.ReservationAsync("o-1"))!.Status);
+        Assert.Equal((998, 2), ((await Host.ProductAsync("widget")).OnHand, (await Host.ProductAsync("widget")).Reserved));
+        Assert.Equal(99, (await Host.ProductAsync("gadget")).OnHand);
         Assert.Equal(1, DistinctEvents(Topics.StockReserved));
     }
 
@@ -309,44 +298,44 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     {
         // Stock checked fine when the order was opened, but the gizmos went before their turn.
         var placed = Placed("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gizmo", 3, 99.00m));
-        await _app.StoreUnfinishedAsync(Open(placed));
+        await Host.StoreUnfinishedAsync(Open(placed));
         await HoldDirectlyAsync("gizmo", "someone-else", 1);
 
-        await _app.SweepAsync();
-        await _app.WaitForIdleAsync();
+        await Host.SweepAsync();
+        await Host.IdleAsync();
 
-        var reservation = await _app.ReservationAsync("o-1");
+        var reservation = await Host.ReservationAsync("o-1");
         Assert.Equal((ReservationStatus.Rejected, CancellationReason.OutOfStock), (reservation!.Status, reservation.Reason));
-        var widget = await _app.ProductAsync("widget");
+        var widget = await Host.ProductAsync("widget");
         Assert.Equal((1000, 0), (widget.OnHand, widget.Reserved));
-        Assert.Equal(CancellationReason.OutOfStock, Assert.Single(_app.Published<StockReservationFailed>()).Reason);
+        Assert.Equal(CancellationReason.OutOfStock, Assert.Single(Host.Published<StockReservationFailed>()).Reason);
         // Every item carries a released marker, so a slow duplicate cannot hold afterwards.
-        Assert.Equal(HoldState.Released, (await _app.StoredProductAsync("widget"))!.Holds["o-1"].State);
-        Assert.Equal(HoldState.Released, (await _app.StoredProductAsync("gizmo"))!.Holds["o-1"].State);
-        await _app.PublishAsync(placed);
-        await _app.WaitForIdleAsync();
-        Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
+        Assert.Equal(HoldState.Released, (await Host.StoredProductAsync("widget"))!.Holds["o-1"].State);
+        Assert.Equal(HoldState.Released, (await Host.StoredProductAsync("gizmo"))!.Holds["o-1"].State);
+        await Host.SendAsync(placed);
+        await Host.IdleAsync();
+        Assert.Equal(1000, (await Host.ProductAsync("widget")).OnHand);
     }
 
     [Fact]
     public async Task OrderCancelledWhileReservingIsRetriedAndReleasesOnceReserved()
     {
         var placed = TwoWidgets("o-1");
-        await _app.StoreUnfinishedAsync(Open(placed));
+        await Host.StoreUnfinishedAsync(Open(placed));
 
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(Cancelled("o-1"));
+        await Host.IdleAsync();
 
         // Retried (not acknowledged) until its retries ran out, then dead-lettered; nothing changed.
-        Assert.True(_app.Testbed.Redeliveries > 0);
-        Assert.Single(_app.Published(Topics.DeadLetters(AppIds.InventoryService)));
-        Assert.Equal(ReservationPhase.Reserving, (await _app.StoredReservationAsync("o-1"))!.Phase);
+        Assert.True(Host.Testbed.Redeliveries > 0);
+        Assert.Single(Host.Published(Topics.DeadLetters(AppIds.InventoryService)));
+        Assert.Equal(ReservationPhase.Reserving, (await Host.StoredReservationAsync("o-1"))!.Phase);
 
-        await _app.SweepAsync();
-        await _app.PublishAsync(Cancelled("o-1"));
-        await _app.WaitForIdleAsync();
-        Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-1"))!.Status);
-        Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
+        await Host.SweepAsync();
+        await Host.SendAsync(Cancelled("o-1"));
+        await Host.IdleAsync();
+        Assert.Equal(ReservationStatus.Released, (await Host.ReservationAsync("o-1"))!.Status);
+        Assert.Equal(1000, (await Host.ProductAsync("widget")).OnHand);
     }
 
     [Fact]
@@ -355,19 +344,19 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         // Crashed after writing each end, before any product followed it; the triggers were dead-lettered.
         var released = Reservation.Cancel(Open(TwoWidgets("o-released")).AllHeld(At), "o-released", SagaFlow.Choreography, At);
         var committed = Open(Placed("o-committed", new OrderLine("gadget", 3, 25.00m))).AllHeld(At).Complete(At);
-        await _app.StoreUnfinishedAsync(released.WithOutbox([], null));
-        await _app.StoreUnfinishedAsync(committed.WithOutbox([], null));
+        await Host.StoreUnfinishedAsync(released.WithOutbox([], null));
+        await Host.StoreUnfinishedAsync(committed.WithOutbox([], null));
         await HoldDirectlyAsync("widget", "o-released", 2);
         await HoldDirectlyAsync("gadget", "o-committed", 3);
 
-        Assert.Equal(HttpStatusCode.OK, await _app.SweepAsync());
+        Assert.Equal(HttpStatusCode.OK, await Host.SweepAsync());
 
-        var widget = await _app.ProductAsync("widget");
+        var widget = await Host.ProductAsync("widget");
         Assert.Equal((1000, 0, 0), (widget.OnHand, widget.Reserved, widget.Sold));
-        var gadget = await _app.ProductAsync("gadget");
+        var gadget = await Host.ProductAsync("gadget");
         Assert.Equal((97, 0, 3), (gadget.OnHand, gadget.Reserved, gadget.Sold));
         // Once the products follow, the reservations leave the open index: the next sweep skips them.
-        var open = await new ShardedIndex(_app.AppDapr, Components.InventoryStore, StockReservations.OpenIndexName).ListAsync();
+        var open = await new ShardedIndex(Host.AppDapr, Components.InventoryStore, StockReservations.OpenIndexName).ListAsync();
         Assert.DoesNotContain("o-released", open);
         Assert.DoesNotContain("o-committed", open);
     }
@@ -377,21 +366,21 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     {
         // As the previous version stored it: released, its holds not yet given back, no tookNoHolds.
         var released = Reservation.Cancel(Open(TwoWidgets("o-1")).AllHeld(At), "o-1", SagaFlow.Choreography, At).WithOutbox([], null);
-        await _app.StoreUnfinishedAsync(released);
+        await Host.StoreUnfinishedAsync(released);
         var stored = JsonSerializer.SerializeToNode(released, ServiceDefaultsExtensions.JsonOptions)!.AsObject();
         Assert.True(stored.Remove("tookNoHolds"));
-        await _app.AppDapr.SaveStateAsync(Components.InventoryStore, StockReservations.KeyOf("o-1"), stored);
+        await Host.AppDapr.SaveStateAsync(Components.InventoryStore, StockReservations.KeyOf("o-1"), stored);
         await HoldDirectlyAsync("widget", "o-1", 2);
 
-        await _app.SweepAsync();
+        await Host.SweepAsync();
 
-        Assert.Equal((1000, 0), ((await _app.ProductAsync("widget")).OnHand, (await _app.ProductAsync("widget")).Reserved));
+        Assert.Equal((1000, 0), ((await Host.ProductAsync("widget")).OnHand, (await Host.ProductAsync("widget")).Reserved));
     }
 
     [Fact]
     public async Task AHoldDecidedOnAStaleReadIsDecidedAgainOnTheProductAsItIsNow()
     {
-        var catalogue = _app.Factory.Services.GetRequiredService<ProductCatalogue>();
+        var catalogue = Host.Services.GetRequiredService<ProductCatalogue>();
         var stale = (await catalogue.ReadManyAsync(["gizmo"], CancellationToken.None))["gizmo"];
         // Another order takes two of the three gizmos after that read.
         await HoldDirectlyAsync("gizmo", "o-other", 2);
@@ -399,7 +388,7 @@ public sealed class InventoryServiceTests : IAsyncLifetime
         Assert.Equal(HoldOutcome.Short, await catalogue.HoldAsync("gizmo", "o-1", 2, stale, CancellationToken.None));
         Assert.Equal(HoldOutcome.Held, await catalogue.HoldAsync("gizmo", "o-2", 1, stale, CancellationToken.None));
 
-        var gizmo = await _app.ProductAsync("gizmo");
+        var gizmo = await Host.ProductAsync("gizmo");
         Assert.Equal((0, 3, 3), (gizmo.OnHand, gizmo.Reserved, gizmo.Received));
     }
 
@@ -407,27 +396,27 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     public async Task AnOpenEntryWhoseRecordAnotherWriterCreatedFinalLeavesTheIndexOnTheSweep()
     {
         // The reservation entered the index, but a cancellation's tombstone was written first.
-        await _app.StoreUnfinishedAsync(Reservation.Tombstone("o-1", SagaFlow.Choreography, At));
+        await Host.StoreUnfinishedAsync(Reservation.Tombstone("o-1", SagaFlow.Choreography, At));
 
-        Assert.Equal(HttpStatusCode.OK, await _app.SweepAsync());
+        Assert.Equal(HttpStatusCode.OK, await Host.SweepAsync());
 
-        var open = await new ShardedIndex(_app.AppDapr, Components.InventoryStore, StockReservations.OpenIndexName).ListAsync();
+        var open = await new ShardedIndex(Host.AppDapr, Components.InventoryStore, StockReservations.OpenIndexName).ListAsync();
         Assert.DoesNotContain("o-1", open);
-        Assert.Equal(1000, (await _app.ProductAsync("widget")).OnHand);
+        Assert.Equal(1000, (await Host.ProductAsync("widget")).OnHand);
     }
 
     [Fact]
     public async Task TheSweepResendsEventsACrashLeftUnsent()
     {
         var reserved = Open(TwoWidgets("o-1")).AllHeld(At);
-        await _app.StoreUnfinishedAsync(reserved);
-        await new OutboxIndex(_app.AppDapr, Components.InventoryStore, TimeProvider.System).ListAsync(StockReservations.KeyOf("o-1"));
+        await Host.StoreUnfinishedAsync(reserved);
+        await new OutboxIndex(Host.AppDapr, Components.InventoryStore, TimeProvider.System).ListAsync(StockReservations.KeyOf("o-1"));
 
-        await _app.SweepAsync();
-        await _app.WaitForIdleAsync();
+        await Host.SweepAsync();
+        await Host.IdleAsync();
 
         Assert.Equal(1, DistinctEvents(Topics.StockReserved));
-        Assert.Empty((await _app.StoredReservationAsync("o-1"))!.Outbox);
+        Assert.Empty((await Host.StoredReservationAsync("o-1"))!.Outbox);
     }
 
     [Fact]
@@ -435,20 +424,20 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     {
         for (var i = 0; i < 12; i++)
         {
-            await _app.PublishAsync(Placed($"o-{i}", new OrderLine("widget", 1 + i, 10.00m), new OrderLine(i % 2 == 0 ? "gadget" : "gizmo", 1, i % 2 == 0 ? 25.00m : 99.00m)));
+            await Host.SendAsync(Placed($"o-{i}", new OrderLine("widget", 1 + i, 10.00m), new OrderLine(i % 2 == 0 ? "gadget" : "gizmo", 1, i % 2 == 0 ? 25.00m : 99.00m)));
         }
-        await _app.WaitForIdleAsync();
-        for (var i = 0; i < 12; i += 3) await _app.PublishAsync(Cancelled($"o-{i}"));
-        for (var i = 1; i < 12; i += 3) await _app.PublishAsync(new OrderCompleted($"o-{i}", SagaFlow.Choreography, At));
-        await _app.PublishAsync(Cancelled("o-never-placed"));
-        await _app.WaitForIdleAsync();
+        await Host.IdleAsync();
+        for (var i = 0; i < 12; i += 3) await Host.SendAsync(Cancelled($"o-{i}"));
+        for (var i = 1; i < 12; i += 3) await Host.SendAsync(new OrderCompleted($"o-{i}", SagaFlow.Choreography, At));
+        await Host.SendAsync(Cancelled("o-never-placed"));
+        await Host.IdleAsync();
 
-        var products = await _app.ProductsAsync();
+        var products = await Host.ProductsAsync();
         AssertStockAddsUp(products);
         // gizmo had 3: three odd orders got one each, the other three were refused.
-        Assert.Equal(3, _app.Published<StockReserved>().Count(r => int.Parse(r.OrderId[2..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 1));
+        Assert.Equal(3, Host.Published<StockReserved>().Count(r => int.Parse(r.OrderId[2..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 1));
         var reservations = new List<Reservation>();
-        for (var i = 0; i < 12; i++) reservations.Add((await _app.StoredReservationAsync($"o-{i}"))!);
+        for (var i = 0; i < 12; i++) reservations.Add((await Host.StoredReservationAsync($"o-{i}"))!);
         int HeldIn(string productId, ReservationPhase phase) =>
             reservations.Where(r => r.Phase == phase).Sum(r => r.Quantities.GetValueOrDefault(productId));
         foreach (var p in products)
@@ -468,11 +457,11 @@ public sealed class InventoryServiceTests : IAsyncLifetime
     }
 
     private async Task HoldDirectlyAsync(string productId, string orderId, int quantity) =>
-        await _app.AppDapr.UpdateAsync<Product>(Components.InventoryStore, ProductCatalogue.KeyOf(productId), p => p!.Hold(orderId, quantity));
+        await Host.AppDapr.UpdateAsync<Product>(Components.InventoryStore, ProductCatalogue.KeyOf(productId), p => p!.Hold(orderId, quantity));
 
     /// <summary>
     /// How many distinct events went out on a topic: two workers finishing the same step may both
     /// send the record's pending event (the outbox allows it), but it is the same event, same id.
     /// </summary>
-    private int DistinctEvents(string topic) => _app.Published(topic).Select(e => e.Id).Distinct().Count();
+    private int DistinctEvents(string topic) => Host.Published(topic).Select(e => e.Id).Distinct().Count();
 }

@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json.Nodes;
-using Dapr.Client;
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
 using DaprSaga.ServiceDefaults;
@@ -11,15 +6,9 @@ using DaprSaga.ServiceDefaults;
 namespace DaprSaga.InventoryService.Tests;
 
 /// <summary>The participant commands order-process-service calls: reserve, release, commit.</summary>
-public sealed class ReservationCommandTests : IAsyncLifetime
+public sealed class ReservationCommandTests() : HostedTest<InventoryApp>(() => InventoryApp.StartAsync())
 {
     private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
-    private InventoryApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await InventoryApp.StartAsync();
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     private static object ReserveBody(params OrderLine[] items) =>
         new { items, flow = "Orchestration", customerId = "alice", amount = items.Sum(i => i.Quantity * i.UnitPrice) };
 
@@ -37,7 +26,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
             Content = body as HttpContent ?? JsonContent.Create(body, options: ServiceDefaultsExtensions.JsonOptions),
         };
         request.Headers.Add(ParticipantCommands.CallerHeader, AppIds.OrderProcessService);
-        return await _app.Http.SendAsync(request);
+        return await Host.Http.SendAsync(request);
     }
 
     private static async Task<ReservationView> OkViewAsync(HttpResponseMessage response)
@@ -56,7 +45,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
 
     private async Task<(int OnHand, int Reserved, int Sold)> WidgetsAsync()
     {
-        var widget = await _app.ProductAsync("widget");
+        var widget = await Host.ProductAsync("widget");
         Assert.Equal(widget.Received, widget.OnHand + widget.Reserved + widget.Sold);
         return (widget.OnHand, widget.Reserved, widget.Sold);
     }
@@ -65,7 +54,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     private static (string, ReservationStatus, CancellationReason?, string) Shown(ReservationView view) =>
         (view.OrderId, view.Status, view.Reason, string.Join(";", view.Items));
 
-    private int DistinctEvents(string topic) => _app.Published(topic).Select(e => e.Id).Distinct().Count();
+    private int DistinctEvents(string topic) => Host.Published(topic).Select(e => e.Id).Distinct().Count();
 
     [Fact]
     public async Task ReserveHoldsTheStockAndPublishesStockReservedForTheOrchestratedFlow()
@@ -76,11 +65,11 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(("o-1", ReservationStatus.Reserved, null), (view.OrderId, view.Status, view.Reason));
         Assert.Equal([new OrderLine("widget", 2, 10.00m)], view.Items);
         Assert.Equal((998, 2, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
-        var reserved = Assert.Single(_app.Published<StockReserved>());
+        await Host.IdleAsync();
+        var reserved = Assert.Single(Host.Published<StockReserved>());
         Assert.Equal(("o-1", SagaFlow.Orchestration, "alice", 20.00m, false),
             (reserved.OrderId, reserved.Flow, reserved.CustomerId, reserved.Amount, reserved.AutoConfirmPayment));
-        Assert.Equal(SagaFlow.Orchestration, (await _app.StoredReservationAsync("o-1"))!.Flow);
+        Assert.Equal(SagaFlow.Orchestration, (await Host.StoredReservationAsync("o-1"))!.Flow);
     }
 
     [Fact]
@@ -89,8 +78,8 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         using var response = await ReserveAsync("o-1", new { items = new[] { new OrderLine("widget", 3, 10.00m) }, flow = "orchestration" });
 
         Assert.Equal(ReservationStatus.Reserved, (await OkViewAsync(response)).Status);
-        await _app.WaitForIdleAsync();
-        var reserved = Assert.Single(_app.Published<StockReserved>());
+        await Host.IdleAsync();
+        var reserved = Assert.Single(Host.Published<StockReserved>());
         Assert.Equal(("", 30.00m), (reserved.CustomerId, reserved.Amount));
     }
 
@@ -102,7 +91,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
 
         Assert.Equal(Shown(await OkViewAsync(first)), Shown(await OkViewAsync(second)));
         Assert.Equal((998, 2, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await Host.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockReserved));
     }
 
@@ -118,7 +107,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     [MemberData(nameof(Refusals))]
     public async Task ARefusedReserveIs409WithItsReasonStoredRejectedAndRepeatedTheSame(OrderLine line, CancellationReason reason)
     {
-        var before = await _app.ProductsAsync();
+        var before = await Host.ProductsAsync();
         var body = ReserveBody(line, new OrderLine("gadget", 1, 25.00m));
 
         using var first = await ReserveAsync("o-1", body);
@@ -126,14 +115,14 @@ public sealed class ReservationCommandTests : IAsyncLifetime
 
         Assert.Equal(reason.ToString(), await ConflictReasonAsync(first));
         Assert.Equal(reason.ToString(), await ConflictReasonAsync(repeat));
-        var stored = await _app.ReservationAsync("o-1");
+        var stored = await Host.ReservationAsync("o-1");
         Assert.Equal((ReservationStatus.Rejected, reason), (stored!.Status, stored.Reason));
-        Assert.Equal(before, await _app.ProductsAsync());
-        await _app.WaitForIdleAsync();
+        Assert.Equal(before, await Host.ProductsAsync());
+        await Host.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockReservationFailed));
-        var failed = _app.Published<StockReservationFailed>()[0];
+        var failed = Host.Published<StockReservationFailed>()[0];
         Assert.Equal((SagaFlow.Orchestration, reason), (failed.Flow, failed.Reason));
-        Assert.Empty(_app.Published(Topics.StockReserved));
+        Assert.Empty(Host.Published(Topics.StockReserved));
     }
 
     [Fact]
@@ -142,7 +131,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         // Another worker (or a crashed first attempt) opened it and held nothing yet.
         var reserving = Reservation.Open(null, Request("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gadget", 1, 25.00m)),
             DemoCatalogue.All.ToDictionary(p => p.ProductId), At)!;
-        await _app.StoreUnfinishedAsync(reserving);
+        await Host.StoreUnfinishedAsync(reserving);
 
         using var response = await ReserveAsync("o-1", TwoWidgets);
 
@@ -151,7 +140,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         // The stored decision wins over the repeat's body.
         Assert.Equal(2, view.Items.Count);
         Assert.Equal((998, 2, 0), await WidgetsAsync());
-        Assert.Equal(99, (await _app.ProductAsync("gadget")).OnHand);
+        Assert.Equal(99, (await Host.ProductAsync("gadget")).OnHand);
     }
 
     [Fact]
@@ -165,9 +154,9 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(ReservationStatus.Released, (await OkViewAsync(first)).Status);
         Assert.Equal(ReservationStatus.Released, (await OkViewAsync(repeat)).Status);
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await Host.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockReleased));
-        Assert.Equal(SagaFlow.Orchestration, _app.Published<StockReleased>()[0].Flow);
+        Assert.Equal(SagaFlow.Orchestration, Host.Published<StockReleased>()[0].Flow);
     }
 
     [Fact]
@@ -180,11 +169,11 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal((ReservationStatus.Released, 0), (tombstone.Status, tombstone.Items.Count));
         // The orchestrator is compensating anyway: the late reserve gets the reservation as it is.
         Assert.Equal(Shown(tombstone), Shown(await OkViewAsync(lateReserve)));
-        Assert.Equal(SagaFlow.Orchestration, (await _app.StoredReservationAsync("o-1"))!.Flow);
+        Assert.Equal(SagaFlow.Orchestration, (await Host.StoredReservationAsync("o-1"))!.Flow);
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
-        Assert.Empty(_app.Published(Topics.StockReserved));
-        Assert.Empty(_app.Published(Topics.StockReleased));
+        await Host.IdleAsync();
+        Assert.Empty(Host.Published(Topics.StockReserved));
+        Assert.Empty(Host.Published(Topics.StockReleased));
     }
 
     [Fact]
@@ -192,14 +181,14 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     {
         var reserving = Reservation.Open(null, Request("o-1", new OrderLine("widget", 2, 10.00m)),
             DemoCatalogue.All.ToDictionary(p => p.ProductId), At)!;
-        await _app.StoreUnfinishedAsync(reserving);
+        await Host.StoreUnfinishedAsync(reserving);
 
         using var response = await CommandAsync("o-1", "release");
 
         Assert.Equal(ReservationStatus.Released, (await OkViewAsync(response)).Status);
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
-        Assert.Equal(HoldState.Released, (await _app.StoredProductAsync("widget"))!.Holds["o-1"].State);
-        await _app.WaitForIdleAsync();
+        Assert.Equal(HoldState.Released, (await Host.StoredProductAsync("widget"))!.Holds["o-1"].State);
+        await Host.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockReleased));
     }
 
@@ -217,8 +206,8 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal((ReservationStatus.Rejected, CancellationReason.OutOfStock), (rejectedView.Status, rejectedView.Reason));
         Assert.Equal(ReservationStatus.Committed, (await OkViewAsync(committed)).Status);
         Assert.Equal((998, 0, 2), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
-        Assert.Empty(_app.Published(Topics.StockReleased));
+        await Host.IdleAsync();
+        Assert.Empty(Host.Published(Topics.StockReleased));
     }
 
     [Fact]
@@ -232,9 +221,9 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         Assert.Equal(ReservationStatus.Committed, (await OkViewAsync(first)).Status);
         Assert.Equal(ReservationStatus.Committed, (await OkViewAsync(repeat)).Status);
         Assert.Equal((998, 0, 2), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
+        await Host.IdleAsync();
         Assert.Equal(1, DistinctEvents(Topics.StockCommitted));
-        Assert.Equal(SagaFlow.Orchestration, _app.Published<StockCommitted>()[0].Flow);
+        Assert.Equal(SagaFlow.Orchestration, Host.Published<StockCommitted>()[0].Flow);
     }
 
     [Fact]
@@ -251,12 +240,12 @@ public sealed class ReservationCommandTests : IAsyncLifetime
             Assert.Null(await ConflictReasonAsync(response));
         }
 
-        Assert.Null(await _app.StoredReservationAsync("o-none"));
-        Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-released"))!.Status);
-        Assert.Equal(ReservationStatus.Rejected, (await _app.ReservationAsync("o-rejected"))!.Status);
+        Assert.Null(await Host.StoredReservationAsync("o-none"));
+        Assert.Equal(ReservationStatus.Released, (await Host.ReservationAsync("o-released"))!.Status);
+        Assert.Equal(ReservationStatus.Rejected, (await Host.ReservationAsync("o-rejected"))!.Status);
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
-        await _app.WaitForIdleAsync();
-        Assert.Empty(_app.Published(Topics.StockCommitted));
+        await Host.IdleAsync();
+        Assert.Empty(Host.Published(Topics.StockCommitted));
     }
 
     [Fact]
@@ -265,33 +254,33 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         (await ReserveAsync("o-1", TwoWidgets)).Dispose();
         (await ReserveAsync("o-2", TwoWidgets)).Dispose();
 
-        await _app.PublishAsync(new OrderCancelled("o-1", SagaFlow.Orchestration, CancellationReason.CustomerCancelled, At));
-        await _app.PublishAsync(new OrderCompleted("o-2", SagaFlow.Orchestration, At));
-        await _app.PublishAsync(new OrderPlaced("o-3", SagaFlow.Orchestration, "alice", [new("widget", 2, 10.00m)], 20.00m, "north", false, At));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(new OrderCancelled("o-1", SagaFlow.Orchestration, CancellationReason.CustomerCancelled, At));
+        await Host.SendAsync(new OrderCompleted("o-2", SagaFlow.Orchestration, At));
+        await Host.SendAsync(new OrderPlaced("o-3", SagaFlow.Orchestration, "alice", [new("widget", 2, 10.00m)], 20.00m, "north", false, At));
+        await Host.IdleAsync();
 
-        Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-1"))!.Status);
-        Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-2"))!.Status);
-        Assert.Null(await _app.StoredReservationAsync("o-3"));
+        Assert.Equal(ReservationStatus.Reserved, (await Host.ReservationAsync("o-1"))!.Status);
+        Assert.Equal(ReservationStatus.Reserved, (await Host.ReservationAsync("o-2"))!.Status);
+        Assert.Null(await Host.StoredReservationAsync("o-3"));
         Assert.Equal((996, 4, 0), await WidgetsAsync());
-        Assert.Empty(_app.Published(Topics.StockReleased));
-        Assert.Empty(_app.Published(Topics.StockCommitted));
-        Assert.Equal(0, _app.Testbed.Redeliveries);
+        Assert.Empty(Host.Published(Topics.StockReleased));
+        Assert.Empty(Host.Published(Topics.StockCommitted));
+        Assert.Equal(0, Host.Testbed.Redeliveries);
     }
 
     [Fact]
     public async Task ChoreographyKeepsWorkingBesideOrchestratedReservations()
     {
         (await ReserveAsync("o-orch", TwoWidgets)).Dispose();
-        await _app.PublishAsync(new OrderPlaced("o-chor", SagaFlow.Choreography, "alice", [new("widget", 1, 10.00m)], 10.00m, "north", true, At));
-        await _app.WaitForIdleAsync();
-        await _app.PublishAsync(new OrderCancelled("o-chor", SagaFlow.Choreography, CancellationReason.CustomerCancelled, At));
-        await _app.WaitForIdleAsync();
+        await Host.SendAsync(new OrderPlaced("o-chor", SagaFlow.Choreography, "alice", [new("widget", 1, 10.00m)], 10.00m, "north", true, At));
+        await Host.IdleAsync();
+        await Host.SendAsync(new OrderCancelled("o-chor", SagaFlow.Choreography, CancellationReason.CustomerCancelled, At));
+        await Host.IdleAsync();
 
-        Assert.Equal(ReservationStatus.Released, (await _app.ReservationAsync("o-chor"))!.Status);
-        Assert.Equal(ReservationStatus.Reserved, (await _app.ReservationAsync("o-orch"))!.Status);
+        Assert.Equal(ReservationStatus.Released, (await Host.ReservationAsync("o-chor"))!.Status);
+        Assert.Equal(ReservationStatus.Reserved, (await Host.ReservationAsync("o-orch"))!.Status);
         Assert.Equal((998, 2, 0), await WidgetsAsync());
-        Assert.Equal([SagaFlow.Choreography, SagaFlow.Orchestration], _app.Published<StockReserved>().Select(r => r.Flow).Distinct().Order());
+        Assert.Equal([SagaFlow.Choreography, SagaFlow.Orchestration], Host.Published<StockReserved>().Select(r => r.Flow).Distinct().Order());
     }
 
     public static TheoryData<string, string> Commands => new() { { "o-1", "" }, { "o-1", "/release" }, { "o-1", "/commit" } };
@@ -314,10 +303,10 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         };
         if (caller is not null) request.Headers.Add(ParticipantCommands.CallerHeader, caller);
 
-        using var response = await _app.Http.SendAsync(request);
+        using var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Null(await _app.StoredReservationAsync(orderId));
+        Assert.Null(await Host.StoredReservationAsync(orderId));
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
     }
 
@@ -330,7 +319,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         };
         request.Headers.Add("dapr-caller-app-id", AppIds.OrderProcessService);
 
-        using var response = await _app.Http.SendAsync(request);
+        using var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(ReservationStatus.Reserved, (await OkViewAsync(response)).Status);
     }
@@ -338,15 +327,12 @@ public sealed class ReservationCommandTests : IAsyncLifetime
     [Fact]
     public async Task TheOrchestratorsSidecarMayInvokeTheCommandsAndAnotherAppsMayNot()
     {
-        var processSidecar = await _app.Testbed.StartSidecarAsync(new TestSidecar.SidecarOptions(AppIds.OrderProcessService));
-        using var process = ClientOf(processSidecar);
-        using var order = ClientOf(_app.OrderSidecar);
-        using var asProcess = process.CreateInvokableHttpClient(AppIds.InventoryService);
-        using var asOrder = order.CreateInvokableHttpClient(AppIds.InventoryService);
+        var asProcess = await Host.InvokerAsync(AppIds.OrderProcessService);
+        var asOrder = await Host.InvokerAsync(AppIds.OrderService);
 
         using var refused = await asOrder.PostAsJsonAsync(new Uri("/reservations/o-1", UriKind.Relative), TwoWidgets, ServiceDefaultsExtensions.JsonOptions);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Null(await _app.StoredReservationAsync("o-1"));
+        Assert.Null(await Host.StoredReservationAsync("o-1"));
 
         using var reserved = await asProcess.PostAsJsonAsync(new Uri("/reservations/o-1", UriKind.Relative), TwoWidgets, ServiceDefaultsExtensions.JsonOptions);
         Assert.Equal(ReservationStatus.Reserved, (await OkViewAsync(reserved)).Status);
@@ -391,7 +377,7 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         using var response = await AsOrchestratorAsync("/reservations/o-1", new StringContent(body, Encoding.UTF8, "application/json"));
 
         await AssertBadRequestNamingAsync(response, field);
-        Assert.Null(await _app.StoredReservationAsync("o-1"));
+        Assert.Null(await Host.StoredReservationAsync("o-1"));
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
     }
 
@@ -404,13 +390,13 @@ public sealed class ReservationCommandTests : IAsyncLifetime
         using var response = await AsOrchestratorAsync($"/reservations/bad.id{command}", TwoWidgets);
 
         await AssertBadRequestNamingAsync(response, "orderId");
-        Assert.Null(await _app.StoredReservationAsync("bad.id"));
+        Assert.Null(await Host.StoredReservationAsync("bad.id"));
     }
 
     [Fact]
     public async Task SwaggerListsTheCommandsUnderParticipantCommands()
     {
-        var document = await _app.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
+        var document = await Host.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
 
         var paths = document!["paths"]!.AsObject();
         foreach (var path in new[] { "/reservations/{orderId}", "/reservations/{orderId}/release", "/reservations/{orderId}/commit" })
@@ -430,10 +416,4 @@ public sealed class ReservationCommandTests : IAsyncLifetime
 
     private static ReservationRequest Request(string orderId, params OrderLine[] items) =>
         new(orderId, SagaFlow.Orchestration, "alice", items, items.Sum(i => i.Quantity * i.UnitPrice), AutoConfirmPayment: false);
-
-    private static DaprClient ClientOf(TestSidecar.Sidecar sidecar) => new DaprClientBuilder()
-        .UseGrpcEndpoint(sidecar.GrpcEndpoint.ToString())
-        .UseHttpEndpoint(sidecar.HttpEndpoint.ToString())
-        .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions)
-        .Build();
 }

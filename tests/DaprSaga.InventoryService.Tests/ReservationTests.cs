@@ -1,5 +1,3 @@
-using System.Text.Json;
-using DaprSaga.Contracts;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
 using DaprSaga.ServiceDefaults;

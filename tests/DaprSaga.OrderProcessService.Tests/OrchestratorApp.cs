@@ -1,47 +1,26 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Dapr.Client;
 using Dapr.DurableTask.Protobuf;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.Messaging;
-using DaprSaga.TestSidecar;
 using DaprSaga.TestSidecar.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Time.Testing;
 
 namespace DaprSaga.OrderProcessService.Tests;
 
 /// <summary>
-/// order-process-service beside its test sidecar, with the four participants as stubs behind
-/// sidecars of their own (so every command is a real service invocation), the real component
-/// scopes, and a fake clock that moves only when a test says so. Orders default to the runner:
-/// the test sidecar has no workflow backend, so a workflow test brings a fake one (<see cref="FakeTaskHub"/>).
+/// order-process-service on the shared <see cref="ServiceHost{TEntryPoint}"/>, with the four
+/// participants as stubs behind sidecars of their own (so every command is a real service
+/// invocation). Orders default to the runner: the test sidecar has no workflow backend, so a
+/// workflow test brings a fake one (<see cref="FakeTaskHub"/>).
 /// </summary>
-public sealed class OrchestratorApp : IAsyncDisposable
+public sealed class OrchestratorApp : ServiceHost<OrderProcess>
 {
-    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    private readonly List<Sidecar> _participantSidecars = [];
-    private DaprClient? _paymentClient;
-
-    private readonly Action<IServiceCollection>? _configureServices;
-
-    private OrchestratorApp(Testbed testbed, FakeTimeProvider clock, Action<IServiceCollection>? configureServices) =>
-        (Testbed, Clock, _configureServices) = (testbed, clock, configureServices);
-
-    public Testbed Testbed { get; }
-
-    public FakeTimeProvider Clock { get; }
-
-    public Sidecar Sidecar { get; private set; } = null!;
-
-    public SidecarAppFactory<OrderProcess> Factory { get; private set; } = null!;
-
-    public HttpClient Http { get; private set; } = null!;
+    private OrchestratorApp(ServiceHostOptions options)
+        : base(AppIds.OrderProcessService, options)
+    {
+    }
 
     public Dictionary<string, ParticipantStub> Participants { get; } = new()
     {
@@ -57,48 +36,25 @@ public sealed class OrchestratorApp : IAsyncDisposable
     public static async Task<OrchestratorApp> StartAsync(
         string? daprApiToken = null, SagaEngine defaultEngine = SagaEngine.Runner, FakeTaskHub? taskHub = null)
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        var app = new OrchestratorApp(new Testbed(timeProvider: clock), clock, s =>
+        var app = new OrchestratorApp(new ServiceHostOptions
         {
-            s.PostConfigure<ProcessOptions>(o => o.DefaultEngine = defaultEngine);
-            if (taskHub is not null) s.AddSingleton<TaskHubSidecarService.TaskHubSidecarServiceClient>(taskHub);
+            Start = new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero),
+            Deadline = Patience,
+            Sidecar = o => o with { DaprApiToken = daprApiToken },
+            ConfigureServices = s =>
+            {
+                s.PostConfigure<ProcessOptions>(o => o.DefaultEngine = defaultEngine);
+                if (taskHub is not null) s.AddSingleton<TaskHubSidecarService.TaskHubSidecarServiceClient>(taskHub);
+            },
         });
-        app.Testbed.PubSub(Components.PubSub, ComponentFiles.PubSubMetadata());
         foreach (var (appId, stub) in app.Participants)
-        {
-            var sidecar = await app.Testbed.StartSidecarAsync(new SidecarOptions(appId) { PubSubs = [Components.PubSub] });
-            app._participantSidecars.Add(sidecar);
-            await sidecar.AttachAppAsync(new HttpClient(stub) { BaseAddress = new Uri($"http://{appId}/") });
-        }
-        app.Sidecar = await app.Testbed.StartSidecarAsync(new SidecarOptions(AppIds.OrderProcessService)
-        {
-            StateStores = [Components.ProcessStore],
-            PubSubs = [Components.PubSub],
-            Bindings = Components.BindingsOf[AppIds.OrderProcessService],
-            DaprApiToken = daprApiToken,
-        });
-        await app.StartAppAsync();
-        return app;
+            await (await app.SidecarOfAsync(appId)).AttachAppAsync(new HttpClient(stub) { BaseAddress = new Uri($"http://{appId}/") });
+        return await LaunchAsync(app);
     }
 
-    /// <summary>Starts (or restarts) the app and waits until its start-up recovery pass is over.</summary>
-    public async Task StartAppAsync()
-    {
-        Factory = await new SidecarAppFactory<OrderProcess>(Sidecar, s =>
-        {
-            s.AddSingleton<TimeProvider>(Clock);
-            _configureServices?.Invoke(s);
-        }).StartAsync();
-        Http = Factory.CreateClient();
-        var atStart = Factory.Services.GetServices<IHostedService>().OfType<ProcessRecoveryAtStart>().Single();
-        await atStart.ExecuteTask!.WaitAsync(Deadline);
-    }
-
-    public async Task StopAppAsync()
-    {
-        Http.Dispose();
-        await Factory.DisposeAsync();
-    }
+    /// <summary>Ready once its start-up recovery pass is over.</summary>
+    protected override Task ReadyAsync() =>
+        Services.GetServices<IHostedService>().OfType<ProcessRecoveryAtStart>().Single().ExecuteTask!;
 
     /// <summary>POST /order-processes: alice buys 2 × widget at 10.00 for the north zone.</summary>
     public async Task<string> StartProcessAsync(bool autoConfirmPayment = true)
@@ -136,24 +92,12 @@ public sealed class OrchestratorApp : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes as payment-service does, from its sidecar.</summary>
-    public async Task PublishAsync<TEvent>(TEvent integrationEvent) where TEvent : IIntegrationEvent
-    {
-        var sidecar = _participantSidecars.Single(s => s.AppId == AppIds.PaymentService);
-        _paymentClient ??= new DaprClientBuilder()
-            .UseGrpcEndpoint(sidecar.GrpcEndpoint.ToString())
-            .UseHttpEndpoint(sidecar.HttpEndpoint.ToString())
-            .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions)
-            .Build();
-        await new EventPublisher(_paymentClient).PublishAsync(OutboxMessage.For(integrationEvent), CancellationToken.None);
-    }
+    public Task<System.Net.HttpStatusCode?> TriggerRecoveryAsync() => TriggerAsync(Components.ProcessRecovery);
 
-    public Task<System.Net.HttpStatusCode?> TriggerRecoveryAsync() => Sidecar.TriggerBindingAsync(Components.ProcessRecovery);
-
-    /// <summary>Waits for a condition on what the store holds (no sidecar calls), up to <see cref="Deadline"/>.</summary>
+    /// <summary>Waits for a condition on what the store holds (no sidecar calls), up to the deadline.</summary>
     public static async Task UntilAsync(Func<bool> condition, string what)
     {
-        using var timeout = new CancellationTokenSource(Deadline);
+        using var timeout = new CancellationTokenSource(Patience);
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
         while (!condition())
         {
@@ -166,14 +110,5 @@ public sealed class OrchestratorApp : IAsyncDisposable
     {
         var (data, _) = Testbed.StateStore(Components.ProcessStore).Get($"{AppIds.OrderProcessService}||{key}");
         return data is null ? null : JsonSerializer.Deserialize<T>(data, ServiceDefaultsExtensions.JsonOptions);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopAppAsync();
-        _paymentClient?.Dispose();
-        foreach (var sidecar in _participantSidecars) await sidecar.DisposeAsync();
-        await Sidecar.DisposeAsync();
-        await Testbed.DisposeAsync();
     }
 }

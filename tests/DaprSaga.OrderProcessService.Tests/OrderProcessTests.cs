@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.OrderProcessService.Saga;
 

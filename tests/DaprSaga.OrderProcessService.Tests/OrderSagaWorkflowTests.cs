@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.OrderProcessService.Workflows;
 

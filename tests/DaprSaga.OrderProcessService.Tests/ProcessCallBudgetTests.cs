@@ -1,6 +1,3 @@
-using System.Net;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 using Xunit.Abstractions;
 
 namespace DaprSaga.OrderProcessService.Tests;
@@ -33,7 +30,7 @@ public sealed class ProcessCallBudgetTests(ITestOutputHelper output)
         await OrchestratorApp.UntilAsync(
             () => app.Stored(id) is { Status: ProcessStatus.Completed } && !app.Index("running-processes").Contains(id),
             "the process completed and left the running index");
-        await app.Testbed.WaitForIdleAsync(OrchestratorApp.Deadline);
+        await app.IdleAsync();
 
         var (kinds, families) = Spent(app, before);
         Assert.Equal(8, kinds.GetValueOrDefault(SidecarCallKind.Invoke)); // 7 steps; the last commits stock, then completes the order
@@ -69,7 +66,7 @@ public sealed class ProcessCallBudgetTests(ITestOutputHelper output)
 
     private static async Task<HttpResponseMessage> AnnounceConfirmationAsync(OrchestratorApp app, string orderId)
     {
-        await app.PublishAsync(new PaymentConfirmed(orderId, SagaFlow.Orchestration, 20.00m, app.Clock.GetUtcNow()));
+        await app.SendAsync(new PaymentConfirmed(orderId, SagaFlow.Orchestration, 20.00m, app.Clock.GetUtcNow()));
         return ParticipantStub.Json(HttpStatusCode.OK, new { orderId, status = "Confirmed" });
     }
 

@@ -1,7 +1,4 @@
-using System.Net;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
-using DaprSaga.TestSidecar;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.OrderProcessService.Tests;
@@ -45,8 +42,8 @@ public sealed class ProcessRunnerTests
         var id = await app.StartProcessAsync(autoConfirmPayment: false);
         await OrchestratorApp.UntilAsync(() => payments.Calls.Contains($"GET /payments/{id}"), "the runner looks at the payment");
         // The customer confirms between the runner's look (still Pending) and its save of "waiting".
-        await app.PublishAsync(new PaymentConfirmed(id, SagaFlow.Orchestration, 20.00m, app.Clock.GetUtcNow()));
-        await app.Testbed.WaitForIdleAsync(OrchestratorApp.Deadline);
+        await app.SendAsync(new PaymentConfirmed(id, SagaFlow.Orchestration, 20.00m, app.Clock.GetUtcNow()));
+        await app.IdleAsync();
         firstLook.SetResult();
 
         // No recovery tick and no time passing: the event alone moves the saga on.
@@ -62,12 +59,12 @@ public sealed class ProcessRunnerTests
         await OrchestratorApp.UntilAsync(
             () => app.Stored(id) is { Status: ProcessStatus.Completed } && !app.Index("running-processes").Contains(id),
             "the process completed and left the running index");
-        var worker = app.Factory.Services.GetRequiredService<ProcessWorker>();
+        var worker = app.Services.GetRequiredService<ProcessWorker>();
         var before = app.Sidecar.Calls.Snapshot();
 
         Assert.False(worker.Enqueue(id));
-        await app.PublishAsync(new PaymentConfirmed(id, SagaFlow.Orchestration, 20.00m, app.Clock.GetUtcNow()));
-        await app.Testbed.WaitForIdleAsync(OrchestratorApp.Deadline);
+        await app.SendAsync(new PaymentConfirmed(id, SagaFlow.Orchestration, 20.00m, app.Clock.GetUtcNow()));
+        await app.IdleAsync();
 
         var after = app.Sidecar.Calls.Snapshot();
         Assert.Equal(before[SidecarCallKind.StateRead], after[SidecarCallKind.StateRead]);

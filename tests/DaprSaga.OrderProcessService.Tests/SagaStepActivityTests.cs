@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.OrderProcessService.Workflows;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +11,7 @@ public sealed class SagaStepActivityTests
         new("o-1", "alice", [new OrderLine("widget", 2, 10m)], "north", AutoConfirmPayment: true, Engine: SagaEngine.Workflow);
 
     private static Task<StepResult> RunAsync(OrchestratorApp app, string step, bool compensate = false, SagaRequest? request = null) =>
-        new SagaStepActivity(app.Factory.Services.GetRequiredService<Participants>())
+        new SagaStepActivity(app.Services.GetRequiredService<Participants>())
             .RunAsync(null!, new SagaStepCall(step, compensate, request ?? Request));
 
     [Fact]

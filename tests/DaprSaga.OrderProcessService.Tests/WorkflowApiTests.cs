@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dapr.DurableTask.Protobuf;
 using Dapr.Workflow.Worker;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.OrderProcessService.Workflows;
 using DaprSaga.ServiceDefaults;
@@ -70,8 +65,8 @@ public sealed class WorkflowApiTests
     public async Task TheWorkflowAndItsActivityAreRegisteredUnderTheNamesTheSagaUses()
     {
         await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: new FakeTaskHub());
-        var factory = app.Factory.Services.GetRequiredService<IWorkflowsFactory>();
-        using var scope = app.Factory.Services.CreateScope();
+        var factory = app.Services.GetRequiredService<IWorkflowsFactory>();
+        using var scope = app.Services.CreateScope();
 
         Assert.True(factory.TryCreateWorkflow(nameof(OrderSagaWorkflow), scope.ServiceProvider, out var workflow, out _));
         Assert.IsType<OrderSagaWorkflow>(workflow);
@@ -262,12 +257,12 @@ public sealed class WorkflowApiTests
         var confirmedByUs = (string)(await StartAsync(app, Body()))["orderId"]!;
         var now = app.Clock.GetUtcNow();
 
-        await app.PublishAsync(new PaymentConfirmed(waiting, SagaFlow.Orchestration, 20.00m, now));
-        await app.PublishAsync(new PaymentConfirmed(waiting, SagaFlow.Orchestration, 20.00m, now)); // redelivered
-        await app.PublishAsync(new PaymentCancelled(waiting, SagaFlow.Orchestration, CancellationReason.PaymentExpired, now));
-        await app.PublishAsync(new PaymentConfirmed(confirmedByUs, SagaFlow.Orchestration, 20.00m, now));
-        await app.PublishAsync(new PaymentConfirmed(waiting, SagaFlow.Choreography, 20.00m, now));
-        await app.Testbed.WaitForIdleAsync(OrchestratorApp.Deadline);
+        await app.SendAsync(new PaymentConfirmed(waiting, SagaFlow.Orchestration, 20.00m, now));
+        await app.SendAsync(new PaymentConfirmed(waiting, SagaFlow.Orchestration, 20.00m, now)); // redelivered
+        await app.SendAsync(new PaymentCancelled(waiting, SagaFlow.Orchestration, CancellationReason.PaymentExpired, now));
+        await app.SendAsync(new PaymentConfirmed(confirmedByUs, SagaFlow.Orchestration, 20.00m, now));
+        await app.SendAsync(new PaymentConfirmed(waiting, SagaFlow.Choreography, 20.00m, now));
+        await app.IdleAsync();
         // Posted as daprd would deliver it, after the others, so it is the last decision raised.
         using var cancelled = await app.Http.PostAsync(new Uri($"/events/{Topics.OrderCancelled}", UriKind.Relative), JsonContent.Create(
             new OrderCancelled(waiting, SagaFlow.Orchestration, CancellationReason.CustomerCancelled, now), options: ServiceDefaultsExtensions.JsonOptions));

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Mvc;

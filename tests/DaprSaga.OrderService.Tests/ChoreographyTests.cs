@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 
 namespace DaprSaga.OrderService.Tests;

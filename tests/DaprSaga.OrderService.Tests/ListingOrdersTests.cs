@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http;

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.OrderService.Timeline;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.OrderService.Tests;
 

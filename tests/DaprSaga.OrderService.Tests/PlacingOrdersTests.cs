@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 using DaprSaga.ServiceDefaults;
-using DaprSaga.TestSidecar;
 using Microsoft.AspNetCore.Http;
 
 namespace DaprSaga.OrderService.Tests;

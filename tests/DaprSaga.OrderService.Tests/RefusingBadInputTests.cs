@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Http;
 

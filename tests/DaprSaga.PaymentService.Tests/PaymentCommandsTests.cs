@@ -1,35 +1,23 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Dapr.Client;
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Payments;
 using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.PaymentService.Tests;
 
 /// <summary>The participant commands order-process-service calls: create, confirm (the customer route) and void.</summary>
-public sealed class PaymentCommandsTests : IAsyncLifetime
+public sealed class PaymentCommandsTests() : HostedTest<PaymentApp>(() => PaymentApp.StartAsync())
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
     private const SagaFlow Orchestration = SagaFlow.Orchestration;
-    private PaymentApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await PaymentApp.StartAsync();
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    private DateTimeOffset Now => _app.Clock.GetUtcNow();
+    private DateTimeOffset Now => Host.Clock.GetUtcNow();
 
     private Task<HttpResponseMessage> CreateAsync(string orderId, string customerId, decimal amount, string? caller = AppIds.OrderProcessService) =>
-        _app.PostJsonAsync($"/payments/{orderId}", new { customerId, amount, flow = Orchestration }, caller);
+        Host.PostJsonAsync($"/payments/{orderId}", new { customerId, amount, flow = Orchestration }, caller);
 
     private Task<HttpResponseMessage> VoidAsync(string orderId, object? body = null, string? caller = AppIds.OrderProcessService) =>
-        _app.PostJsonAsync($"/payments/{orderId}/void", body ?? new { }, caller);
+        Host.PostJsonAsync($"/payments/{orderId}/void", body ?? new { }, caller);
 
     private Task<HttpResponseMessage> ConfirmAsync(string orderId, string? caller = AppIds.OrderProcessService) =>
-        _app.PostJsonAsync($"/payments/{orderId}/confirm", new { }, caller);
+        Host.PostJsonAsync($"/payments/{orderId}/confirm", new { }, caller);
 
     private static async Task<PaymentView> ViewOf(HttpResponseMessage response)
     {
@@ -47,10 +35,10 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
     private IReadOnlyList<SagaFlow> FlowsOfEverythingPublished() =>
         [
-            .. _app.Published<PaymentRequested>().Select(e => e.Flow),
-            .. _app.Published<PaymentConfirmed>().Select(e => e.Flow),
-            .. _app.Published<PaymentCancelled>().Select(e => e.Flow),
-            .. _app.Published<PaymentRefunded>().Select(e => e.Flow),
+            .. Host.Published<PaymentRequested>().Select(e => e.Flow),
+            .. Host.Published<PaymentConfirmed>().Select(e => e.Flow),
+            .. Host.Published<PaymentCancelled>().Select(e => e.Flow),
+            .. Host.Published<PaymentRefunded>().Select(e => e.Flow),
         ];
 
     [Fact]
@@ -59,20 +47,20 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         using var created = await CreateAsync("o-1", "alice", 20.00m);
 
         Assert.Equal(new PaymentView("o-1", "alice", 20.00m, PaymentStatus.Pending, null, Now + Timeout), await ViewOf(created));
-        var requested = Assert.Single(_app.Published<PaymentRequested>());
+        var requested = Assert.Single(Host.Published<PaymentRequested>());
         Assert.Equal(("o-1", Orchestration, 20.00m, Now + Timeout), (requested.OrderId, requested.Flow, requested.Amount, requested.ExpiresAt));
-        Assert.Equal(10000.00m, await _app.CreditAsync("alice"));
+        Assert.Equal(10000.00m, await Host.CreditAsync("alice"));
     }
 
     [Fact]
     public async Task ARepeatedCreateAnswersTheSameAndRequestsOnce()
     {
         using var first = await CreateAsync("o-1", "alice", 20.00m);
-        _app.Clock.Advance(TimeSpan.FromMinutes(1));
+        Host.Clock.Advance(TimeSpan.FromMinutes(1));
         using var second = await CreateAsync("o-1", "alice", 20.00m);
 
         Assert.Equal(await ViewOf(first), await ViewOf(second));
-        Assert.Single(_app.Published<PaymentRequested>());
+        Assert.Single(Host.Published<PaymentRequested>());
     }
 
     [Fact]
@@ -83,11 +71,11 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
         Assert.Equal((HttpStatusCode.Conflict, "UnknownCustomer"), await RefusalOf(refused));
         Assert.Equal((HttpStatusCode.Conflict, "UnknownCustomer"), await RefusalOf(again));
-        var payment = await _app.PaymentAsync("o-1");
+        var payment = await Host.PaymentAsync("o-1");
         Assert.Equal((PaymentStatus.Cancelled, CancellationReason.UnknownCustomer), (payment!.Status, payment.Reason));
-        var cancelled = Assert.Single(_app.Published<PaymentCancelled>());
+        var cancelled = Assert.Single(Host.Published<PaymentCancelled>());
         Assert.Equal((CancellationReason.UnknownCustomer, Orchestration), (cancelled.Reason, cancelled.Flow));
-        Assert.Empty(_app.Published<PaymentRequested>());
+        Assert.Empty(Host.Published<PaymentRequested>());
     }
 
     [Fact]
@@ -100,8 +88,8 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
         Assert.Equal(PaymentStatus.Confirmed, (await ViewOf(confirmed)).Status);
         Assert.Equal(PaymentStatus.Confirmed, (await ViewOf(repeat)).Status);
-        Assert.Equal(20.00m, await _app.CreditAsync("bob"));
-        Assert.Equal(Orchestration, Assert.Single(_app.Published<PaymentConfirmed>()).Flow);
+        Assert.Equal(20.00m, await Host.CreditAsync("bob"));
+        Assert.Equal(Orchestration, Assert.Single(Host.Published<PaymentConfirmed>()).Flow);
     }
 
     [Fact]
@@ -114,9 +102,9 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
         Assert.Equal((HttpStatusCode.Conflict, "InsufficientCredit"), await RefusalOf(refused));
         Assert.Equal((HttpStatusCode.Conflict, "InsufficientCredit"), await RefusalOf(again));
-        var cancelled = Assert.Single(_app.Published<PaymentCancelled>());
+        var cancelled = Assert.Single(Host.Published<PaymentCancelled>());
         Assert.Equal((CancellationReason.InsufficientCredit, Orchestration), (cancelled.Reason, cancelled.Flow));
-        Assert.Equal(50.00m, await _app.CreditAsync("bob"));
+        Assert.Equal(50.00m, await Host.CreditAsync("bob"));
     }
 
     [Fact]
@@ -126,13 +114,13 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         using var second = await CreateAsync("o-2", "alice", 5.00m);
 
         // The customer calls directly: no dapr-caller-app-id header.
-        using var confirmed = await _app.PostAsync("/payments/o-1/confirm");
-        using var cancelled = await _app.PostAsync("/payments/o-2/cancel");
+        using var confirmed = await Host.PostAsync("/payments/o-1/confirm");
+        using var cancelled = await Host.PostAsync("/payments/o-2/cancel");
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (confirmed.StatusCode, cancelled.StatusCode));
-        var confirm = Assert.Single(_app.Published<PaymentConfirmed>());
+        var confirm = Assert.Single(Host.Published<PaymentConfirmed>());
         Assert.Equal(("o-1", Orchestration), (confirm.OrderId, confirm.Flow));
-        var cancel = Assert.Single(_app.Published<PaymentCancelled>());
+        var cancel = Assert.Single(Host.Published<PaymentCancelled>());
         Assert.Equal(("o-2", CancellationReason.PaymentCancelled, Orchestration), (cancel.OrderId, cancel.Reason, cancel.Flow));
     }
 
@@ -140,11 +128,11 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     public async Task AnOrchestratedPaymentExpiresByItsClockAndSaysOrchestration()
     {
         using var created = await CreateAsync("o-1", "alice", 20.00m);
-        _app.Clock.Advance(Timeout);
+        Host.Clock.Advance(Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, await _app.TriggerAsync(Components.PaymentExpiry));
+        Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.PaymentExpiry));
 
-        var cancelled = Assert.Single(_app.Published<PaymentCancelled>());
+        var cancelled = Assert.Single(Host.Published<PaymentCancelled>());
         Assert.Equal((CancellationReason.PaymentExpired, Orchestration), (cancelled.Reason, cancelled.Flow));
         using var confirm = await ConfirmAsync("o-1");
         Assert.Equal((HttpStatusCode.Conflict, "PaymentExpired"), await RefusalOf(confirm));
@@ -163,10 +151,10 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
         Assert.Equal((PaymentStatus.Cancelled, CancellationReason.NoCourierAvailable), StatusAndReason(await ViewOf(voided)));
         Assert.Equal((PaymentStatus.Cancelled, CancellationReason.NoCourierAvailable), StatusAndReason(await ViewOf(repeat)));
-        var cancelled = Assert.Single(_app.Published<PaymentCancelled>());
+        var cancelled = Assert.Single(Host.Published<PaymentCancelled>());
         Assert.Equal((CancellationReason.NoCourierAvailable, Orchestration), (cancelled.Reason, cancelled.Flow));
-        Assert.Empty(_app.Published<PaymentRefunded>());
-        Assert.Equal(10000.00m, await _app.CreditAsync("alice"));
+        Assert.Empty(Host.Published<PaymentRefunded>());
+        Assert.Equal(10000.00m, await Host.CreditAsync("alice"));
     }
 
     [Theory]
@@ -187,19 +175,19 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     {
         using var created = await CreateAsync("o-1", "bob", 30.00m);
         using var confirmed = await ConfirmAsync("o-1");
-        Assert.Equal(20.00m, await _app.CreditAsync("bob"));
+        Assert.Equal(20.00m, await Host.CreditAsync("bob"));
 
         using var voided = await VoidAsync("o-1", new { reason = "NoCourierAvailable" });
         using var repeat = await VoidAsync("o-1");
 
         Assert.Equal(PaymentStatus.Refunded, (await ViewOf(voided)).Status);
         Assert.Equal(PaymentStatus.Refunded, (await ViewOf(repeat)).Status);
-        Assert.Equal(50.00m, await _app.CreditAsync("bob"));
-        var refunded = Assert.Single(_app.Published<PaymentRefunded>());
+        Assert.Equal(50.00m, await Host.CreditAsync("bob"));
+        var refunded = Assert.Single(Host.Published<PaymentRefunded>());
         Assert.Equal((30.00m, Orchestration), (refunded.Amount, refunded.Flow));
         using var confirmAgain = await ConfirmAsync("o-1");
         Assert.Equal(HttpStatusCode.Conflict, confirmAgain.StatusCode);
-        Assert.Equal(50.00m, await _app.CreditAsync("bob"));
+        Assert.Equal(50.00m, await Host.CreditAsync("bob"));
     }
 
     [Fact]
@@ -211,7 +199,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         using var voided = await VoidAsync("o-1");
 
         Assert.Equal((PaymentStatus.Cancelled, CancellationReason.InsufficientCredit), StatusAndReason(await ViewOf(voided)));
-        Assert.Single(_app.Published<PaymentCancelled>());
+        Assert.Single(Host.Published<PaymentCancelled>());
     }
 
     [Fact]
@@ -219,8 +207,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     {
         using var created = await CreateAsync("o-1", "bob", 30.00m);
         // As if a confirm died between deciding to confirm and applying the debit.
-        using var dapr = new DaprClientBuilder().UseGrpcEndpoint(_app.Sidecar.GrpcEndpoint.ToString())
-            .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions).Build();
+        using var dapr = Host.Sidecar.NewDaprClient();
         await new ServiceDefaults.State.ShardedIndex(dapr, Components.PaymentStore, "confirming-payments").AddAsync("o-1");
         var key = PaymentOperations.KeyOf("o-1");
         var (pending, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
@@ -229,9 +216,9 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         using var voided = await VoidAsync("o-1");
 
         Assert.Equal(PaymentStatus.Refunded, (await ViewOf(voided)).Status);
-        Assert.Equal(50.00m, await _app.CreditAsync("bob"));
-        Assert.Single(_app.Published<PaymentConfirmed>());
-        Assert.Single(_app.Published<PaymentRefunded>());
+        Assert.Equal(50.00m, await Host.CreditAsync("bob"));
+        Assert.Single(Host.Published<PaymentConfirmed>());
+        Assert.Single(Host.Published<PaymentRefunded>());
         Assert.All(FlowsOfEverythingPublished(), flow => Assert.Equal(Orchestration, flow));
     }
 
@@ -250,14 +237,14 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         var refunded = 0;
         foreach (var orderId in orders)
         {
-            var payment = (await _app.PaymentAsync(orderId))!;
+            var payment = (await Host.PaymentAsync(orderId))!;
             Assert.Contains(payment.Status, new[] { PaymentStatus.Cancelled, PaymentStatus.Refunded });
             if (payment.Status == PaymentStatus.Refunded) refunded++;
         }
-        Assert.Equal(10000.00m, await _app.CreditAsync("alice"));
-        Assert.Equal(refunded, _app.Published<PaymentConfirmed>().Select(e => e.OrderId).Distinct().Count());
-        Assert.Equal(refunded, _app.Published<PaymentRefunded>().Select(e => e.OrderId).Distinct().Count());
-        Assert.Equal(orders.Count - refunded, _app.Published<PaymentCancelled>().Select(e => e.OrderId).Distinct().Count());
+        Assert.Equal(10000.00m, await Host.CreditAsync("alice"));
+        Assert.Equal(refunded, Host.Published<PaymentConfirmed>().Select(e => e.OrderId).Distinct().Count());
+        Assert.Equal(refunded, Host.Published<PaymentRefunded>().Select(e => e.OrderId).Distinct().Count());
+        Assert.Equal(orders.Count - refunded, Host.Published<PaymentCancelled>().Select(e => e.OrderId).Distinct().Count());
         Assert.All(FlowsOfEverythingPublished(), flow => Assert.Equal(Orchestration, flow));
     }
 
@@ -275,7 +262,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         var tombstone = await ViewOf(late);
         Assert.Equal((PaymentStatus.Cancelled, CancellationReason.OutOfStock, 0m, null), (tombstone.Status, tombstone.Reason, tombstone.Amount, tombstone.CustomerId));
         Assert.Equal((HttpStatusCode.Conflict, "OutOfStock"), await RefusalOf(lateConfirm));
-        Assert.Equal(10000.00m, await _app.CreditAsync("alice"));
+        Assert.Equal(10000.00m, await Host.CreditAsync("alice"));
         Assert.Empty(FlowsOfEverythingPublished());
     }
 
@@ -295,15 +282,15 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     {
         using var created = await CreateAsync("o-1", "alice", 20.00m);
 
-        await _app.PublishAsync(new StockReserved("o-1", Orchestration, "alice", 20.00m, AutoConfirmPayment: true, PaymentApp.Start));
-        await _app.PublishAsync(new OrderCancelled("o-1", Orchestration, CancellationReason.OutOfStock, PaymentApp.Start));
+        await Host.PublishAsync(new StockReserved("o-1", Orchestration, "alice", 20.00m, AutoConfirmPayment: true, PaymentApp.Start));
+        await Host.PublishAsync(new OrderCancelled("o-1", Orchestration, CancellationReason.OutOfStock, PaymentApp.Start));
 
-        Assert.Equal(PaymentStatus.Pending, (await _app.PaymentAsync("o-1"))!.Status);
-        Assert.Equal(10000.00m, await _app.CreditAsync("alice"));
-        Assert.Single(_app.Published<PaymentRequested>());
-        Assert.Empty(_app.Published<PaymentConfirmed>());
-        Assert.Empty(_app.Published<PaymentCancelled>());
-        Assert.Empty(_app.DeadLetters());
+        Assert.Equal(PaymentStatus.Pending, (await Host.PaymentAsync("o-1"))!.Status);
+        Assert.Equal(10000.00m, await Host.CreditAsync("alice"));
+        Assert.Single(Host.Published<PaymentRequested>());
+        Assert.Empty(Host.Published<PaymentConfirmed>());
+        Assert.Empty(Host.Published<PaymentCancelled>());
+        Assert.Empty(Host.DeadLetters());
     }
 
     [Fact]
@@ -311,12 +298,12 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     {
         using var created = await CreateAsync("o-orch", "alice", 20.00m);
 
-        await _app.PublishAsync(new StockReserved("o-chor", SagaFlow.Choreography, "alice", 10.00m, AutoConfirmPayment: true, PaymentApp.Start));
+        await Host.PublishAsync(new StockReserved("o-chor", SagaFlow.Choreography, "alice", 10.00m, AutoConfirmPayment: true, PaymentApp.Start));
 
-        Assert.Equal(PaymentStatus.Confirmed, (await _app.PaymentAsync("o-chor"))!.Status);
-        Assert.Equal(PaymentStatus.Pending, (await _app.PaymentAsync("o-orch"))!.Status);
-        Assert.Equal(SagaFlow.Choreography, Assert.Single(_app.Published<PaymentConfirmed>()).Flow);
-        Assert.Equal(9990.00m, await _app.CreditAsync("alice"));
+        Assert.Equal(PaymentStatus.Confirmed, (await Host.PaymentAsync("o-chor"))!.Status);
+        Assert.Equal(PaymentStatus.Pending, (await Host.PaymentAsync("o-orch"))!.Status);
+        Assert.Equal(SagaFlow.Choreography, Assert.Single(Host.Published<PaymentConfirmed>()).Flow);
+        Assert.Equal(9990.00m, await Host.CreditAsync("alice"));
     }
 
     [Fact]
@@ -341,10 +328,10 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
         Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden],
             new[] { create.StatusCode, @void.StatusCode, tombstone.StatusCode });
-        Assert.Null(await _app.PaymentAsync("o-1"));
-        Assert.Equal(PaymentStatus.Pending, (await _app.PaymentAsync("o-2"))!.Status);
-        Assert.Null(await _app.PaymentAsync("o-3"));
-        Assert.Single(_app.Published<PaymentRequested>());
+        Assert.Null(await Host.PaymentAsync("o-1"));
+        Assert.Equal(PaymentStatus.Pending, (await Host.PaymentAsync("o-2"))!.Status);
+        Assert.Null(await Host.PaymentAsync("o-3"));
+        Assert.Single(Host.Published<PaymentRequested>());
     }
 
     [Fact]
@@ -354,7 +341,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         using var second = await CreateAsync("o-2", "alice", 20.00m);
 
         using var confirm = await ConfirmAsync("o-1", caller: AppIds.OrderService);
-        using var cancel = await _app.PostJsonAsync("/payments/o-2/cancel", new { }, AppIds.OrderService);
+        using var cancel = await Host.PostJsonAsync("/payments/o-2/cancel", new { }, AppIds.OrderService);
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (confirm.StatusCode, cancel.StatusCode));
     }
@@ -362,8 +349,8 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     [Fact]
     public async Task ThroughRealInvocationTheOrchestratorIsServedAndAnotherAppIsRefused()
     {
-        var orchestrator = await _app.ClientAsync(AppIds.OrderProcessService);
-        var orderService = await _app.ClientAsync(AppIds.OrderService);
+        var orchestrator = await Host.ClientAsync(AppIds.OrderProcessService);
+        var orderService = await Host.ClientAsync(AppIds.OrderService);
         using var asOrchestrator = orchestrator.CreateInvokableHttpClient(AppIds.PaymentService);
         using var asOrderService = orderService.CreateInvokableHttpClient(AppIds.PaymentService);
         var body = new { customerId = "alice", amount = 20.00m, flow = Orchestration };
@@ -378,7 +365,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         Assert.Equal(PaymentStatus.Pending, (await ViewOf(created)).Status);
         Assert.Equal(PaymentStatus.Confirmed, (await ViewOf(confirmed)).Status);
         Assert.Equal(PaymentStatus.Refunded, (await ViewOf(voided)).Status);
-        Assert.Equal(10000.00m, await _app.CreditAsync("alice"));
+        Assert.Equal(10000.00m, await Host.CreditAsync("alice"));
     }
 
     [Theory]
@@ -399,21 +386,21 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     [InlineData("/payments/has.dot/void", "{}", "orderId")]
     public async Task BadCommandInputIsA400NamingTheFieldAndChangesNothing(string path, string body, string field)
     {
-        var before = _app.Testbed.StateStore(Components.PaymentStore).Snapshot();
+        var before = Host.Testbed.StateStore(Components.PaymentStore).Snapshot();
 
-        using var response = await _app.PostJsonAsync(path, body, AppIds.OrderProcessService);
+        using var response = await Host.PostJsonAsync(path, body, AppIds.OrderProcessService);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), await response.Content.ReadAsStringAsync());
-        Assert.Equal(before.Keys.Order(), _app.Testbed.StateStore(Components.PaymentStore).Snapshot().Keys.Order());
+        Assert.Equal(before.Keys.Order(), Host.Testbed.StateStore(Components.PaymentStore).Snapshot().Keys.Order());
         Assert.Empty(FlowsOfEverythingPublished());
     }
 
     [Fact]
     public async Task SwaggerListsTheParticipantCommands()
     {
-        var document = await _app.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
+        var document = await Host.Http.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
 
         var tagged = document!["paths"]!.AsObject()
             .SelectMany(path => path.Value!.AsObject().Select(operation => (path.Key, operation.Key, operation.Value!["tags"]!.AsArray())))

@@ -1,10 +1,5 @@
-using System.Net;
-using Dapr.Client;
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
-using DaprSaga.ServiceDefaults;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.PaymentService.Tests;
 
@@ -43,8 +38,7 @@ public sealed class PaymentFaultTests
         faults.With(FaultKind.StateError, 0).With(FaultKind.PublishError, 0);
         Assert.Equal(HttpStatusCode.OK, await app.TriggerAsync(Components.OutboxSweep));
 
-        using var dapr = new DaprClientBuilder().UseGrpcEndpoint(app.Sidecar.GrpcEndpoint.ToString())
-            .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions).Build();
+        using var dapr = app.Sidecar.NewDaprClient();
         var payments = new List<Payment>();
         for (var n = 0; n < 40; n++)
         {

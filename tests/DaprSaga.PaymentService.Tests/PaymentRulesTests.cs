@@ -1,5 +1,3 @@
-using System.Text.Json;
-using DaprSaga.Contracts;
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
 using DaprSaga.ServiceDefaults;

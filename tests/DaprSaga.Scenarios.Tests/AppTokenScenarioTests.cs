@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.Scenarios.Tests;
@@ -12,22 +9,17 @@ namespace DaprSaga.Scenarios.Tests;
 /// endpoint without it, or with a wrong one, is 401 and changes nothing; the bindings' OPTIONS
 /// probe and the customer endpoints need no token.
 /// </summary>
-public sealed class AppTokenScenarioTests : IAsyncLifetime
+public sealed class AppTokenScenarioTests() : HostedTest<SagaCluster>(() => SagaCluster.StartAsync(
+    sidecarOptions: o => o with { AppApiToken = AppTokenOf(o.AppId), DaprApiToken = "dapr-token-of-" + o.AppId }))
 {
     private static readonly DateTimeOffset At = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-    private SagaCluster _cluster = null!;
 
     private static string AppTokenOf(string appId) => "app-token-of-" + appId;
-
-    public async Task InitializeAsync() => _cluster = await SagaCluster.StartAsync(
-        sidecarOptions: o => o with { AppApiToken = AppTokenOf(o.AppId), DaprApiToken = "dapr-token-of-" + o.AppId });
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public void EveryAppReadsItsSubscriptionsThroughItsSidecarWithTheToken()
     {
-        foreach (var service in _cluster.Services)
+        foreach (var service in Host.Services)
         {
             Assert.Equal(
                 Topology.Subscribes[service.AppId].Order(StringComparer.Ordinal),
@@ -38,33 +30,33 @@ public sealed class AppTokenScenarioTests : IAsyncLifetime
     [Fact]
     public async Task AChoreographedSagaCompletesWithTheCustomersConfirmation()
     {
-        var id = await _cluster.PlaceOrderAsync("alice", "south", autoConfirmPayment: false, ("gadget", 1, 25.00m));
-        await _cluster.QuiesceAsync();
-        Assert.Equal("AwaitingPayment", (string?)(await _cluster.OrderAsync(id))["status"]);
+        var id = await Host.PlaceOrderAsync("alice", "south", autoConfirmPayment: false, ("gadget", 1, 25.00m));
+        await Host.QuiesceAsync();
+        Assert.Equal("AwaitingPayment", (string?)(await Host.OrderAsync(id))["status"]);
 
         // A customer endpoint: no token.
-        using var confirm = await _cluster.Payment.Http.PostAsync(new Uri($"/payments/{id}/confirm", UriKind.Relative), null);
+        using var confirm = await Host.Payment.Http.PostAsync(new Uri($"/payments/{id}/confirm", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
-        await _cluster.QuiesceAsync();
+        await Host.QuiesceAsync();
 
-        await Expect.CompletedAsync(_cluster, id, customer: "alice", credit: 9975.00m, product: "gadget", onHand: 99, sold: 1, amount: 25.00m);
+        await Expect.CompletedAsync(Host, id, customer: "alice", credit: 9975.00m, product: "gadget", onHand: 99, sold: 1, amount: 25.00m);
     }
 
     [Fact]
     public async Task AnOrchestratedSagaCompletesThroughInvocationsCarryingTheToken()
     {
-        var id = await _cluster.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
+        var id = await Host.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
 
-        var process = await _cluster.SettleProcessAsync(id);
+        var process = await Host.SettleProcessAsync(id);
 
         Assert.Equal("Completed", (string?)process["status"]);
-        await Expect.CompletedAsync(_cluster, id, customer: "alice", credit: 9980.00m, product: "widget", onHand: 998, sold: 2, amount: 20.00m);
+        await Expect.CompletedAsync(Host, id, customer: "alice", credit: 9980.00m, product: "widget", onHand: 998, sold: 2, amount: 20.00m);
     }
 
     [Fact]
     public async Task EveryCronBindingIsEnabledByItsProbeAndFiresWithTheToken()
     {
-        foreach (var service in _cluster.Services)
+        foreach (var service in Host.Services)
         {
             foreach (var binding in service.Sidecar.Options.Bindings)
                 Assert.Equal(HttpStatusCode.OK, await service.Sidecar.TriggerBindingAsync(binding));
@@ -76,42 +68,42 @@ public sealed class AppTokenScenarioTests : IAsyncLifetime
     [InlineData("wrong")]
     public async Task DirectCallsToDaprFacingEndpointsWithoutTheRightTokenAre401AndChangeNothing(string? token)
     {
-        var id = await _cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
-        await _cluster.QuiesceAsync();
-        var before = _cluster.StateFingerprint();
-        var published = _cluster.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced).Count;
+        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await Host.QuiesceAsync();
+        var before = Host.StateFingerprint();
+        var published = Host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced).Count;
         var orderPlaced = new OrderPlaced("o-intruder", SagaFlow.Choreography, "alice", [new OrderLine("widget", 5, 10m)], 50m, "north", true, At);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(_cluster.Inventory, HttpMethod.Post, "/events/" + Topics.OrderPlaced, token, Json(orderPlaced)));
-        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(_cluster.Inventory, HttpMethod.Get, "/dapr/subscribe", token));
-        foreach (var service in _cluster.Services)
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(Host.Inventory, HttpMethod.Post, "/events/" + Topics.OrderPlaced, token, Json(orderPlaced)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(Host.Inventory, HttpMethod.Get, "/dapr/subscribe", token));
+        foreach (var service in Host.Services)
         {
             foreach (var binding in service.Sidecar.Options.Bindings)
                 Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(service, HttpMethod.Post, "/" + binding, token));
         }
         // Participant commands: a reservation, a payment, a delivery, an order created, and the
         // orchestrator's compensation on the cancel route order-service shares with customers.
-        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(_cluster.Inventory, HttpMethod.Post, "/reservations/o-intruder", token,
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(Host.Inventory, HttpMethod.Post, "/reservations/o-intruder", token,
             Json(new { items = new[] { new { productId = "widget", quantity = 5, unitPrice = 10m } }, flow = "Orchestration" })));
-        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(_cluster.Payment, HttpMethod.Post, "/payments/o-intruder", token,
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(Host.Payment, HttpMethod.Post, "/payments/o-intruder", token,
             Json(new { customerId = "alice", amount = 50m, flow = "Orchestration" })));
-        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(_cluster.Delivery, HttpMethod.Post, "/deliveries/o-intruder", token,
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(Host.Delivery, HttpMethod.Post, "/deliveries/o-intruder", token,
             Json(new { zone = "north", flow = "Orchestration" })));
-        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(_cluster.Order, HttpMethod.Put, "/orders/o-intruder", token,
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(Host.Order, HttpMethod.Put, "/orders/o-intruder", token,
             Json(new { customerId = "alice", items = new[] { new { productId = "widget", quantity = 5, unitPrice = 10m } }, deliveryZone = "north" })));
-        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(_cluster.Order, HttpMethod.Post, $"/orders/{id}/cancel", token,
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(Host.Order, HttpMethod.Post, $"/orders/{id}/cancel", token,
             Json(new { reason = "PaymentCancelled" })));
-        await _cluster.QuiesceAsync();
+        await Host.QuiesceAsync();
 
-        Assert.Equal(before, _cluster.StateFingerprint());
-        Assert.Equal(published, _cluster.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced).Count);
-        Assert.Equal("Completed", (string?)(await _cluster.OrderAsync(id))["status"]);
+        Assert.Equal(before, Host.StateFingerprint());
+        Assert.Equal(published, Host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced).Count);
+        Assert.Equal("Completed", (string?)(await Host.OrderAsync(id))["status"]);
     }
 
     [Fact]
     public async Task TheBindingProbeIsAnsweredWithoutTheToken()
     {
-        foreach (var service in _cluster.Services)
+        foreach (var service in Host.Services)
         {
             foreach (var binding in service.Sidecar.Options.Bindings)
             {
@@ -125,30 +117,30 @@ public sealed class AppTokenScenarioTests : IAsyncLifetime
     [Fact]
     public async Task CustomerEndpointsNeedNoToken()
     {
-        var id = await _cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
-        await _cluster.QuiesceAsync();
+        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
+        await Host.QuiesceAsync();
 
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(_cluster.Order, HttpMethod.Get, $"/orders/{id}", token: null));
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(_cluster.Order, HttpMethod.Get, "/orders", token: null));
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(_cluster.Process, HttpMethod.Get, "/order-processes", token: null));
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(_cluster.Inventory, HttpMethod.Get, "/products", token: null));
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(_cluster.Delivery, HttpMethod.Get, "/couriers", token: null));
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(_cluster.Payment, HttpMethod.Get, $"/payments/{id}", token: null));
-        foreach (var service in _cluster.Services)
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(Host.Order, HttpMethod.Get, $"/orders/{id}", token: null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(Host.Order, HttpMethod.Get, "/orders", token: null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(Host.Process, HttpMethod.Get, "/order-processes", token: null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(Host.Inventory, HttpMethod.Get, "/products", token: null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(Host.Delivery, HttpMethod.Get, "/couriers", token: null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(Host.Payment, HttpMethod.Get, $"/payments/{id}", token: null));
+        foreach (var service in Host.Services)
             Assert.Equal(HttpStatusCode.OK, await SendAsync(service, HttpMethod.Get, "/healthz", token: null));
         // The customer's cancel shares its route with a participant command, and needs no token.
-        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(_cluster.Order, HttpMethod.Post, $"/orders/{id}/cancel", token: null));
-        await _cluster.QuiesceAsync();
-        Assert.Equal("Cancelled", (string?)(await _cluster.OrderAsync(id))["status"]);
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(Host.Order, HttpMethod.Post, $"/orders/{id}/cancel", token: null));
+        await Host.QuiesceAsync();
+        Assert.Equal("Cancelled", (string?)(await Host.OrderAsync(id))["status"]);
     }
 
     [Fact]
     public async Task AnAppsOwnTokenIsNotAnothersAndIsRefused()
     {
-        var sweep = await SendAsync(_cluster.Inventory, HttpMethod.Post, "/" + Components.OutboxSweep, AppTokenOf(AppIds.PaymentService));
+        var sweep = await SendAsync(Host.Inventory, HttpMethod.Post, "/" + Components.OutboxSweep, AppTokenOf(AppIds.PaymentService));
 
         Assert.Equal(HttpStatusCode.Unauthorized, sweep);
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(_cluster.Inventory, HttpMethod.Post, "/" + Components.OutboxSweep, AppTokenOf(AppIds.InventoryService)));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(Host.Inventory, HttpMethod.Post, "/" + Components.OutboxSweep, AppTokenOf(AppIds.InventoryService)));
     }
 
     private static JsonContent Json<T>(T body) => JsonContent.Create(body, options: ServiceDefaultsExtensions.JsonOptions);

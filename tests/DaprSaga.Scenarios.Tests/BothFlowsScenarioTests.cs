@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 
 namespace DaprSaga.Scenarios.Tests;
 

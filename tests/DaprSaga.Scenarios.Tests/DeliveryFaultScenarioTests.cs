@@ -1,4 +1,3 @@
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests;
 

@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using Microsoft.Playwright;
 
 namespace DaprSaga.Scenarios.Tests;

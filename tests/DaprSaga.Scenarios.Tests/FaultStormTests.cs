@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using DaprSaga.Scenarios.Tests.Storm;
-using DaprSaga.TestSidecar;
 using Xunit.Abstractions;
 
 namespace DaprSaga.Scenarios.Tests;

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.Scenarios.Tests;
@@ -11,14 +7,8 @@ namespace DaprSaga.Scenarios.Tests;
 /// Hostile input on every public endpoint of every service: 400 naming the field (413 for an
 /// oversized body), and nothing stored or published anywhere.
 /// </summary>
-public sealed class InputHardeningScenarioTests : IAsyncLifetime
+public sealed class InputHardeningScenarioTests() : HostedTest<SagaCluster>(() => SagaCluster.StartAsync())
 {
-    private SagaCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await SagaCluster.StartAsync();
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
-
     private static readonly string[] BadIds = ["a||b", "", " ", "bad id", "tab\tid", "new\nline", new string('x', 65), "ü"];
 
     private static object Order(string customerId = "alice", string zone = "north", int quantity = 1, decimal unitPrice = 10.00m, string productId = "widget") =>
@@ -29,7 +19,7 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
     [InlineData("/order-processes")]
     public async Task AnOrderWithHostileFieldsIs400NamingEachAndStoresNothing(string path)
     {
-        var service = path == "/orders" ? _cluster.Order : _cluster.Process;
+        var service = path == "/orders" ? Host.Order : Host.Process;
         var cases = new (object Body, string Field)[]
         {
             (Order(quantity: 1001), "items[0].quantity"),
@@ -47,14 +37,14 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
             (Order(zone: new string('z', 33)), "deliveryZone"),
             (Order(zone: "   "), "deliveryZone"),
         };
-        var before = _cluster.StateFingerprint();
+        var before = Host.StateFingerprint();
 
         foreach (var (body, field) in cases)
             await AssertBadRequestAsync(await service.Http.PostAsJsonAsync(new Uri(path, UriKind.Relative), body), field, $"{path} {field}");
 
-        await _cluster.QuiesceAsync();
-        Assert.Equal(before, _cluster.StateFingerprint());
-        Assert.Empty(_cluster.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced));
+        await Host.QuiesceAsync();
+        Assert.Equal(before, Host.StateFingerprint());
+        Assert.Empty(Host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderPlaced));
     }
 
     [Theory]
@@ -62,8 +52,8 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
     [InlineData("/order-processes")]
     public async Task NumbersTooLargeForTheirTypeAndNullLinesAre400NamingTheField(string path)
     {
-        var service = path == "/orders" ? _cluster.Order : _cluster.Process;
-        var before = _cluster.StateFingerprint();
+        var service = path == "/orders" ? Host.Order : Host.Process;
+        var before = Host.StateFingerprint();
 
         await AssertBadRequestAsync(await PostRawAsync(service, path,
             """{"customerId":"alice","items":[{"productId":"widget","quantity":99999999999999999999,"unitPrice":10}],"deliveryZone":"north"}"""),
@@ -79,8 +69,8 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
             """{"items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north"}"""),
             "customerId", "a missing field");
 
-        await _cluster.QuiesceAsync();
-        Assert.Equal(before, _cluster.StateFingerprint());
+        await Host.QuiesceAsync();
+        Assert.Equal(before, Host.StateFingerprint());
     }
 
     [Fact]
@@ -88,13 +78,13 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
     {
         var items = Enumerable.Range(0, 50).Select(i => new { productId = $"p-{i}", quantity = 1000, unitPrice = 1_000_000m }).ToList();
 
-        using var response = await _cluster.Order.Http.PostAsJsonAsync(new Uri("/orders", UriKind.Relative),
+        using var response = await Host.Order.Http.PostAsJsonAsync(new Uri("/orders", UriKind.Relative),
             new { customerId = "alice", items, deliveryZone = "north", autoConfirmPayment = true });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["orderId"]!;
-        await _cluster.QuiesceAsync();
+        await Host.QuiesceAsync();
 
-        var order = await _cluster.OrderAsync(id);
+        var order = await Host.OrderAsync(id);
         Assert.Equal(50_000_000_000m, (decimal)order["total"]!);
         // Products p-0..p-49 do not exist: the saga refuses it cleanly.
         Assert.Equal(("Cancelled", "UnknownProduct"), ((string?)order["status"], (string?)order["cancellationReason"]));
@@ -109,7 +99,7 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
     [InlineData("/order-processes?status=1", "status")]
     public async Task AnUnknownEnumValueInAQueryStringIs400NamingTheField(string pathAndQuery, string field)
     {
-        var service = pathAndQuery.StartsWith("/orders", StringComparison.Ordinal) ? _cluster.Order : _cluster.Process;
+        var service = pathAndQuery.StartsWith("/orders", StringComparison.Ordinal) ? Host.Order : Host.Process;
 
         await AssertBadRequestAsync(await service.Http.GetAsync(new Uri(pathAndQuery, UriKind.Relative)), field, pathAndQuery);
     }
@@ -120,72 +110,72 @@ public sealed class InputHardeningScenarioTests : IAsyncLifetime
         foreach (var bad in BadIds.Where(b => b.Length > 0))
         {
             var id = Uri.EscapeDataString(bad);
-            await AssertBadRequestAsync(await _cluster.Order.Http.GetAsync(new Uri($"/orders/{id}", UriKind.Relative)), "orderId", $"order {bad}");
-            await AssertBadRequestAsync(await _cluster.Process.Http.GetAsync(new Uri($"/order-processes/{id}", UriKind.Relative)), "orderId", $"process {bad}");
-            await AssertBadRequestAsync(await _cluster.Inventory.Http.GetAsync(new Uri($"/products/{id}", UriKind.Relative)), "productId", $"product {bad}");
-            await AssertBadRequestAsync(await _cluster.Delivery.Http.GetAsync(new Uri($"/couriers/{id}", UriKind.Relative)), "courierId", $"courier {bad}");
+            await AssertBadRequestAsync(await Host.Order.Http.GetAsync(new Uri($"/orders/{id}", UriKind.Relative)), "orderId", $"order {bad}");
+            await AssertBadRequestAsync(await Host.Process.Http.GetAsync(new Uri($"/order-processes/{id}", UriKind.Relative)), "orderId", $"process {bad}");
+            await AssertBadRequestAsync(await Host.Inventory.Http.GetAsync(new Uri($"/products/{id}", UriKind.Relative)), "productId", $"product {bad}");
+            await AssertBadRequestAsync(await Host.Delivery.Http.GetAsync(new Uri($"/couriers/{id}", UriKind.Relative)), "courierId", $"courier {bad}");
         }
     }
 
     [Fact]
     public async Task ResourcesWithHostileFieldsAre400NamingEachAndStoreNothing()
     {
-        var before = _cluster.StateFingerprint();
+        var before = Host.StateFingerprint();
 
-        await AssertBadRequestAsync(await PutAsync(_cluster.Inventory, "/products/widget", new { name = "Widget", price = 1_000_000.01m, onHand = 5 }), "price", "price");
-        await AssertBadRequestAsync(await PutAsync(_cluster.Inventory, "/products/widget", new { name = "Wid\u0000get", price = 1m, onHand = 5 }), "name", "name");
-        await AssertBadRequestAsync(await PutAsync(_cluster.Inventory, "/products/w||x", new { name = "W", price = 1m, onHand = 5 }), "productId", "product id");
-        await AssertBadRequestAsync(await PutRawAsync(_cluster.Inventory, "/products/widget", """{"name":"W","price":1,"onHand":99999999999}"""), "onHand", "stock past int");
-        await AssertBadRequestAsync(await PutAsync(_cluster.Delivery, "/couriers/c-x", new { name = "X", zone = "no||rth", capacity = 1 }), "zone", "zone");
-        await AssertBadRequestAsync(await PutAsync(_cluster.Delivery, "/couriers/c-x", new { name = "X\u001b", zone = "north", capacity = 1 }), "name", "courier name");
-        await AssertBadRequestAsync(await PutRawAsync(_cluster.Delivery, "/couriers/c-x", """{"name":"X","zone":"north","capacity":"lots"}"""), "capacity", "capacity type");
-        await AssertBadRequestAsync(await _cluster.Payment.Http.PostAsJsonAsync(new Uri("/customers", UriKind.Relative), new { name = "Eve\u0007", credit = 10m }), "name", "customer name");
-        await AssertBadRequestAsync(await _cluster.Payment.Http.PostAsJsonAsync(new Uri("/customers", UriKind.Relative), new { name = "Eve", credit = 1_000_000.001m }), "credit", "credit");
+        await AssertBadRequestAsync(await PutAsync(Host.Inventory, "/products/widget", new { name = "Widget", price = 1_000_000.01m, onHand = 5 }), "price", "price");
+        await AssertBadRequestAsync(await PutAsync(Host.Inventory, "/products/widget", new { name = "Wid\u0000get", price = 1m, onHand = 5 }), "name", "name");
+        await AssertBadRequestAsync(await PutAsync(Host.Inventory, "/products/w||x", new { name = "W", price = 1m, onHand = 5 }), "productId", "product id");
+        await AssertBadRequestAsync(await PutRawAsync(Host.Inventory, "/products/widget", """{"name":"W","price":1,"onHand":99999999999}"""), "onHand", "stock past int");
+        await AssertBadRequestAsync(await PutAsync(Host.Delivery, "/couriers/c-x", new { name = "X", zone = "no||rth", capacity = 1 }), "zone", "zone");
+        await AssertBadRequestAsync(await PutAsync(Host.Delivery, "/couriers/c-x", new { name = "X\u001b", zone = "north", capacity = 1 }), "name", "courier name");
+        await AssertBadRequestAsync(await PutRawAsync(Host.Delivery, "/couriers/c-x", """{"name":"X","zone":"north","capacity":"lots"}"""), "capacity", "capacity type");
+        await AssertBadRequestAsync(await Host.Payment.Http.PostAsJsonAsync(new Uri("/customers", UriKind.Relative), new { name = "Eve\u0007", credit = 10m }), "name", "customer name");
+        await AssertBadRequestAsync(await Host.Payment.Http.PostAsJsonAsync(new Uri("/customers", UriKind.Relative), new { name = "Eve", credit = 1_000_000.001m }), "credit", "credit");
 
-        await _cluster.QuiesceAsync();
-        Assert.Equal(before, _cluster.StateFingerprint());
+        await Host.QuiesceAsync();
+        Assert.Equal(before, Host.StateFingerprint());
     }
 
     [Fact]
     public async Task ParticipantCommandsRefuseUnknownFlowsHugeAmountsAndBadIds()
     {
-        var before = _cluster.StateFingerprint();
+        var before = Host.StateFingerprint();
 
-        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Inventory, "/reservations/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(Host.Inventory, "/reservations/o-1",
             new { items = new[] { new { productId = "widget", quantity = 1, unitPrice = 10m } }, flow = "Sideways" }), "flow", "reservation flow");
-        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Inventory, "/reservations/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(Host.Inventory, "/reservations/o-1",
             new { items = new[] { new { productId = "widget", quantity = 1001, unitPrice = 10m } }, flow = "Orchestration" }), "items[0].quantity", "reservation quantity");
-        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Payment, "/payments/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(Host.Payment, "/payments/o-1",
             new { customerId = "alice", amount = 50_000_000_000.01m, flow = "Orchestration" }), "amount", "payment amount");
-        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Payment, "/payments/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(Host.Payment, "/payments/o-1",
             new { customerId = "alice", amount = 10m, flow = "Sideways" }), "flow", "payment flow");
-        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Delivery, "/deliveries/o-1",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(Host.Delivery, "/deliveries/o-1",
             new { zone = "north", flow = "Sideways" }), "flow", "delivery flow");
-        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Delivery, $"/deliveries/{Uri.EscapeDataString("o||1")}",
+        await AssertBadRequestAsync(await AsOrchestratorAsync(Host.Delivery, $"/deliveries/{Uri.EscapeDataString("o||1")}",
             new { zone = "north", flow = "Orchestration" }), "orderId", "delivery id");
-        await AssertBadRequestAsync(await AsOrchestratorAsync(_cluster.Order, "/orders/o-1/cancel", new { reason = "Boredom" }), "reason", "cancel reason");
+        await AssertBadRequestAsync(await AsOrchestratorAsync(Host.Order, "/orders/o-1/cancel", new { reason = "Boredom" }), "reason", "cancel reason");
 
-        await _cluster.QuiesceAsync();
-        Assert.Equal(before, _cluster.StateFingerprint());
+        await Host.QuiesceAsync();
+        Assert.Equal(before, Host.StateFingerprint());
     }
 
     [Fact]
     public async Task AnOversizedBodyIs413OnEveryServiceAndStoresNothing()
     {
-        var before = _cluster.StateFingerprint();
+        var before = Host.StateFingerprint();
         var padding = new string('x', RequestBodyLimit.MaxBytes);
         var oversized = $$"""{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10}],"deliveryZone":"north","padding":"{{padding}}"}""";
 
-        foreach (var (service, path) in new[] { (_cluster.Order, "/orders"), (_cluster.Process, "/order-processes"), (_cluster.Payment, "/customers"), (_cluster.Inventory, "/reservations/o-1") })
+        foreach (var (service, path) in new[] { (Host.Order, "/orders"), (Host.Process, "/order-processes"), (Host.Payment, "/customers"), (Host.Inventory, "/reservations/o-1") })
         {
             using var response = await PostRawAsync(service, path, oversized);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         }
-        using var put = await PutRawAsync(_cluster.Inventory, "/products/widget", oversized);
+        using var put = await PutRawAsync(Host.Inventory, "/products/widget", oversized);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, put.StatusCode);
 
-        await _cluster.QuiesceAsync();
-        Assert.Equal(before, _cluster.StateFingerprint());
+        await Host.QuiesceAsync();
+        Assert.Equal(before, Host.StateFingerprint());
     }
 
     private static async Task AssertBadRequestAsync(HttpResponseMessage response, string field, string because)

@@ -1,6 +1,3 @@
-using System.Net;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests;
 
@@ -80,15 +77,22 @@ public sealed class OrchestratorCrashTests
     [Theory]
     [InlineData(5)]
     [InlineData(17)]
-    public async Task LostInvocationResponsesNeverRepeatAnEffect(int seed)
+    public Task LostInvocationResponsesNeverRepeatAnEffect(int seed) =>
+        LostResponsesEndEverySagaRightAsync(seed, SagaEngine.Runner, DriveAsync);
+
+    /// <summary>
+    /// A happy saga, one without credit and one without a courier on an engine whose calls lose
+    /// responses, each driven to its end: every outcome right, every effect once.
+    /// </summary>
+    internal static async Task LostResponsesEndEverySagaRightAsync(int seed, SagaEngine engine, Func<SagaCluster, string, Task> drive)
     {
         var faults = new FaultPlan(seed).With(FaultKind.LostInvocationResponse, 0.3);
         await using var cluster = await SagaCluster.StartAsync(faults);
 
-        var happy = await cluster.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
-        var noCredit = await cluster.StartProcessAsync("bob", "south", autoConfirmPayment: true, ("gizmo", 1, 99.00m));
-        var noCourier = await cluster.StartProcessAsync("alice", "west", autoConfirmPayment: true, ("gadget", 1, 25.00m));
-        foreach (var id in new[] { happy, noCredit, noCourier }) await DriveAsync(cluster, id);
+        var happy = await cluster.StartProcessAsync(engine, "alice", "north", true, ("widget", 2, 10.00m));
+        var noCredit = await cluster.StartProcessAsync(engine, "bob", "south", true, ("gizmo", 1, 99.00m));
+        var noCourier = await cluster.StartProcessAsync(engine, "alice", "west", true, ("gadget", 1, 25.00m));
+        foreach (var id in new[] { happy, noCredit, noCourier }) await drive(cluster, id);
 
         Assert.Equal("Completed", (string?)(await cluster.OrderAsync(happy))["status"]);
         Assert.Equal("InsufficientCredit", (string?)(await cluster.OrderAsync(noCredit))["cancellationReason"]);

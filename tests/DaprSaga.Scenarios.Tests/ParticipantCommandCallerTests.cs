@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.Scenarios.Tests;

@@ -1,8 +1,4 @@
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests;
 

@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
 using DaprSaga.OrderProcessService.Processes;
-using DaprSaga.TestSidecar;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using DeliveryEntry = DaprSaga.DeliveryService.Deliveries.Delivery;

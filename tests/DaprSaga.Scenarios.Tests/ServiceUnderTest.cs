@@ -1,4 +1,3 @@
-using DaprSaga.TestSidecar;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.Scenarios.Tests;

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests;
 
@@ -11,21 +6,18 @@ namespace DaprSaga.Scenarios.Tests;
 /// flows. The shared clock ticks 1 ms on every read, so each step has its own instant and the
 /// timeline's order is the order things happened in, as with a real clock.
 /// </summary>
-public sealed class TimelineScenarioTests : IAsyncLifetime
+public sealed class TimelineScenarioTests() : HostedTest<SagaCluster>(StartAsync)
 {
-    private SagaCluster _cluster = null!;
-
-    public async Task InitializeAsync()
+    private static async Task<SagaCluster> StartAsync()
     {
-        _cluster = await SagaCluster.StartAsync();
-        _cluster.Clock.AutoAdvanceAmount = TimeSpan.FromMilliseconds(1);
+        var cluster = await SagaCluster.StartAsync();
+        cluster.Clock.AutoAdvanceAmount = TimeSpan.FromMilliseconds(1);
+        return cluster;
     }
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     private async Task<JsonObject> TimelineAsync(string id)
     {
-        using var response = await _cluster.Order.Http.GetAsync(new Uri($"/orders/{id}/timeline", UriKind.Relative));
+        using var response = await Host.Order.Http.GetAsync(new Uri($"/orders/{id}/timeline", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
     }
@@ -41,11 +33,11 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     [Fact]
     public async Task AHappyChoreographyShowsEveryServicesStepInTheOrderTheyHappened()
     {
-        var id = await _cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 2, 10.00m));
-        await _cluster.QuiesceAsync();
-        using var confirm = await _cluster.Payment.Http.PostAsync(new Uri($"/payments/{id}/confirm", UriKind.Relative), null);
+        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 2, 10.00m));
+        await Host.QuiesceAsync();
+        using var confirm = await Host.Payment.Http.PostAsync(new Uri($"/payments/{id}/confirm", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
-        await _cluster.QuiesceAsync();
+        await Host.QuiesceAsync();
 
         var timeline = await TimelineAsync(id);
         Assert.Equal((id, "Choreography", "Completed"), ((string?)timeline["orderId"], (string?)timeline["flow"], (string?)timeline["status"]));
@@ -73,14 +65,14 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     [Fact]
     public async Task TheHistoryKeepsWhoPublishedEachEventWhenAndWhatItSaid()
     {
-        var id = await _cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
-        await _cluster.QuiesceAsync();
+        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await Host.QuiesceAsync();
 
-        var history = (await _cluster.OrderAsync(id))["history"]!.AsArray();
+        var history = (await Host.OrderAsync(id))["history"]!.AsArray();
         var scheduled = history.Single(h => (string?)h!["trigger"] == Topics.DeliveryScheduled)!;
         Assert.Equal((AppIds.DeliveryService, true), ((string?)scheduled["publisher"], (bool)scheduled["applied"]!));
         Assert.NotNull((string?)scheduled["detail"]!["courierId"]);
-        var delivery = await _cluster.DeliveryAsync(id);
+        var delivery = await Host.DeliveryAsync(id);
         Assert.Equal((string?)delivery["courierId"], (string?)scheduled["detail"]!["courierId"]);
         Assert.True(DateTimeOffset.Parse((string)scheduled["occurredAt"]!, System.Globalization.CultureInfo.InvariantCulture)
             <= DateTimeOffset.Parse((string)scheduled["at"]!, System.Globalization.CultureInfo.InvariantCulture));
@@ -92,8 +84,8 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     public async Task AFailedChoreographyShowsTheCancellationAndEveryCompensationAfterIt()
     {
         // Zone west has no courier: the order is cancelled after payment, so stock and payment are undone.
-        var id = await _cluster.PlaceOrderAsync("alice", "west", autoConfirmPayment: true, ("widget", 2, 10.00m));
-        await _cluster.QuiesceAsync();
+        var id = await Host.PlaceOrderAsync("alice", "west", autoConfirmPayment: true, ("widget", 2, 10.00m));
+        await Host.QuiesceAsync();
 
         var timeline = await TimelineAsync(id);
         Assert.Equal(("Cancelled", "NoCourierAvailable"), ((string?)timeline["status"], (string?)timeline["cancellationReason"]));
@@ -120,12 +112,12 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     [Fact]
     public async Task AFailedPaymentIsNoCompensationButTheVoidOfAPendingPaymentIs()
     {
-        var refused = await _cluster.PlaceOrderAsync("bob", "north", autoConfirmPayment: true, ("gizmo", 1, 99.00m));
-        var voided = await _cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
-        await _cluster.QuiesceAsync();
-        using var cancel = await _cluster.Order.Http.PostAsync(new Uri($"/orders/{voided}/cancel", UriKind.Relative), null);
+        var refused = await Host.PlaceOrderAsync("bob", "north", autoConfirmPayment: true, ("gizmo", 1, 99.00m));
+        var voided = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
+        await Host.QuiesceAsync();
+        using var cancel = await Host.Order.Http.PostAsync(new Uri($"/orders/{voided}/cancel", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        await _cluster.QuiesceAsync();
+        await Host.QuiesceAsync();
 
         var refusal = Step(await TimelineAsync(refused), Topics.PaymentCancelled);
         Assert.Equal(("InsufficientCredit", false), ((string?)refusal["detail"]!["reason"], (bool)refusal["compensation"]!));
@@ -151,7 +143,7 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     /// </summary>
     private async Task AssertEngineAsync(string id, JsonObject timeline)
     {
-        var engine = (string?)(await _cluster.OrderAsync(id))["engine"] ?? (string?)(await _cluster.ProcessAsync(id))["engine"];
+        var engine = (string?)(await Host.OrderAsync(id))["engine"] ?? (string?)(await Host.ProcessAsync(id))["engine"];
         Assert.Contains(engine, new[] { "Workflow", "Runner" });
         Assert.Equal((engine, "Drawn"), ((string?)timeline["engine"], (string?)timeline["orchestrator"]));
     }
@@ -159,8 +151,8 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     [Fact]
     public async Task AHappyOrchestrationShowsEachCommandOfTheOrchestratorBesideTheParticipantsFacts()
     {
-        var id = await _cluster.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
-        await _cluster.SettleProcessAsync(id);
+        var id = await Host.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
+        await Host.SettleProcessAsync(id);
 
         var timeline = await TimelineAsync(id);
         Assert.Equal(("Orchestration", "Completed"), ((string?)timeline["flow"], (string?)timeline["status"]));
@@ -217,8 +209,8 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     public async Task ARefusedOrchestrationShowsTheRefusedCommandThenItsCompensationsInReverse(
         string customer, string zone, (string, int, decimal) line, string reason, string[] commands)
     {
-        var id = await _cluster.StartProcessAsync(customer, zone, autoConfirmPayment: true, line);
-        await _cluster.SettleProcessAsync(id);
+        var id = await Host.StartProcessAsync(customer, zone, autoConfirmPayment: true, line);
+        await Host.SettleProcessAsync(id);
 
         var timeline = await TimelineAsync(id);
         await AssertEngineAsync(id, timeline);
@@ -237,8 +229,8 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     [Fact]
     public async Task AFailedOrchestrationShowsItsCompensationsInReverseThenTheCancellation()
     {
-        var id = await _cluster.StartProcessAsync("alice", "west", autoConfirmPayment: true, ("widget", 2, 10.00m));
-        await _cluster.SettleProcessAsync(id);
+        var id = await Host.StartProcessAsync("alice", "west", autoConfirmPayment: true, ("widget", 2, 10.00m));
+        await Host.SettleProcessAsync(id);
 
         var steps = ParticipantStepsOf(await TimelineAsync(id));
         Assert.Equal(
@@ -253,11 +245,11 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     [Fact]
     public async Task ATimelineAsksTheOrchestratorOnceForAnOrchestratedOrderAndNeverForAChoreographedOne()
     {
-        var orchestrated = await _cluster.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
-        await _cluster.SettleProcessAsync(orchestrated);
-        var choreographed = await _cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
-        await _cluster.QuiesceAsync();
-        var calls = _cluster.Order.Sidecar.Calls;
+        var orchestrated = await Host.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await Host.SettleProcessAsync(orchestrated);
+        var choreographed = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await Host.QuiesceAsync();
+        var calls = Host.Order.Sidecar.Calls;
 
         var before = calls[SidecarCallKind.Invoke];
         await TimelineAsync(orchestrated);
@@ -269,9 +261,9 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     [Fact]
     public async Task WithTheOrchestratorDownAnOrchestratedTimelineShowsWhatOrderServiceKnowsAndSaysItsLaneIsUnavailable()
     {
-        var id = await _cluster.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
-        await _cluster.SettleProcessAsync(id);
-        await _cluster.Process.StopAsync();
+        var id = await Host.StartProcessAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await Host.SettleProcessAsync(id);
+        await Host.Process.StopAsync();
 
         var timeline = await TimelineAsync(id);
 
@@ -284,7 +276,7 @@ public sealed class TimelineScenarioTests : IAsyncLifetime
     [Fact]
     public async Task AnUnknownOrderHasNoTimelineAndAMalformedIdIsRefused()
     {
-        Assert.Equal(HttpStatusCode.NotFound, await SagaCluster.StatusOfAsync(_cluster.Order, "/orders/no-such-order/timeline"));
-        Assert.Equal(HttpStatusCode.BadRequest, await SagaCluster.StatusOfAsync(_cluster.Order, "/orders/bad%20id/timeline"));
+        Assert.Equal(HttpStatusCode.NotFound, await SagaCluster.StatusOfAsync(Host.Order, "/orders/no-such-order/timeline"));
+        Assert.Equal(HttpStatusCode.BadRequest, await SagaCluster.StatusOfAsync(Host.Order, "/orders/bad%20id/timeline"));
     }
 }

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests;
 
@@ -101,27 +98,9 @@ public sealed class WorkflowFaultTests
     [Theory]
     [InlineData(5)]
     [InlineData(17)]
-    public async Task WorkflowLostInvocationResponsesAreRetriedWithoutRepeatingAnEffect(int seed)
-    {
-        var faults = new FaultPlan(seed).With(FaultKind.LostInvocationResponse, 0.3);
-        await using var cluster = await SagaCluster.StartAsync(faults);
-
-        var happy = await cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
-        var noCredit = await cluster.StartWorkflowAsync("bob", "south", autoConfirmPayment: true, ("gizmo", 1, 99.00m));
-        var noCourier = await cluster.StartWorkflowAsync("alice", "west", autoConfirmPayment: true, ("gadget", 1, 25.00m));
-        // The retry policy's timers and the 30 s backoff run on the fake clock.
-        foreach (var id in new[] { happy, noCredit, noCourier }) await DriveAsync(cluster, id);
-
-        Assert.Equal("Completed", (string?)(await cluster.OrderAsync(happy))["status"]);
-        Assert.Equal("InsufficientCredit", (string?)(await cluster.OrderAsync(noCredit))["cancellationReason"]);
-        Assert.Equal("NoCourierAvailable", (string?)(await cluster.OrderAsync(noCourier))["cancellationReason"]);
-        await Expect.StockAsync(cluster, "widget", onHand: 998, reserved: 0, sold: 2);
-        await Expect.StockAsync(cluster, "gizmo", onHand: 3, reserved: 0, sold: 0);
-        await Expect.StockAsync(cluster, "gadget", onHand: 100, reserved: 0, sold: 0);
-        Assert.Equal(9980.00m, (decimal)(await cluster.CustomerAsync("alice"))["credit"]!);
-        Assert.Equal(50.00m, (decimal)(await cluster.CustomerAsync("bob"))["credit"]!);
-        Assert.True(faults.Injected.GetValueOrDefault(FaultKind.LostInvocationResponse) > 0);
-    }
+    // The retry policy's timers and the 30 s backoff run on the fake clock: DriveAsync moves it.
+    public Task WorkflowLostInvocationResponsesAreRetriedWithoutRepeatingAnEffect(int seed) =>
+        OrchestratorCrashTests.LostResponsesEndEverySagaRightAsync(seed, SagaEngine.Workflow, DriveAsync);
 
     /// <summary>Moves the fake clock past retry and backoff timers until the saga is finished.</summary>
     private static async Task DriveAsync(SagaCluster cluster, string id)

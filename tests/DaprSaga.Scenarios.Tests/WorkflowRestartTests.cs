@@ -1,4 +1,3 @@
-using DaprSaga.Contracts;
 using DaprSaga.TestSidecar.Workflow;
 
 namespace DaprSaga.Scenarios.Tests;

@@ -1,5 +1,3 @@
-using System.Net;
-using DaprSaga.Contracts;
 
 namespace DaprSaga.Scenarios.Tests;
 
@@ -8,14 +6,8 @@ namespace DaprSaga.Scenarios.Tests;
 /// engine) through the test sidecar's workflow backend, each asserting the final state in every
 /// service and the saga's own view.
 /// </summary>
-public sealed class WorkflowScenarioTests : IAsyncLifetime
+public sealed class WorkflowScenarioTests() : HostedTest<SagaCluster>(() => SagaCluster.StartAsync())
 {
-    private SagaCluster _cluster = null!;
-
-    public async Task InitializeAsync() => _cluster = await SagaCluster.StartAsync();
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
-
     /// <summary>The view names the workflow engine, the outcome, and the steps done (and compensated) in order.</summary>
     internal static async Task AssertViewAsync(SagaCluster cluster, string id, string status, string? reason, string[] done, string[]? compensated = null)
     {
@@ -34,34 +26,34 @@ public sealed class WorkflowScenarioTests : IAsyncLifetime
     [Fact]
     public async Task WorkflowIsTheDefaultEngineOfAnOrderProcess()
     {
-        var id = await _cluster.StartProcessAsync(engine: null, "alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
-        await _cluster.SettleProcessAsync(id);
+        var id = await Host.StartProcessAsync(engine: null, "alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await Host.SettleProcessAsync(id);
 
-        await AssertViewAsync(_cluster, id, "Completed", null, AllSteps);
+        await AssertViewAsync(Host, id, "Completed", null, AllSteps);
     }
 
     [Fact]
     public async Task WorkflowHappyOrderCompletesWithTheOrchestratorConfirmingThePayment()
     {
-        var id = await _cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
-        await _cluster.SettleProcessAsync(id);
+        var id = await Host.StartWorkflowAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
+        await Host.SettleProcessAsync(id);
 
-        await AssertViewAsync(_cluster, id, "Completed", null, AllSteps);
-        await Expect.CompletedAsync(_cluster, id, customer: "alice", credit: 9980.00m, product: "widget", onHand: 998, sold: 2, amount: 20.00m);
+        await AssertViewAsync(Host, id, "Completed", null, AllSteps);
+        await Expect.CompletedAsync(Host, id, customer: "alice", credit: 9980.00m, product: "widget", onHand: 998, sold: 2, amount: 20.00m);
     }
 
     [Fact]
     public async Task WorkflowCustomerConfirmsThePaymentAndTheOrderCompletes()
     {
-        var id = await _cluster.StartWorkflowAsync("alice", "south", autoConfirmPayment: false, ("gadget", 1, 25.00m));
-        var waiting = await _cluster.SettleProcessAsync(id, "WaitingForPayment");
+        var id = await Host.StartWorkflowAsync("alice", "south", autoConfirmPayment: false, ("gadget", 1, 25.00m));
+        var waiting = await Host.SettleProcessAsync(id, "WaitingForPayment");
         Assert.Equal("ConfirmPayment", (string?)waiting["currentStep"]);
 
-        await PostAsync(_cluster.Payment, $"/payments/{id}/confirm");
-        await _cluster.SettleProcessAsync(id);
+        await PostAsync(Host.Payment, $"/payments/{id}/confirm");
+        await Host.SettleProcessAsync(id);
 
-        await AssertViewAsync(_cluster, id, "Completed", null, AllSteps);
-        await Expect.CompletedAsync(_cluster, id, customer: "alice", credit: 9975.00m, product: "gadget", onHand: 99, sold: 1, amount: 25.00m);
+        await AssertViewAsync(Host, id, "Completed", null, AllSteps);
+        await Expect.CompletedAsync(Host, id, customer: "alice", credit: 9975.00m, product: "gadget", onHand: 99, sold: 1, amount: 25.00m);
     }
 
     /// <summary>Refusals before the pivot and at it: what was done is compensated in reverse, the order cancelled.</summary>
@@ -80,74 +72,74 @@ public sealed class WorkflowScenarioTests : IAsyncLifetime
     public async Task WorkflowBusinessRefusalCompensatesEveryStepInReverseAndCancelsTheOrder(
         string customer, string zone, (string, int, decimal) line, string reason, string product, int onHand, decimal credit, string[] done)
     {
-        var id = await _cluster.StartWorkflowAsync(customer, zone, autoConfirmPayment: true, line);
-        await _cluster.SettleProcessAsync(id);
+        var id = await Host.StartWorkflowAsync(customer, zone, autoConfirmPayment: true, line);
+        await Host.SettleProcessAsync(id);
 
         // Every step done is marked compensated (one without a compensation of its own is undone by an earlier one's).
-        await AssertViewAsync(_cluster, id, "Cancelled", reason, done, done);
-        await Expect.CancelledAsync(_cluster, id, reason, customer == "zed" ? null : customer, credit, product, onHand);
+        await AssertViewAsync(Host, id, "Cancelled", reason, done, done);
+        await Expect.CancelledAsync(Host, id, reason, customer == "zed" ? null : customer, credit, product, onHand);
         if (reason == "NoCourierAvailable")
-            Assert.Equal("Refunded", (string?)(await _cluster.PaymentAsync(id))["status"]);
+            Assert.Equal("Refunded", (string?)(await Host.PaymentAsync(id))["status"]);
         if (reason == "OutOfStock")
-            Assert.Equal(HttpStatusCode.NotFound, await SagaCluster.StatusOfAsync(_cluster.Payment, $"/payments/{id}"));
+            Assert.Equal(HttpStatusCode.NotFound, await SagaCluster.StatusOfAsync(Host.Payment, $"/payments/{id}"));
     }
 
     [Fact]
     public async Task WorkflowCustomerCancelsThePaymentAndTheOrderIsCancelled()
     {
-        var id = await _cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
-        await _cluster.SettleProcessAsync(id, "WaitingForPayment");
+        var id = await Host.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
+        await Host.SettleProcessAsync(id, "WaitingForPayment");
 
-        await PostAsync(_cluster.Payment, $"/payments/{id}/cancel");
-        await _cluster.SettleProcessAsync(id);
+        await PostAsync(Host.Payment, $"/payments/{id}/cancel");
+        await Host.SettleProcessAsync(id);
 
-        await AssertViewAsync(_cluster, id, "Cancelled", "PaymentCancelled", ["CreateOrder", "ReserveStock", "CreatePayment"], ["CreateOrder", "ReserveStock", "CreatePayment"]);
-        await Expect.CancelledAsync(_cluster, id, "PaymentCancelled", "alice", 10000.00m, "widget", 1000);
+        await AssertViewAsync(Host, id, "Cancelled", "PaymentCancelled", ["CreateOrder", "ReserveStock", "CreatePayment"], ["CreateOrder", "ReserveStock", "CreatePayment"]);
+        await Expect.CancelledAsync(Host, id, "PaymentCancelled", "alice", 10000.00m, "widget", 1000);
     }
 
     [Fact]
     public async Task WorkflowUnconfirmedPaymentExpiresAndTheSagaCompensates()
     {
-        var id = await _cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
-        await _cluster.SettleProcessAsync(id, "WaitingForPayment");
+        var id = await Host.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
+        await Host.SettleProcessAsync(id, "WaitingForPayment");
 
         // Within the confirmation window the workflow's payment checks find it pending and wait on.
-        await _cluster.AdvanceAsync(TimeSpan.FromMinutes(5));
-        Assert.Equal("WaitingForPayment", (string?)(await _cluster.ProcessAsync(id))["status"]);
-        await _cluster.AdvanceAsync(TimeSpan.FromMinutes(11));
-        await _cluster.SettleProcessAsync(id);
+        await Host.AdvanceAsync(TimeSpan.FromMinutes(5));
+        Assert.Equal("WaitingForPayment", (string?)(await Host.ProcessAsync(id))["status"]);
+        await Host.AdvanceAsync(TimeSpan.FromMinutes(11));
+        await Host.SettleProcessAsync(id);
 
-        await AssertViewAsync(_cluster, id, "Cancelled", "PaymentExpired", ["CreateOrder", "ReserveStock", "CreatePayment"], ["CreateOrder", "ReserveStock", "CreatePayment"]);
-        await Expect.CancelledAsync(_cluster, id, "PaymentExpired", "alice", 10000.00m, "widget", 1000);
+        await AssertViewAsync(Host, id, "Cancelled", "PaymentExpired", ["CreateOrder", "ReserveStock", "CreatePayment"], ["CreateOrder", "ReserveStock", "CreatePayment"]);
+        await Expect.CancelledAsync(Host, id, "PaymentExpired", "alice", 10000.00m, "widget", 1000);
     }
 
     [Fact]
     public async Task WorkflowCustomerCancelsTheOrderWhileItWaitsAndTheSagaCompensates()
     {
-        var id = await _cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
-        await _cluster.SettleProcessAsync(id, "WaitingForPayment");
+        var id = await Host.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
+        await Host.SettleProcessAsync(id, "WaitingForPayment");
 
-        await PostAsync(_cluster.Order, $"/orders/{id}/cancel");
-        await _cluster.SettleProcessAsync(id);
+        await PostAsync(Host.Order, $"/orders/{id}/cancel");
+        await Host.SettleProcessAsync(id);
 
-        await AssertViewAsync(_cluster, id, "Cancelled", "CustomerCancelled", ["CreateOrder", "ReserveStock", "CreatePayment"], ["CreateOrder", "ReserveStock", "CreatePayment"]);
-        await Expect.CancelledAsync(_cluster, id, "CustomerCancelled", "alice", 10000.00m, "widget", 1000);
+        await AssertViewAsync(Host, id, "Cancelled", "CustomerCancelled", ["CreateOrder", "ReserveStock", "CreatePayment"], ["CreateOrder", "ReserveStock", "CreatePayment"]);
+        await Expect.CancelledAsync(Host, id, "CustomerCancelled", "alice", 10000.00m, "widget", 1000);
     }
 
     [Fact]
     public async Task WorkflowSagasNeverTriggerChoreographyReactions()
     {
-        var id = await _cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
-        await _cluster.SettleProcessAsync(id);
+        var id = await Host.StartWorkflowAsync("alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await Host.SettleProcessAsync(id);
 
-        var published = _cluster.Testbed.PubSub(Components.PubSub);
+        var published = Host.Testbed.PubSub(Components.PubSub);
         foreach (var topic in new[] { Topics.OrderPlaced, Topics.StockReserved, Topics.PaymentConfirmed, Topics.DeliveryScheduled })
         {
             var facts = published.Published(topic).Where(e => (string?)e.Envelope["data"]!["orderId"] == id).ToList();
             Assert.NotEmpty(facts);
             Assert.All(facts, e => Assert.Equal("Orchestration", (string?)e.Envelope["data"]!["flow"]));
         }
-        await Expect.CompletedAsync(_cluster, id, customer: "alice", credit: 9990.00m, product: "widget", onHand: 999, sold: 1, amount: 10.00m);
+        await Expect.CompletedAsync(Host, id, customer: "alice", credit: 9990.00m, product: "widget", onHand: 999, sold: 1, amount: 10.00m);
     }
 
     internal static async Task PostAsync(ServiceUnderTest service, string path)

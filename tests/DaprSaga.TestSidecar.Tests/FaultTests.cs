@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Dapr;
 using Dapr.Client;
 using Grpc.Core;

@@ -1,4 +1,3 @@
-using System.Net;
 using Dapr;
 using Dapr.Client;
 using Grpc.Core;

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Dapr.Client;
 using DaprSaga.ServiceDefaults;
 using Microsoft.AspNetCore.Hosting.Server;

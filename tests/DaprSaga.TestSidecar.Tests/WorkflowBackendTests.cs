@@ -1,6 +1,5 @@
 using Dapr.DurableTask.Protobuf;
 using Dapr.Workflow;
-using DaprSaga.Contracts;
 using DaprSaga.TestSidecar.Workflow;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -222,11 +222,8 @@ public sealed class Sidecar : IAsyncDisposable
         {
             var app = sidecar.App;
             if (app is null) return DeliveryOutcome.Retry;
-            var path = Subscription.RouteFor(cloudEvent.Envelope);
-            // No matching rule and no default route: acknowledged and dropped.
-            if (path is null) return DeliveryOutcome.Drop;
             sidecar.Calls.Count(SidecarCallKind.Delivery);
-            return await app.DeliverAsync(path, cloudEvent, cancellationToken);
+            return await app.DeliverAsync(Subscription.Path, cloudEvent, cancellationToken);
         }
     }
 }

@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests.Storm;
 

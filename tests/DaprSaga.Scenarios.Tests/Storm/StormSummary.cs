@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using DaprSaga.Contracts;
-using DaprSaga.TestSidecar;
 
 namespace DaprSaga.Scenarios.Tests.Storm;
 

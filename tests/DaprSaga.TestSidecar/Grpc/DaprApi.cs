@@ -169,9 +169,8 @@ public class DaprApi(Sidecar sidecar)
             response.RegisteredComponents.Add(new RegisteredComponents { Name = name, Type = type, Version = "v1", Capabilities = { capabilities } });
         foreach (var s in sidecar.Subscriptions)
         {
-            var rules = new PubsubSubscriptionRules();
-            rules.Rules.Add(s.Rules.Select(r => new PubsubSubscriptionRule { Match = r.Match.Expression, Path = r.Path }));
-            if (s.DefaultPath is not null) rules.Rules.Add(new PubsubSubscriptionRule { Path = s.DefaultPath });
+            // The route is daprd's one default rule, with no match.
+            var rules = new PubsubSubscriptionRules { Rules = { new PubsubSubscriptionRule { Path = s.Path } } };
             response.Subscriptions.Add(new PubsubSubscription
             {
                 PubsubName = s.PubsubName,

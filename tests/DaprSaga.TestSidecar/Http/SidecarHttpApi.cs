@@ -126,10 +126,8 @@ internal static class SidecarHttpApi
         var subscriptions = new JsonArray();
         foreach (var s in sidecar.Subscriptions)
         {
-            var rules = new JsonArray();
-            foreach (var r in s.Rules) rules.Add(new JsonObject { ["match"] = r.Match.Expression, ["path"] = r.Path });
-            // `match` is omitempty in dapr `pkg/api/http/metadata.go`: the default rule has none.
-            if (s.DefaultPath is not null) rules.Add(new JsonObject { ["path"] = s.DefaultPath });
+            // The route is daprd's one default rule; `match` is omitempty in dapr `pkg/api/http/metadata.go`.
+            var rules = new JsonArray { new JsonObject { ["path"] = s.Path } };
             subscriptions.Add(new JsonObject
             {
                 ["pubsubname"] = s.PubsubName,
