@@ -221,7 +221,6 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         // As if a confirm died between deciding to confirm and applying the debit.
         using var dapr = new DaprClientBuilder().UseGrpcEndpoint(_app.Sidecar.GrpcEndpoint.ToString())
             .UseJsonSerializationOptions(ServiceDefaultsExtensions.JsonOptions).Build();
-        await new ServiceDefaults.State.ShardedIndex(dapr, Components.PaymentStore, "confirming-payments").AddAsync("o-1");
         var key = PaymentOperations.KeyOf("o-1");
         var (pending, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
         Assert.True(await dapr.TrySaveStateAsync(Components.PaymentStore, key, pending with { Phase = PaymentPhase.Confirming }, etag));
