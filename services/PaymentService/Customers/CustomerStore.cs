@@ -2,7 +2,6 @@ using Dapr.Client;
 
 namespace DaprSaga.PaymentService.Customers;
 
-/// <summary>A customer as read, with the ETag a later change can be written with.</summary>
 public sealed record StoredCustomer(Customer Value, string ETag);
 
 /// <summary>Customers in payment-store, one key each; every change is one conditional write.</summary>
@@ -33,10 +32,7 @@ public sealed class CustomerStore(DaprClient dapr, ServiceIdentity service)
         return stored.Value;
     }
 
-    /// <summary>
-    /// As above, first trying <paramref name="read"/>'s ETag so an unchanged customer costs no second read;
-    /// when it changes nothing or another write came first, it reads afresh.
-    /// </summary>
+    /// <summary>As above, first with <paramref name="read"/>'s ETag (no second read); reads afresh if that changes nothing or loses.</summary>
     public async Task<Customer?> ChangeAsync(
         string customerId, Func<Customer, Customer> change, StoredCustomer? read, CancellationToken cancellationToken)
     {

@@ -53,7 +53,6 @@ public sealed class PaymentOperations(
         return payment!;
     }
 
-    /// <summary>Expires the listed Pending payments that are due.</summary>
     public Task<int> ExpireDueAsync(CancellationToken cancellationToken) =>
         RecoverAsync(p => p.Phase == PaymentPhase.Pending && PaymentRules.IsDue(p, clock.GetUtcNow()), PaymentRules.Expire,
             after => after is { Reason: CancellationReason.PaymentExpired }, cancellationToken);
@@ -62,16 +61,12 @@ public sealed class PaymentOperations(
     public Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken) =>
         RecoverAsync(p => p.IsInFlight, (current, _) => current, _ => true, cancellationToken);
 
-    /// <summary>
-    /// Applies <paramref name="decide"/> to the listed payments <paramref name="due"/> picks, and takes out
-    /// the entries of settled ones, a batch per shard.
-    /// </summary>
+    /// <summary>Applies <paramref name="decide"/> to the listed payments <paramref name="due"/> picks; unlists settled ones per shard.</summary>
     private async Task<int> RecoverAsync(
         Func<Payment, bool> due, Func<Payment?, DateTimeOffset, Payment?> decide, Func<Payment?, bool> counts, CancellationToken cancellationToken)
     {
         var entries = await _unsettled.ListAsync(cancellationToken);
         if (entries.Count == 0) return 0;
-        // A key the bulk read failed on reads as absent, which keeps its entry.
         var payments = (await dapr.GetBulkStateAsync<Payment>(service.StateStore, entries.Select(e => KeyOf(e.OrderId)).ToList(),
                 parallelism: 8, cancellationToken: cancellationToken))
             .Where(i => i.Value is not null)
@@ -85,7 +80,7 @@ public sealed class PaymentOperations(
                 payment = await ApplyAsync(entry.OrderId, decide, cancellationToken);
                 if (counts(payment)) acted++;
             }
-            // Not written yet (its creation may be under way) stays listed, and so does an entry made for a later phase.
+            // Absent (its creation may be under way, or the bulk read failed) stays listed, as does an entry for a later phase.
             if (payment is { IsUnsettled: false } && payment.Phase > entry.EnteredFor) settled.Add(entry);
         }, log, cancellationToken);
         foreach (var shard in settled.GroupBy(e => _unsettled.ShardOf(e.OrderId)))
@@ -95,15 +90,14 @@ public sealed class PaymentOperations(
 
     /// <summary>Finishes any phase in flight, then decides on the settled payment: callers only see settled payments.</summary>
     private async Task<Payment?> ApplyAsync(
-        string orderId, Func<Payment?, DateTimeOffset, Payment?> decide, CancellationToken cancellationToken, StoredCustomer? customer = null)
+        string orderId, Func<Payment?, DateTimeOffset, Payment?> decide, CancellationToken cancellationToken, StoredCustomer? customerAsRead = null)
     {
         var payment = await ChangeAsync(orderId, current => decide(current, clock.GetUtcNow()), cancellationToken);
         for (var round = 1; payment is { IsInFlight: true }; round++)
         {
             if (round > MaxRounds) throw new InvalidOperationException($"payment {orderId} did not settle after {MaxRounds} rounds");
-            var settled = await FinishAsync(payment, customer, cancellationToken);
-            // The customer as read is stale once a finish has written it.
-            customer = null;
+            var settled = await FinishAsync(payment, customerAsRead, cancellationToken);
+            customerAsRead = null;
             // What the finish stored is as fresh as a read: decide on it, and write only if that changes something.
             payment = decide(settled, clock.GetUtcNow()) is { } again && !ReferenceEquals(again, settled)
                 ? await ChangeAsync(orderId, current => decide(current, clock.GetUtcNow()), cancellationToken)

@@ -2,14 +2,10 @@ using Dapr.Client;
 
 namespace DaprSaga.PaymentService.Payments;
 
-/// <summary>A payment's entry: the phase it was entered for, which only the same phase's write can set again.</summary>
 public sealed record UnsettledEntry(string OrderId, PaymentPhase EnteredFor);
 
-/// <summary>
-/// The payments a recovery pass must find (Pending until it expires, Confirming, Refunding) over fixed
-/// shards. An order enters before a write takes its payment into one of those phases from none (absent or
-/// settled); the passes take settled ones out, a batch per shard, each only if its entry is unchanged.
-/// </summary>
+/// <summary>The payments a recovery pass must find (Pending, Confirming, Refunding), over fixed shards: entered before a write
+/// takes one there from absent or settled; the passes unlist settled ones per shard if the entry's phase is unchanged.</summary>
 public sealed class UnsettledPayments(DaprClient dapr, string store, int shards = 16)
 {
     public const string Name = "unsettled-payments";
@@ -33,7 +29,6 @@ public sealed class UnsettledPayments(DaprClient dapr, string store, int shards 
             .ToList();
     }
 
-    /// <summary>Takes out the given entries of one shard, each only if it still holds the phase listed.</summary>
     public Task RemoveAsync(string shard, IReadOnlyCollection<UnsettledEntry> settled, CancellationToken cancellationToken = default) =>
         dapr.UpdateAsync<Dictionary<string, PaymentPhase>>(store, shard, current =>
         {
