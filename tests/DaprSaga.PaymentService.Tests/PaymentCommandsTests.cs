@@ -208,7 +208,6 @@ public sealed class PaymentCommandsTests() : HostedTest<PaymentApp>(() => Paymen
         using var created = await CreateAsync("o-1", "bob", 30.00m);
         // As if a confirm died between deciding to confirm and applying the debit.
         using var dapr = Host.Sidecar.NewDaprClient();
-        await new ServiceDefaults.State.ShardedIndex(dapr, Components.PaymentStore, "confirming-payments").AddAsync("o-1");
         var key = PaymentOperations.KeyOf("o-1");
         var (pending, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
         Assert.True(await dapr.TrySaveStateAsync(Components.PaymentStore, key, pending with { Phase = PaymentPhase.Confirming }, etag));

@@ -20,6 +20,10 @@ public sealed record Payment(
     [JsonIgnore]
     public bool IsInFlight => Phase is PaymentPhase.Confirming or PaymentPhase.Refunding;
 
+    /// <summary>Pending (until it expires) or in flight: a recovery pass must be able to find it.</summary>
+    [JsonIgnore]
+    public bool IsUnsettled => Phase == PaymentPhase.Pending || IsInFlight;
+
     [JsonIgnore]
     public PaymentStatus Status => Phase switch
     {

@@ -35,7 +35,7 @@ public static class PaymentCommandsApi
         errors.Check(body?.Flow is { } flow && Enum.IsDefined(flow), "flow", InputRules.NamesOf<SagaFlow>());
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var payment = await payments.OpenAsync(orderId, body!.Flow!.Value, body.CustomerId!, body.Amount!.Value, cancellationToken);
+        var payment = await payments.OpenAsync(orderId, body!.Flow!.Value, body.CustomerId!, body.Amount!.Value, confirm: false, cancellationToken);
         return PaymentRules.OpenWasRefused(payment) ? PaymentsApi.Refused(payment) : TypedResults.Ok(payment.ToView());
     }
 

@@ -6,9 +6,7 @@ public sealed class OpenPaymentOnStockReserved(PaymentOperations payments) : IEv
     public async Task<HandlerOutcome> HandleAsync(StockReserved e, CancellationToken cancellationToken)
     {
         if (!InputRules.IsAmount(e.Amount)) return HandlerOutcome.Drop;
-        var payment = await payments.OpenAsync(e.OrderId, e.Flow, e.CustomerId, e.Amount, cancellationToken);
-        if (e.AutoConfirmPayment && payment.Phase is PaymentPhase.Pending or PaymentPhase.Confirming)
-            await payments.ConfirmAsync(e.OrderId, cancellationToken);
+        await payments.OpenAsync(e.OrderId, e.Flow, e.CustomerId, e.Amount, e.AutoConfirmPayment, cancellationToken);
         return HandlerOutcome.Done;
     }
 }

@@ -16,29 +16,26 @@ public sealed class PaymentOperations(
     private const int MaxRounds = 8;
     private static readonly TimeSpan SeedWait = TimeSpan.FromSeconds(10);
 
-    // A phase is entered at most once per order, so "list before entering, unlist once past" cannot race.
-    private readonly Dictionary<PaymentPhase, ShardedIndex> _indexes = new()
-    {
-        [PaymentPhase.Pending] = new(dapr, service.StateStore, "pending-payments"),
-        [PaymentPhase.Confirming] = new(dapr, service.StateStore, "confirming-payments"),
-        [PaymentPhase.Refunding] = new(dapr, service.StateStore, "refunding-payments"),
-    };
+    private readonly UnsettledPayments _unsettled = new(dapr, service.StateStore);
 
     public static string KeyOf(string orderId) => $"payment-{orderId}";
 
     public Task<Payment?> FindAsync(string orderId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<Payment?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
 
+    /// <summary>Creates the payment once; with <paramref name="confirm"/> it goes on to the debit in the same write.</summary>
     public async Task<Payment> OpenAsync(
-        string orderId, SagaFlow flow, string customerId, decimal amount, CancellationToken cancellationToken)
+        string orderId, SagaFlow flow, string customerId, decimal amount, bool confirm, CancellationToken cancellationToken)
     {
-        if (await FindAsync(orderId, cancellationToken) is { } existing) return existing;
         await seeding.Seeded.WaitAsync(SeedWait, cancellationToken);
-        // Customers are never deleted, so "known" cannot turn false before the write below.
-        var known = InputRules.IsId(customerId) && await customers.FindAsync(customerId, cancellationToken) is not null;
+        // Customers are never deleted, so "known" cannot turn false before the write below; its ETag can take the debit.
+        var customer = InputRules.IsId(customerId) ? await customers.ReadAsync(customerId, cancellationToken) : null;
         var timeout = options.Value.ConfirmationTimeout;
-        var payment = await ApplyAsync(orderId,
-            (current, now) => PaymentRules.Open(current, orderId, flow, customerId, amount, known, now, timeout), cancellationToken);
+        var payment = await ApplyAsync(orderId, (current, now) =>
+        {
+            var opened = PaymentRules.Open(current, orderId, flow, customerId, amount, customer is not null, now, timeout);
+            return confirm ? PaymentRules.BeginConfirm(opened, now) : opened;
+        }, cancellationToken, customer);
         return payment!;
     }
 
@@ -56,60 +53,51 @@ public sealed class PaymentOperations(
         return payment!;
     }
 
-    public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
-    {
-        var expired = 0;
-        var index = _indexes[PaymentPhase.Pending];
-        await RecoveryPass.RunAsync(await index.ListAsync(cancellationToken), async orderId =>
-        {
-            var payment = await FindAsync(orderId, cancellationToken);
-            if (payment is { Phase: PaymentPhase.Pending } && PaymentRules.IsDue(payment, clock.GetUtcNow()))
-            {
-                var after = await ApplyAsync(orderId, PaymentRules.Expire, cancellationToken);
-                if (after is { Reason: CancellationReason.PaymentExpired }) expired++;
-            }
-            // Not written yet (its creation may be under way) stays listed; past Pending can go.
-            else if (payment?.HasPassed(PaymentPhase.Pending) == true)
-            {
-                await index.RemoveAsync(orderId, cancellationToken);
-            }
-        }, log, cancellationToken);
-        return expired;
-    }
+    public Task<int> ExpireDueAsync(CancellationToken cancellationToken) =>
+        RecoverAsync(p => p.Phase == PaymentPhase.Pending && PaymentRules.IsDue(p, clock.GetUtcNow()), PaymentRules.Expire,
+            after => after is { Reason: CancellationReason.PaymentExpired }, cancellationToken);
 
     /// <summary>Finishes every confirmation or refund a crash left half done.</summary>
-    public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
+    public Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken) =>
+        RecoverAsync(p => p.IsInFlight, (current, _) => current, _ => true, cancellationToken);
+
+    /// <summary>Applies <paramref name="decide"/> to the listed payments <paramref name="due"/> picks; unlists settled ones per shard.</summary>
+    private async Task<int> RecoverAsync(
+        Func<Payment, bool> due, Func<Payment?, DateTimeOffset, Payment?> decide, Func<Payment?, bool> counts, CancellationToken cancellationToken)
     {
-        var resumed = 0;
-        foreach (var phase in new[] { PaymentPhase.Confirming, PaymentPhase.Refunding })
+        var entries = await _unsettled.ListAsync(cancellationToken);
+        if (entries.Count == 0) return 0;
+        var payments = (await dapr.GetBulkStateAsync<Payment>(service.StateStore, entries.Select(e => KeyOf(e.OrderId)).ToList(),
+                parallelism: 8, cancellationToken: cancellationToken))
+            .Where(i => i.Value is not null)
+            .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+        var (acted, settled) = (0, new List<UnsettledEntry>());
+        await RecoveryPass.RunAsync(entries, async entry =>
         {
-            var index = _indexes[phase];
-            foreach (var orderId in await index.ListAsync(cancellationToken))
+            var payment = payments.GetValueOrDefault(KeyOf(entry.OrderId));
+            if (payment is not null && due(payment))
             {
-                var payment = await FindAsync(orderId, cancellationToken);
-                if (payment?.Phase == phase)
-                {
-                    await ApplyAsync(orderId, (current, _) => current, cancellationToken);
-                    resumed++;
-                }
-                else if (payment?.HasPassed(phase) == true)
-                {
-                    await index.RemoveAsync(orderId, cancellationToken);
-                }
+                payment = await ApplyAsync(entry.OrderId, decide, cancellationToken);
+                if (counts(payment)) acted++;
             }
-        }
-        return resumed;
+            // Absent (its creation may be under way, or the bulk read failed) stays listed, as does an entry for a later phase.
+            if (payment is { IsUnsettled: false } && payment.Phase > entry.EnteredFor) settled.Add(entry);
+        }, log, cancellationToken);
+        foreach (var shard in settled.GroupBy(e => _unsettled.ShardOf(e.OrderId)))
+            await RecoveryPass.RunAsync([shard.Key], key => _unsettled.RemoveAsync(key, shard.ToList(), cancellationToken), log, cancellationToken);
+        return acted;
     }
 
     /// <summary>Finishes any phase in flight, then decides on the settled payment: callers only see settled payments.</summary>
     private async Task<Payment?> ApplyAsync(
-        string orderId, Func<Payment?, DateTimeOffset, Payment?> decide, CancellationToken cancellationToken)
+        string orderId, Func<Payment?, DateTimeOffset, Payment?> decide, CancellationToken cancellationToken, StoredCustomer? customerAsRead = null)
     {
         var payment = await ChangeAsync(orderId, current => decide(current, clock.GetUtcNow()), cancellationToken);
         for (var round = 1; payment is { IsInFlight: true }; round++)
         {
             if (round > MaxRounds) throw new InvalidOperationException($"payment {orderId} did not settle after {MaxRounds} rounds");
-            var settled = await FinishAsync(payment, cancellationToken);
+            var settled = await FinishAsync(payment, customerAsRead, cancellationToken);
+            customerAsRead = null;
             // What the finish stored is as fresh as a read: decide on it, and write only if that changes something.
             payment = decide(settled, clock.GetUtcNow()) is { } again && !ReferenceEquals(again, settled)
                 ? await ChangeAsync(orderId, current => decide(current, clock.GetUtcNow()), cancellationToken)
@@ -118,13 +106,13 @@ public sealed class PaymentOperations(
         return payment;
     }
 
-    private async Task<Payment?> FinishAsync(Payment payment, CancellationToken cancellationToken)
+    private async Task<Payment?> FinishAsync(Payment payment, StoredCustomer? read, CancellationToken cancellationToken)
     {
         var (orderId, customerId) = (payment.OrderId, payment.CustomerId
             ?? throw new InvalidOperationException($"payment {payment.OrderId} is in flight without a customer"));
         var confirming = payment.Phase == PaymentPhase.Confirming;
         Func<Customer, Customer> money = confirming ? c => c.Debit(orderId, payment.Amount) : c => c.Refund(orderId);
-        var customer = await customers.ChangeAsync(customerId, money, cancellationToken)
+        var customer = await customers.ChangeAsync(customerId, money, read, cancellationToken)
             ?? throw new InvalidOperationException($"customer {customerId} of payment {orderId} does not exist");
         var entry = customer.EntryFor(orderId);
         // Each finish acts only on its own phase: a concurrent finisher may have moved on already.
@@ -133,19 +121,13 @@ public sealed class PaymentOperations(
             : PaymentRules.FinishRefund(current, entry, clock.GetUtcNow()), cancellationToken);
     }
 
-    /// <summary>One conditional write with its events; a listed phase is indexed before the write can land.</summary>
+    /// <summary>One conditional write with its events; a payment becoming unsettled is listed before the write can land.</summary>
     private async Task<Payment?> ChangeAsync(string orderId, Func<Payment?, Payment?> decide, CancellationToken cancellationToken)
     {
-        Payment? before = null;
-        var updated = await outbox.ChangeAsync<Payment>(KeyOf(orderId), current => decide(before = current), cancellationToken,
-            beforeWrite: (current, next, ct) => next.Phase != current?.Phase && _indexes.TryGetValue(next.Phase, out var entered)
-                ? entered.AddAsync(orderId, ct)
+        var updated = await outbox.ChangeAsync<Payment>(KeyOf(orderId), decide, cancellationToken,
+            beforeWrite: (current, next, ct) => next.IsUnsettled && current?.IsUnsettled != true
+                ? _unsettled.EnterAsync(orderId, next.Phase, ct)
                 : Task.CompletedTask);
-        if (updated is { Changed: true, Value: { } after } && before is not null && after.Phase != before.Phase
-            && _indexes.TryGetValue(before.Phase, out var left))
-        {
-            await left.RemoveAsync(orderId, cancellationToken);
-        }
         return updated.Value;
     }
 }
