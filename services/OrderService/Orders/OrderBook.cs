@@ -5,9 +5,9 @@ namespace DaprSaga.OrderService.Orders;
 public sealed record OrderPage(IReadOnlyList<Order> Orders, int Page, int PageSize, int TotalCount);
 
 /// <summary>
-/// One key per order (with its outbox), an index of every order and one of open orders. The
-/// indexes are entered before the record and left after it is terminal, so a crash leaves at
-/// worst an id a reader skips, never a record nobody can find.
+/// One key per order (with its outbox), an index of every order and one of open orders. Both are
+/// entered before the record's first write; the recovery pass takes terminal orders out of the open
+/// one, so a crash leaves at worst an id a reader skips, never a record nobody can find.
 /// </summary>
 public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time, ILogger<OrderBook> log)
 {
@@ -26,7 +26,7 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     public async Task<Order?> PlaceAsync(NewOrder order, SagaFlow flow, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var orderId = Guid.CreateVersion7(time.GetUtcNow()).ToString();
-        if (idempotencyKey is null) return (await EnterAsync(orderId, flow, order, cancellationToken)).Value!;
+        if (idempotencyKey is null) return (await CreateAsync(orderId, flow, order, cancellationToken)).Value!;
 
         // First write wins, so racing retries agree on one order id.
         var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = [.. order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal)] });
@@ -36,18 +36,16 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     }
 
     /// <summary>Creates the order unless it exists (then returns it as stored, maybe a tombstone); rerun after a crash, it completes it.</summary>
-    public async Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken)
-    {
-        if (await GetAsync(orderId, cancellationToken) is { Outbox.Count: 0 } existing) return new(existing, false);
-        return await EnterAsync(orderId, flow, order, cancellationToken);
-    }
+    public Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken) =>
+        outbox.ChangeAsync<Order>(
+            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, EnterIndexesAsync);
 
-    private async Task<Updated<Order>> EnterAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken)
+    // Before the first write of an order: the listing and the recovery pass must find it whatever follows.
+    private async Task EnterIndexesAsync(Order? current, Order next, CancellationToken cancellationToken)
     {
-        await _all.AddAsync(orderId, cancellationToken);
-        await _open.AddAsync(orderId, cancellationToken);
-        return await outbox.ChangeAsync<Order>(
-            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken);
+        if (current is not null) return;
+        await _all.AddAsync(next.OrderId, cancellationToken);
+        if (!next.Status.IsTerminal()) await _open.AddAsync(next.OrderId, cancellationToken);
     }
 
     /// <summary>
@@ -57,25 +55,18 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     public async Task<Order> CompensateAsync(string orderId, CancellationReason reason, CancellationToken cancellationToken)
     {
         var cancel = OrderTrigger.Compensate(reason);
-        if (await ChangeAsync(orderId, (o, now) => o.Take(cancel, now), cancellationToken) is { } order) return order;
-
-        await _all.AddAsync(orderId, cancellationToken);
-        var tombstone = await dapr.UpdateAsync<Order>(
-            _store, KeyOf(orderId), o => o ?? Order.Tombstone(orderId, reason, time.GetUtcNow()), cancellationToken);
-        // A create won the race: that order takes the cancel like any other.
-        return tombstone.Changed
-            ? tombstone.Value!
-            : (await ChangeAsync(orderId, (o, now) => o.Take(cancel, now), cancellationToken))!;
+        var updated = await outbox.ChangeAsync<Order>(
+            KeyOf(orderId), o => o is null ? Order.Tombstone(orderId, reason, time.GetUtcNow()) : o.Take(cancel, time.GetUtcNow()),
+            cancellationToken, EnterIndexesAsync);
+        return updated.Value!;
     }
 
-    /// <summary>Applies <paramref name="decide"/> (null: nothing to change) and sends what it emitted; null when there is no such order.</summary>
-    public async Task<Order?> ChangeAsync(string orderId, Func<Order, DateTimeOffset, Order?> decide, CancellationToken cancellationToken)
-    {
-        var updated = await outbox.ChangeAsync<Order>(KeyOf(orderId), o => o is null ? null : decide(o, time.GetUtcNow()), cancellationToken);
-        if (updated is { Changed: true, Value.Status: var status } && status.IsTerminal())
-            await _open.RemoveAsync(orderId, cancellationToken);
-        return updated.Value;
-    }
+    /// <summary>
+    /// Applies <paramref name="decide"/> (null: nothing to change) and sends what it emitted; null when there is no such order.
+    /// A terminal order stays in the open index until the recovery pass lists it.
+    /// </summary>
+    public async Task<Order?> ChangeAsync(string orderId, Func<Order, DateTimeOffset, Order?> decide, CancellationToken cancellationToken) =>
+        (await outbox.ChangeAsync<Order>(KeyOf(orderId), o => o is null ? null : decide(o, time.GetUtcNow()), cancellationToken)).Value;
 
     public async Task<OrderPage> ListAsync(OrderStatus? status, SagaFlow? flow, int page, CancellationToken cancellationToken)
     {
@@ -89,20 +80,27 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     public async Task<int> CancelOverdueAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
         var cancelled = 0;
-        await RecoveryPass.RunAsync(await LoadAsync(await _open.ListAsync(cancellationToken), cancellationToken), async order =>
+        var orders = await LoadAsync(await _open.ListAsync(cancellationToken), cancellationToken);
+        await RecoveryPass.RunAsync(orders.Where(o => !o.Status.IsTerminal()), async order =>
         {
-            if (order.Status.IsTerminal())
-            {
-                // Finished, but the crash came before it left the index.
-                await _open.RemoveAsync(order.OrderId, cancellationToken);
-                return;
-            }
             if (time.GetUtcNow() - order.CreatedAt < deadline) return;
             var after = await ChangeAsync(order.OrderId, (o, now) => o.CancelFromOutside(OrderTrigger.SagaDeadline, now), cancellationToken);
             if (after is { Status: OrderStatus.Cancelled, CancellationReason: CancellationReason.SagaTimedOut }) cancelled++;
         }, log, cancellationToken);
+        // A terminal order stays terminal, so its entry can go: one write per shard, not one per saga.
+        var finished = orders.Where(o => o.Status.IsTerminal()).Select(o => o.OrderId).GroupBy(_open.KeyOf);
+        await RecoveryPass.RunAsync(finished, shard => LeaveOpenAsync(shard.Key, [.. shard], cancellationToken), log, cancellationToken);
         return cancelled;
     }
+
+    private Task<Updated<SortedSet<string>>> LeaveOpenAsync(string shardKey, IReadOnlyList<string> orderIds, CancellationToken cancellationToken) =>
+        dapr.UpdateAsync<SortedSet<string>>(_store, shardKey, set =>
+        {
+            if (set is null || !orderIds.Any(set.Contains)) return set;
+            var next = new SortedSet<string>(set, StringComparer.Ordinal);
+            next.ExceptWith(orderIds);
+            return next;
+        }, cancellationToken);
 
     // Ids whose record is not there yet (creation under way or crashed before the write) are skipped.
     private async Task<IReadOnlyList<Order>> LoadAsync(IReadOnlyList<string> orderIds, CancellationToken cancellationToken)

@@ -1,0 +1,89 @@
+using System.Net;
+using DaprSaga.Contracts;
+using DaprSaga.OrderService.Orders;
+
+namespace DaprSaga.OrderService.Tests;
+
+/// <summary>
+/// The state calls one choreographed saga costs order-service, by key family (as the bench counts
+/// them): the benchmark is bound by app↔sidecar calls, so a change that adds some fails here.
+/// </summary>
+public sealed class CallBudgetTests : ServiceTest
+{
+    private const SagaFlow Choreo = SagaFlow.Choreography;
+
+    // Place: enter both indexes (read, write each), the order (read, enter the outbox index, write).
+    // Each of the five deliveries: one read and one write of the order, nothing else.
+    private static readonly Dictionary<string, long> HappySagaBudget = new(StringComparer.Ordinal)
+    {
+        ["StateRead order-{id}"] = 6,
+        ["StateWrite order-{id}"] = 6,
+        ["StateRead orders-index-#"] = 1,
+        ["StateWrite orders-index-#"] = 1,
+        ["StateRead open-orders-index-#"] = 1,
+        ["StateWrite open-orders-index-#"] = 1,
+        ["StateRead outbox-listing-#"] = 1,
+        ["StateWrite outbox-listing-#"] = 1,
+    };
+
+    [Fact]
+    public async Task AHappySagaStaysWithinItsBudgetOfStateCalls()
+    {
+        var before = Host.Sidecar.Calls.ByKeyFamily();
+
+        var id = (await Host.PlaceAsync()).OrderId;
+        await Host.PublishAsync(new StockReserved(id, Choreo, "alice", 20.00m, false, Host.Now));
+        await Host.PublishAsync(new PaymentRequested(id, Choreo, "alice", 20.00m, Host.Now.AddMinutes(15), Host.Now));
+        await Host.PublishAsync(new PaymentConfirmed(id, Choreo, 20.00m, Host.Now));
+        await Host.PublishAsync(new DeliveryScheduled(id, Choreo, "c-north-1", Host.Now));
+        await Host.PublishAsync(new StockCommitted(id, Choreo, Host.Now));
+
+        var spent = Spent(before);
+        var report = Report(spent);
+        Assert.Equal(OrderStatus.Completed, (await Host.GetAsync(id)).Status);
+        Assert.All(spent, c => Assert.True(c.Value <= HappySagaBudget.GetValueOrDefault(c.Key), $"over budget: {report}"));
+        Assert.True(spent.Values.Sum() <= HappySagaBudget.Values.Sum(), $"over budget: {report}");
+    }
+
+    [Fact]
+    public async Task TheRecoveryPassTakesFinishedOrdersOutOfTheOpenIndexWithOneWritePerShard()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = (await Host.PlaceAsync()).OrderId;
+            await Host.PublishAsync(new PaymentConfirmed(id, Choreo, 20.00m, Host.Now));
+            await Host.PublishAsync(new DeliveryScheduled(id, Choreo, "c-north-1", Host.Now));
+            ids.Add(id);
+        }
+        var open = (await Host.PlaceAsync()).OrderId;
+        Assert.Superset(ids.Append(open).ToHashSet(), OpenIndex());
+        var before = Host.Sidecar.Calls.ByKeyFamily();
+
+        Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OrderRecovery));
+
+        Assert.Equal([open], [.. OpenIndex()]);
+        var spent = Spent(before);
+        var shards = ids.Select(id => DaprSaga.ServiceDefaults.State.ShardedIndex.StableShard(id, 16)).Distinct().Count();
+        // Every shard and every listed order in one bulk read each, then one read and write per shard with finished orders.
+        Assert.Equal(16 + shards, spent.GetValueOrDefault("StateRead open-orders-index-#"));
+        Assert.Equal(shards, spent.GetValueOrDefault("StateWrite open-orders-index-#"));
+        Assert.Equal(4, spent.GetValueOrDefault("StateRead order-{id}"));
+        Assert.Equal(0, spent.GetValueOrDefault("StateWrite order-{id}"));
+    }
+
+    private HashSet<string> OpenIndex() =>
+        Host.Testbed.StateStore(Components.OrderStore).Snapshot()
+            .Where(e => e.Key.Contains("||open-orders-index-", StringComparison.Ordinal))
+            .SelectMany(e => System.Text.Json.JsonSerializer.Deserialize<List<string>>(e.Value) ?? [])
+            .ToHashSet(StringComparer.Ordinal);
+
+    private Dictionary<string, long> Spent(IReadOnlyDictionary<string, long> before) =>
+        Host.Sidecar.Calls.ByKeyFamily()
+            .Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
+            .Where(c => c.Count > 0)
+            .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
+
+    private static string Report(Dictionary<string, long> spent) =>
+        string.Join(", ", spent.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
+}
