@@ -1,5 +1,3 @@
-using System.Net;
-using DaprSaga.Contracts;
 using DaprSaga.OrderService.Orders;
 
 namespace DaprSaga.OrderService.Tests;
