@@ -1,6 +1,6 @@
-using DaprSaga.ServiceDefaults;
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
+using DaprSaga.ServiceDefaults;
 using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,6 @@
-using DaprSaga.ServiceDefaults;
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
+using DaprSaga.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.PaymentService.Tests;
