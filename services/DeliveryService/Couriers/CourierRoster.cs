@@ -2,6 +2,8 @@ using Dapr.Client;
 
 namespace DaprSaga.DeliveryService.Couriers;
 
+public sealed record CourierAsRead(Courier Courier, string ETag);
+
 /// <summary>One key per courier, a catalogue of every id, and per zone a roster, so an assignment reads its own zone only.</summary>
 public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
 {
@@ -26,13 +28,16 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
     public Task<IReadOnlyList<string>> InZoneAsync(string zone, CancellationToken cancellationToken) =>
         RosterOf(zone).ListAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<Courier>> ReadAsync(IReadOnlyCollection<string> courierIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Courier>> ReadAsync(IReadOnlyCollection<string> courierIds, CancellationToken cancellationToken) =>
+        (await ReadWithETagsAsync(courierIds, cancellationToken)).Select(r => r.Courier).ToList();
+
+    public async Task<IReadOnlyList<CourierAsRead>> ReadWithETagsAsync(IReadOnlyCollection<string> courierIds, CancellationToken cancellationToken)
     {
         if (courierIds.Count == 0) return [];
         var items = await dapr.GetBulkStateAsync<Courier>(
             service.StateStore, courierIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken);
         // An id listed before its courier was first written has no record yet: skipped.
-        return items.Select(i => i.Value).Where(c => c is not null).ToList();
+        return items.Where(i => i.Value is not null).Select(i => new CourierAsRead(i.Value, i.ETag)).ToList();
     }
 
     /// <summary>A new courier enters the catalogue, and a new or moved one its zone's roster, before the write that makes it so.</summary>
@@ -53,8 +58,13 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
             await RosterOf(courier.Zone).AddAsync(courier.CourierId, cancellationToken);
     }
 
-    public async Task<AssignmentState> TakeAsync(string courierId, string orderId, string zone, CancellationToken cancellationToken)
+    /// <summary>Takes the slot on <paramref name="asRead"/> with its ETag first (saves a read); any other answer is decided on a fresh read.</summary>
+    public async Task<AssignmentState> TakeAsync(
+        string courierId, string orderId, string zone, CancellationToken cancellationToken, CourierAsRead? asRead = null)
     {
+        if (asRead?.Courier.Take(orderId, zone) is ({ } taken, AssignmentState.Active) && !string.IsNullOrEmpty(asRead.ETag)
+            && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(courierId), taken, asRead.ETag, cancellationToken: cancellationToken))
+            return AssignmentState.Active;
         var answer = AssignmentState.Declined;
         await dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c =>
         {

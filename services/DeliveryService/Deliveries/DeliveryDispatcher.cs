@@ -27,54 +27,76 @@ public sealed class DeliveryDispatcher(
         var roster = await couriers.InZoneAsync(zone, cancellationToken);
         var first = await ChooseAsync(Delivery.Request(null, orderId, flow, zone)!, roster, cancellationToken);
         var now = time.GetUtcNow();
-        var requested = await ChangeAsync(orderId, d => Delivery.Request(d, orderId, flow, zone, first?.CourierId, now), cancellationToken);
+        var requested = await ChangeAsync(orderId, d => Delivery.Request(d, orderId, flow, zone, first?.Courier.CourierId, now), cancellationToken);
         var sameZone = requested is not null && string.Equals(requested.Zone, zone, StringComparison.Ordinal);
-        return (await AdvanceAsync(orderId, requested, sameZone ? roster : null, listed: false, cancellationToken))!;
+        return (await AdvanceAsync(orderId, requested, sameZone ? roster : null, cancellationToken, first))!;
     }
 
     public async Task<Delivery> CancelAsync(string orderId, SagaFlow flow, CancellationReason? reason, CancellationToken cancellationToken)
     {
         var cancelled = await ChangeAsync(orderId, d => Delivery.Cancel(d, orderId, flow, reason), cancellationToken);
-        return (await AdvanceAsync(orderId, cancelled, roster: null, listed: false, cancellationToken))!;
+        return (await AdvanceAsync(orderId, cancelled, roster: null, cancellationToken))!;
     }
 
     public async Task<Delivery?> ReportDeliveredAsync(string orderId, CancellationToken cancellationToken)
     {
         var reported = await ChangeAsync(orderId, d => d?.ReportDelivered(), cancellationToken);
-        return reported is null ? null : await AdvanceAsync(orderId, reported, roster: null, listed: false, cancellationToken);
+        return reported is null ? null : await AdvanceAsync(orderId, reported, roster: null, cancellationToken);
     }
 
+    /// <summary>
+    /// Carries on every listed delivery from one bulk read, and takes those at rest off the list, one
+    /// write per shard: deliveries leave the list here rather than one read and write each when they stop.
+    /// </summary>
     public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
     {
         var orderIds = await _unfinished.ListAsync(cancellationToken);
+        // GetBulkStateAsync refuses an empty key list.
+        if (orderIds.Count == 0) return 0;
+        var read = (await dapr.GetBulkStateAsync<Delivery>(
+                service.StateStore, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken))
+            .Where(i => i.Value is not null)
+            .ToDictionary(i => i.Value.OrderId, i => i.Value, StringComparer.Ordinal);
+        var atRest = new List<string>();
         foreach (var orderId in orderIds)
         {
-            await AdvanceAsync(orderId, await FindAsync(orderId, cancellationToken), roster: null, listed: true, cancellationToken);
+            // Absent may be a failed read: read once more before the entry goes.
+            var delivery = read.GetValueOrDefault(orderId) ?? await FindAsync(orderId, cancellationToken);
+            if (await AdvanceAsync(orderId, delivery, roster: null, cancellationToken) is null or { IsAtRest: true }) atRest.Add(orderId);
+        }
+        foreach (var shard in atRest.GroupBy(_unfinished.KeyOf))
+        {
+            await dapr.UpdateAsync<SortedSet<string>>(service.StateStore, shard.Key, set =>
+            {
+                if (set is null || !shard.Any(set.Contains)) return set;
+                var next = new SortedSet<string>(set, StringComparer.Ordinal);
+                next.ExceptWith(shard);
+                return next;
+            }, cancellationToken);
         }
         return orderIds.Count;
     }
 
-    /// <summary><paramref name="listed"/>: the delivery may be on the unfinished list though at rest (the sweep found it there).</summary>
+    /// <summary>Moves the delivery on until it rests; <paramref name="asRead"/> is the candidate as the choice read it.</summary>
     private async Task<Delivery?> AdvanceAsync(
-        string orderId, Delivery? delivery, IReadOnlyList<string>? roster, bool listed, CancellationToken cancellationToken)
+        string orderId, Delivery? delivery, IReadOnlyList<string>? roster, CancellationToken cancellationToken, CourierAsRead? asRead = null)
     {
         for (var step = 0; step < MaxSteps; step++)
         {
             var now = time.GetUtcNow();
-            // Unfinished means listed before it was written, so it comes off the list at rest.
-            listed |= delivery is { IsAtRest: false };
             switch (delivery)
             {
                 case null or { IsAtRest: true }:
-                    if (listed) await _unfinished.RemoveAsync(orderId, cancellationToken);
                     return delivery;
                 case { Phase: DeliveryPhase.Assigning, Candidate: null }:
                     roster ??= await couriers.InZoneAsync(delivery.Zone, cancellationToken);
                     var next = await ChooseAsync(delivery, roster, cancellationToken);
-                    delivery = await ChangeAsync(orderId, d => next is null ? d?.NoCourierLeft(now) : d?.Ask(next.CourierId), cancellationToken);
+                    asRead = next;
+                    delivery = await ChangeAsync(orderId, d => next is null ? d?.NoCourierLeft(now) : d?.Ask(next.Courier.CourierId), cancellationToken);
                     break;
                 case { Phase: DeliveryPhase.Assigning, Candidate: { } candidate }:
-                    var answer = await couriers.TakeAsync(candidate, orderId, delivery.Zone, cancellationToken);
+                    var answer = await couriers.TakeAsync(candidate, orderId, delivery.Zone, cancellationToken, asRead?.Courier.CourierId == candidate ? asRead : null);
+                    asRead = null;
                     delivery = await ChangeAsync(orderId, d => d?.Answered(candidate, answer, now), cancellationToken);
                     break;
                 case { Phase: DeliveryPhase.Cancelling }:
@@ -93,19 +115,21 @@ public sealed class DeliveryDispatcher(
     }
 
     /// <summary>The better of the two sampled for the order, else the best of the rest of the zone.</summary>
-    private async Task<Courier?> ChooseAsync(Delivery delivery, IReadOnlyList<string> roster, CancellationToken cancellationToken)
+    private async Task<CourierAsRead?> ChooseAsync(Delivery delivery, IReadOnlyList<string> roster, CancellationToken cancellationToken)
     {
         var unasked = roster.Where(id => !delivery.Declined.Contains(id)).ToList();
         var sample = CourierChoice.Sample(delivery.OrderId, unasked);
-        if (CourierChoice.Next(delivery, await couriers.ReadAsync(sample, cancellationToken)) is { } chosen) return chosen;
-        var rest = unasked.Except(sample, StringComparer.Ordinal).ToList();
-        return CourierChoice.Next(delivery, await couriers.ReadAsync(rest, cancellationToken));
+        return ChosenOf(delivery, await couriers.ReadWithETagsAsync(sample, cancellationToken))
+            ?? ChosenOf(delivery, await couriers.ReadWithETagsAsync(unasked.Except(sample, StringComparer.Ordinal).ToList(), cancellationToken));
     }
+
+    private static CourierAsRead? ChosenOf(Delivery delivery, IReadOnlyList<CourierAsRead> read) =>
+        CourierChoice.Next(delivery, read.Select(r => r.Courier)) is { } chosen ? read.First(r => ReferenceEquals(r.Courier, chosen)) : null;
 
     private async Task<Delivery?> ChangeAsync(string orderId, Func<Delivery?, Delivery?> decide, CancellationToken cancellationToken) =>
         (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken, ListIfUnfinishedAsync)).Value;
 
-    // The outbox's hook: an unfinished delivery is listed before its write can land. Idempotent.
+    // The outbox's hook: an unfinished delivery is listed before its write can land; the sweep unlists it at rest. Idempotent.
     private Task ListIfUnfinishedAsync(Delivery? current, Delivery next, CancellationToken cancellationToken) =>
         next.IsAtRest ? Task.CompletedTask : _unfinished.AddAsync(next.OrderId, cancellationToken);
 }

@@ -12,7 +12,7 @@ public sealed class StockReservations(
     DaprClient dapr, Outbox outbox, ServiceIdentity service, ProductCatalogue catalogue, TimeProvider time)
 {
     // Reservations that may have product steps to do: entered before the Reserving record lands,
-    // left once it is final and every product follows it (a final record never changes).
+    // left in the sweep once it is final and every product follows it (a final record never changes).
     private readonly ShardedIndex _open = new(dapr, service.StateStore, OpenIndexName);
 
     public const string OpenIndexName = "reservations-open";
@@ -58,20 +58,53 @@ public sealed class StockReservations(
         return await ProgressAsync(reservation, cancellationToken);
     }
 
+    /// <summary>
+    /// From one bulk read of the listed reservations and one of their products: finishes what is
+    /// unfinished, and takes off the index, one write per shard, every final one its products follow.
+    /// </summary>
     public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
     {
+        var orderIds = await _open.ListAsync(cancellationToken);
+        // GetBulkStateAsync refuses an empty key list.
+        if (orderIds.Count == 0) return 0;
+        var read = (await dapr.GetBulkStateAsync<Reservation>(
+                service.StateStore, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken))
+            .Where(i => i.Value is not null)
+            .ToDictionary(i => i.Value.OrderId, i => i.Value, StringComparer.Ordinal);
+        var productIds = read.Values.Where(r => r.SettlesHolds).SelectMany(r => r.Quantities.Keys).Distinct(StringComparer.Ordinal).ToList();
+        var products = productIds.Count == 0 ? new Dictionary<string, Product>() : await catalogue.GetManyAsync(productIds, cancellationToken);
         var resumed = 0;
-        foreach (var orderId in await _open.ListAsync(cancellationToken))
+        var done = new List<string>();
+        foreach (var orderId in orderIds)
         {
-            // A missing record may still be being created by its first writer: leave its entry.
-            var reservation = await GetAsync(orderId, cancellationToken);
+            // Absent may be a failed read; still missing, it may be being created by its first writer: its entry stays.
+            var reservation = read.GetValueOrDefault(orderId) ?? await GetAsync(orderId, cancellationToken);
             if (reservation is null) continue;
-            if (reservation.IsUnfinished || reservation.SettlesHolds) resumed++;
-            reservation = await ProgressAsync(reservation, cancellationToken);
-            // An entry whose record another writer created final (refused, or a tombstone) has nothing to settle.
-            if (reservation is { IsFinal: true, TookNoHolds: true }) await _open.RemoveAsync(orderId, cancellationToken);
+            if (!reservation.IsFinal || (reservation.SettlesHolds && !ProductsFollow(reservation, products)))
+            {
+                resumed++;
+                reservation = await ProgressAsync(reservation, cancellationToken);
+            }
+            if (reservation.IsFinal) done.Add(orderId);
+        }
+        foreach (var shard in done.GroupBy(_open.KeyOf))
+        {
+            await dapr.UpdateAsync<SortedSet<string>>(service.StateStore, shard.Key, set =>
+            {
+                if (set is null || !shard.Any(set.Contains)) return set;
+                var next = new SortedSet<string>(set, StringComparer.Ordinal);
+                next.ExceptWith(shard);
+                return next;
+            }, cancellationToken);
         }
         return resumed;
+    }
+
+    // Each product holds the order's end: committed, or given back (a marker of 0 where it never held).
+    private static bool ProductsFollow(Reservation reservation, IReadOnlyDictionary<string, Product> products)
+    {
+        var end = reservation.Phase == ReservationPhase.Committed ? HoldState.Committed : HoldState.Released;
+        return reservation.Quantities.Keys.All(id => products.GetValueOrDefault(id)?.Holds.GetValueOrDefault(reservation.OrderId)?.State == end);
     }
 
     /// <summary>Takes the holds while Reserving; once final, makes every product follow the end. Idempotent, so anyone may redo it.</summary>
@@ -86,7 +119,6 @@ public sealed class StockReservations(
             if (reservation.Phase == ReservationPhase.Committed) await catalogue.CommitAsync(productId, orderId, cancellationToken);
             else await catalogue.ReleaseAsync(productId, orderId, cancellationToken);
         }
-        await _open.RemoveAsync(orderId, cancellationToken);
         return reservation;
     }
 

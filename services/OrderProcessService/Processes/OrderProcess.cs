@@ -2,7 +2,7 @@ using DaprSaga.OrderProcessService.Saga;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
-/// <summary>A runner's saga; the runner persists each transition before it moves on, so a crash resumes at <see cref="CurrentStep"/>.</summary>
+/// <summary>A runner's saga as last saved; a crash resumes at <see cref="CurrentStep"/> and re-sends the (idempotent) steps since.</summary>
 public sealed record OrderProcess(
     string OrderId,
     SagaRequest Request,

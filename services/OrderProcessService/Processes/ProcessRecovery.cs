@@ -18,10 +18,11 @@ public sealed class ProcessRecovery(
     public async Task<int> ResumeAsync(CancellationToken cancellationToken)
     {
         var resumed = 0;
+        var finished = new List<string>();
         var chunks = (await indexes.Running.ListAsync(cancellationToken)).Chunk(ChunkSize).Select(ids => new Chunk(ids));
         await RecoveryPass.RunAsync(chunks, async chunk =>
         {
-            // Most are leased (being driven) and need nothing more; a resumed one takes its lease against this read's ETag.
+            // Most are leased (being driven) or finished; a resumed one takes its lease against this read's ETag.
             var seen = await runner.FindManyAsync(chunk.Ids, cancellationToken);
             await RecoveryPass.RunAsync(chunk.Ids, async orderId =>
             {
@@ -35,7 +36,7 @@ public sealed class ProcessRecovery(
                 }
                 if (process is null || process.IsTerminal)
                 {
-                    await indexes.Running.RemoveAsync(orderId, cancellationToken);
+                    finished.Add(orderId);
                     return;
                 }
                 if (process.LeaseOwner is not null && process.LeaseUntil > time.GetUtcNow()) return;
@@ -43,6 +44,8 @@ public sealed class ProcessRecovery(
                 resumed++;
             }, log, cancellationToken);
         }, log, cancellationToken);
+        // Finished ones leave here, not in their runner: one write per shard instead of one per saga.
+        await indexes.RemoveFromRunningAsync(finished, cancellationToken);
         return resumed;
     }
 

@@ -5,11 +5,11 @@ using Microsoft.Extensions.Options;
 namespace DaprSaga.OrderProcessService.Processes;
 
 /// <summary>
-/// Drives one instance under its lease: runs the current step, persists the result with its ETag,
-/// repeats; a runner that loses its lease (another took over after it expired) stops.
+/// Drives one instance under its lease: runs its steps and persists their log with its ETag at each end,
+/// wait, refusal, trouble and the pivot; a runner that loses its lease (another took over after it expired) stops.
 /// </summary>
 public sealed partial class ProcessRunner(
-    DaprClient dapr, Participants participants, ServiceIdentity service, ProcessIndexes indexes,
+    DaprClient dapr, Participants participants, ServiceIdentity service,
     TimeProvider time, IOptions<ProcessOptions> options, ILogger<ProcessRunner> log)
 {
     public static string KeyOf(string orderId) => $"process-{orderId}";
@@ -63,6 +63,10 @@ public sealed partial class ProcessRunner(
     {
         var owner = NewOwner();
         if (seen.Lease(owner, time.GetUtcNow(), LeaseDuration) is not { } leased) return seen;
+        // A wait that still waits needs no lease and no write: looking at the payment changes nothing.
+        if (seen.Status == ProcessStatus.WaitingForPayment
+            && (await OrderSaga.Steps[seen.CurrentStep].Action(participants, seen.Request, cancellationToken)).Outcome == StepOutcome.Waiting)
+            return seen;
         if (!string.IsNullOrEmpty(etag)
             && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(seen.OrderId), leased, etag, cancellationToken: cancellationToken))
         {
@@ -84,6 +88,12 @@ public sealed partial class ProcessRunner(
         var failuresInARow = 0;
         while (process is { IsTerminal: false } && process.LeaseOwner == owner)
         {
+            // A step starts only with half a lease left; saving renews it.
+            if (process.LeaseUntil - time.GetUtcNow() < LeaseDuration / 2)
+            {
+                process = await SaveAsync(process, owner, time.GetUtcNow(), cancellationToken);
+                continue;
+            }
             var compensating = process.Status == ProcessStatus.Compensating;
             var step = OrderSaga.Steps[process.CurrentStep];
             var result = compensating
@@ -93,17 +103,19 @@ public sealed partial class ProcessRunner(
                 : await step.Action(participants, process.Request, cancellationToken);
 
             var now = time.GetUtcNow();
-            var waiting = result.Outcome == StepOutcome.Waiting;
-            // One write per step: result, step log and lease (let go when the saga ends or waits, so the
-            // next trigger takes it at once). Read first for the ETag: SaveState does not return it.
-            process = await SaveAsync(orderId, p =>
+            var next = !compensating ? process.Advance(result, now)
+                : result.Outcome == StepOutcome.Done ? process.Compensated(now)
+                : process.Failed(now);
+            if (result.Outcome == StepOutcome.Done && !next.IsTerminal && !(step.Name == OrderSaga.Pivot && !compensating))
             {
-                if (p?.LeaseOwner != owner) return null; // someone else took over: hands off
-                var next = !compensating ? p.Advance(result, now)
-                    : result.Outcome == StepOutcome.Done ? p.Compensated(now)
-                    : p.Failed(now);
-                return next.IsTerminal || waiting ? next.Release() : next with { LeaseUntil = now + LeaseDuration };
-            }, cancellationToken);
+                // Kept unsaved: every command is idempotent, so a crash re-sends from the last save and gets the same answers.
+                process = next;
+                failuresInARow = 0;
+                continue;
+            }
+            var waiting = result.Outcome == StepOutcome.Waiting;
+            // Saved with its log: an end, a wait, a refusal, trouble, or the pivot (after it, never again a step before it).
+            process = await SaveAsync(waiting ? next.Release() : next, owner, now, cancellationToken);
 
             if (waiting) break;
             var progressed = result.Outcome == StepOutcome.Done
@@ -117,11 +129,20 @@ public sealed partial class ProcessRunner(
             // After a few immediate retries, leave it to the recovery tick once the lease expires.
             if (++failuresInARow > options.Value.ImmediateRetries) return process;
         }
-
-        // After the terminal write: a crash before this leaves the id for the recovery tick to remove.
-        if (process?.IsTerminal == true) await indexes.Running.RemoveAsync(orderId, cancellationToken);
         return process;
     }
+
+    /// <summary>
+    /// One ETag-guarded write of what this runner did since its last save, if it still holds the lease (then
+    /// nobody else wrote meanwhile); the lease is renewed, or let go at the end. Null or another owner: hands off.
+    /// </summary>
+    private Task<OrderProcess?> SaveAsync(OrderProcess next, string owner, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SaveAsync(next.OrderId, p =>
+        {
+            if (p?.LeaseOwner != owner) return null;
+            if (next.LeaseOwner is null) return next;
+            return next.IsTerminal ? next.Release() : next with { LeaseUntil = now + LeaseDuration };
+        }, cancellationToken);
 
     private async Task<OrderProcess?> SaveAsync(string orderId, Func<OrderProcess?, OrderProcess?> decide, CancellationToken cancellationToken) =>
         (await dapr.UpdateAsync(service.StateStore, KeyOf(orderId), decide, cancellationToken)).Value;
