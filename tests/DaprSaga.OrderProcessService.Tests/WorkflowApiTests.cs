@@ -192,7 +192,7 @@ public sealed class WorkflowApiTests
         var hub = new FakeTaskHub { FailingStarts = 1 };
         await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
 
-        using (var failed = await PostAsync(app, Body(), "key-1")) Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        using (var failed = await PostAsync(app, Body(), "key-1")) Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         var retried = await StartAsync(app, Body(), "key-1");
 
         Assert.Equal((string?)retried["orderId"], Assert.Single(hub.Started).InstanceId);
@@ -203,7 +203,7 @@ public sealed class WorkflowApiTests
     {
         var hub = new FakeTaskHub { FailingStarts = 1 };
         await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
-        using (var failed = await PostAsync(app, Body())) Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        using (var failed = await PostAsync(app, Body())) Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         var started = (string)(await StartAsync(app, Body()))["orderId"]!;
         var cutShort = app.Index("running-processes").Single(id => id != started);
 

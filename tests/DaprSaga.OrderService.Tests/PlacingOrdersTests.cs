@@ -156,7 +156,9 @@ public sealed class PlacingOrdersTests : ServiceTest
         using var failed = await Host.Http.PostAsJsonAsync("/orders", OrderServiceHost.HappyOrder());
         Host.Faults.With(FaultKind.PublishError, 0.0);
 
-        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        // The sidecar did not answer the publish: 503 with Retry-After, the order stored with its event.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.NotNull(failed.Headers.RetryAfter);
         Assert.Empty(Host.Published(Topics.OrderPlaced));
 
         Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));

@@ -110,7 +110,8 @@ public sealed class HealthAndMetadataTests : IAsyncLifetime
     {
         var metadata = await MetadataAsync();
 
-        Assert.Equal(2, metadata["subscriptions"]!.AsArray().Count);
+        // The two the app declares, and its own dead-letter subscription.
+        Assert.Equal(3, metadata["subscriptions"]!.AsArray().Count);
         var placed = Subscription(metadata, "placed");
         Assert.Equal(PubSub, (string?)placed["pubsubname"]);
         Assert.False(placed.ContainsKey("pubsubName"));

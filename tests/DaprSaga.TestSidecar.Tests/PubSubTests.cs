@@ -29,7 +29,8 @@ public sealed class PubSubTests : IAsyncDisposable
         var app = await StartAsync("sub-app", a =>
             a.MapPost("/placed", TestApp.Recording("placed")).WithTopic(Topic("placed", deadLetter: "dead-letters.sub-app")));
 
-        var subscription = Assert.Single(app.Sidecar.Subscriptions);
+        // Beside the app's own dead-letter subscription, which ServiceDefaults always maps.
+        var subscription = Assert.Single(app.Sidecar.Subscriptions, s => s.Topic == "placed");
 
         Assert.Equal(("placed", "/placed", "dead-letters.sub-app"), (subscription.Topic, subscription.Path, subscription.DeadLetterTopic));
     }
