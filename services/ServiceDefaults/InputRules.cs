@@ -67,7 +67,8 @@ public sealed class InputErrors : Dictionary<string, string[]>
 /// <summary>The one check of a new order, for POST /orders and POST /order-processes alike.</summary>
 public static class NewOrderRules
 {
-    public static InputErrors Validate(PlaceOrder? request, bool engineAllowed, out NewOrder? order)
+    /// <param name="orchestrated">POST /order-processes: the engine may be named, and the payment confirms itself unless told otherwise.</param>
+    public static InputErrors Validate(PlaceOrder? request, bool orchestrated, out NewOrder? order)
     {
         order = null;
         var errors = new InputErrors();
@@ -78,7 +79,7 @@ public static class NewOrderRules
         SagaEngine? engine = null;
         if (request.Engine is not null)
         {
-            if (!engineAllowed) errors.Check(false, "engine", "is chosen on POST /order-processes; POST /orders runs the choreography");
+            if (!orchestrated) errors.Check(false, "engine", "is chosen on POST /order-processes; POST /orders runs the choreography");
             else if (errors.Check(InputRules.TryParseName<SagaEngine>(request.Engine, out var parsed), "engine", InputRules.NamesOf<SagaEngine>())) engine = parsed;
         }
 
@@ -101,8 +102,8 @@ public static class NewOrderRules
             request.CustomerId!,
             items.Select(l => new OrderLine(l!.ProductId!, l.Quantity!.Value, l.UnitPrice!.Value)).ToList(),
             request.DeliveryZone!,
-            // Without a word from the customer, the saga waits for their confirm.
-            request.AutoConfirmPayment ?? false,
+            // Unless told otherwise, a choreography waits for the customer's confirm; the orchestrator confirms.
+            request.AutoConfirmPayment ?? orchestrated,
             engine);
         return errors;
     }

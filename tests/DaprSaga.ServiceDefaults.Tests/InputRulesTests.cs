@@ -26,7 +26,7 @@ public sealed class InputRulesTests
     [Fact]
     public void AValidNewOrderBecomesANewOrderWithItsDefaults()
     {
-        var errors = NewOrderRules.Validate(new PlaceOrder("alice", [new OrderLineInput("widget", 2, 10m)], "north"), engineAllowed: false, out var order);
+        var errors = NewOrderRules.Validate(new PlaceOrder("alice", [new OrderLineInput("widget", 2, 10m)], "north"), orchestrated: false, out var order);
 
         Assert.Empty(errors);
         Assert.Equal(new NewOrder("alice", order!.Items, "north", false, null), order);
@@ -38,7 +38,7 @@ public sealed class InputRulesTests
     {
         var request = new PlaceOrder("a||b", [new OrderLineInput("widget", 0, 1.001m), null, new OrderLineInput("widget", 1, 1m)], "", Engine: "steam");
 
-        var errors = NewOrderRules.Validate(request, engineAllowed: true, out var order);
+        var errors = NewOrderRules.Validate(request, orchestrated: true, out var order);
 
         Assert.Null(order);
         Assert.Equal(
@@ -48,15 +48,19 @@ public sealed class InputRulesTests
     }
 
     [Fact]
-    public void TheEngineIsReadOnlyWhereTheOrchestratorStartsTheOrder()
+    public void TheEngineAndTheSelfConfirmingPaymentBelongToTheOrchestratorsStart()
     {
         var request = new PlaceOrder("alice", [new OrderLineInput("widget", 1, 1m)], "north", Engine: "runner");
 
-        Assert.Equal(["engine"], NewOrderRules.Validate(request, engineAllowed: false, out _).Keys);
-        Assert.Empty(NewOrderRules.Validate(request, engineAllowed: true, out var order));
+        Assert.Equal(["engine"], NewOrderRules.Validate(request, orchestrated: false, out _).Keys);
+        Assert.Empty(NewOrderRules.Validate(request, orchestrated: true, out var order));
         Assert.Equal(SagaEngine.Runner, order!.Engine);
+        // The orchestrator confirms the payment unless told to wait; the choreography waits unless told not to.
+        Assert.True(order.AutoConfirmPayment);
+        Assert.Empty(NewOrderRules.Validate(request with { Engine = null }, orchestrated: false, out var choreographed));
+        Assert.False(choreographed!.AutoConfirmPayment);
     }
 
     [Fact]
-    public void AMissingBodyIsNamed() => Assert.Equal(["body"], NewOrderRules.Validate(null, engineAllowed: false, out _).Keys);
+    public void AMissingBodyIsNamed() => Assert.Equal(["body"], NewOrderRules.Validate(null, orchestrated: false, out _).Keys);
 }

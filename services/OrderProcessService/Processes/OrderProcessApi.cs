@@ -26,12 +26,10 @@ public static class OrderProcessApi
         // Read, not bound: a wrongly typed field is then a 400 naming it.
         var (body, parseErrors) = await RequestJson.ReadAsync<PlaceOrder>(httpRequest, ct);
         if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
-        var errors = NewOrderRules.Validate(body, engineAllowed: true, out var order);
+        var errors = NewOrderRules.Validate(body, orchestrated: true, out var order);
         if (idempotencyKey is not null) errors.Check(InputRules.IsId(idempotencyKey), IdempotencyKeyHeader, InputRules.IdMessage);
         if (order is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        // The orchestrator confirms the payment unless told to wait for the customer.
-        order = order with { AutoConfirmPayment = body!.AutoConfirmPayment ?? true };
         var request = new SagaRequest(
             Guid.NewGuid().ToString("N"), order.CustomerId, order.Items, order.DeliveryZone, order.AutoConfirmPayment,
             Engine: order.Engine ?? options.Value.DefaultEngine);

@@ -29,7 +29,7 @@ public static class OrderCommandsApi
         if (parseErrors?.ContainsKey("engine") == true) parseErrors["engine"] = [InputRules.NamesOf<SagaEngine>()];
         NewOrder? order = null;
         var errors = parseErrors ?? NewOrderRules.Validate(
-            body is null ? null : new PlaceOrder(body.CustomerId, body.Items, body.DeliveryZone), engineAllowed: false, out order);
+            body is null ? null : new PlaceOrder(body.CustomerId, body.Items, body.DeliveryZone), orchestrated: false, out order);
         if (!InputRules.IsId(orderId)) errors["orderId"] = [InputRules.IdMessage];
         if (errors.Count > 0 || order is null) return TypedResults.ValidationProblem(errors);
 

@@ -48,7 +48,7 @@ public static class OrdersApi
     {
         var (body, parseErrors) = await RequestJson.ReadAsync<PlaceOrder>(request, cancellationToken);
         if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
-        var errors = NewOrderRules.Validate(body, engineAllowed: false, out var order);
+        var errors = NewOrderRules.Validate(body, orchestrated: false, out var order);
         if (idempotencyKey is not null) errors.Check(InputRules.IsId(idempotencyKey), IdempotencyKeyHeader, InputRules.IdMessage);
         if (errors.Count > 0 || order is null) return TypedResults.ValidationProblem(errors);
 
