@@ -64,16 +64,7 @@ public sealed class DeliveryDispatcher(
             var delivery = read.GetValueOrDefault(orderId) ?? await FindAsync(orderId, cancellationToken);
             if (await AdvanceAsync(orderId, delivery, roster: null, cancellationToken) is null or { IsAtRest: true }) atRest.Add(orderId);
         }
-        foreach (var shard in atRest.GroupBy(_unfinished.KeyOf))
-        {
-            await dapr.UpdateAsync<SortedSet<string>>(service.StateStore, shard.Key, set =>
-            {
-                if (set is null || !shard.Any(set.Contains)) return set;
-                var next = new SortedSet<string>(set, StringComparer.Ordinal);
-                next.ExceptWith(shard);
-                return next;
-            }, cancellationToken);
-        }
+        await _unfinished.RemoveAllAsync(atRest, cancellationToken);
         return orderIds.Count;
     }
 

@@ -87,16 +87,7 @@ public sealed class StockReservations(
             }
             if (reservation.IsFinal) done.Add(orderId);
         }
-        foreach (var shard in done.GroupBy(_open.KeyOf))
-        {
-            await dapr.UpdateAsync<SortedSet<string>>(service.StateStore, shard.Key, set =>
-            {
-                if (set is null || !shard.Any(set.Contains)) return set;
-                var next = new SortedSet<string>(set, StringComparer.Ordinal);
-                next.ExceptWith(shard);
-                return next;
-            }, cancellationToken);
-        }
+        await _open.RemoveAllAsync(done, cancellationToken);
         return resumed;
     }
 

@@ -34,21 +34,6 @@ public sealed class ProcessIndexes(DaprClient dapr, ServiceIdentity service)
         }
     }
 
-    /// <summary>One conditional write per shard for all of <paramref name="ids"/> in it.</summary>
-    public async Task RemoveFromRunningAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
-    {
-        foreach (var shard in ids.GroupBy(Running.KeyOf))
-        {
-            await dapr.UpdateAsync<SortedSet<string>>(service.StateStore, shard.Key, set =>
-            {
-                if (set is null || !shard.Any(set.Contains)) return set;
-                var next = new SortedSet<string>(set, StringComparer.Ordinal);
-                next.ExceptWith(shard);
-                return next;
-            }, cancellationToken);
-        }
-    }
-
     private async Task<bool> TryWriteAsync(List<BulkStateItem<SortedSet<string>>> lacking, string id, CancellationToken cancellationToken)
     {
         try

@@ -89,18 +89,9 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
         }, log, cancellationToken);
         // A terminal order stays terminal, so its entry can go: one write per shard, not one per saga.
         var finished = orders.Where(o => o.Status.IsTerminal()).Select(o => o.OrderId).GroupBy(_open.KeyOf);
-        await RecoveryPass.RunAsync(finished, shard => LeaveOpenAsync(shard.Key, [.. shard], cancellationToken), log, cancellationToken);
+        await RecoveryPass.RunAsync(finished, shard => _open.RemoveAllAsync(shard, cancellationToken), log, cancellationToken);
         return cancelled;
     }
-
-    private Task<Updated<SortedSet<string>>> LeaveOpenAsync(string shardKey, IReadOnlyList<string> orderIds, CancellationToken cancellationToken) =>
-        dapr.UpdateAsync<SortedSet<string>>(_store, shardKey, set =>
-        {
-            if (set is null || !orderIds.Any(set.Contains)) return set;
-            var next = new SortedSet<string>(set, StringComparer.Ordinal);
-            next.ExceptWith(orderIds);
-            return next;
-        }, cancellationToken);
 
     // Ids whose record is not there yet (creation under way or crashed before the write) are skipped.
     private async Task<IReadOnlyList<Order>> LoadAsync(IReadOnlyList<string> orderIds, CancellationToken cancellationToken)

@@ -15,14 +15,22 @@ public sealed class ShardedIndex(DaprClient dapr, string store, string name, int
             set?.Contains(id) == true ? set : new SortedSet<string>(set ?? [], StringComparer.Ordinal) { id },
             cancellationToken);
 
-    public Task RemoveAsync(string id, CancellationToken cancellationToken = default) =>
-        dapr.UpdateAsync<SortedSet<string>>(store, KeyOf(id), set =>
+    public Task RemoveAsync(string id, CancellationToken cancellationToken = default) => RemoveAllAsync([id], cancellationToken);
+
+    /// <summary>One conditional write per shard that holds any of <paramref name="ids"/>.</summary>
+    public async Task RemoveAllAsync(IEnumerable<string> ids, CancellationToken cancellationToken = default)
+    {
+        foreach (var shard in ids.GroupBy(KeyOf))
         {
-            if (set is null || !set.Contains(id)) return set;
-            var next = new SortedSet<string>(set, StringComparer.Ordinal);
-            next.Remove(id);
-            return next;
-        }, cancellationToken);
+            await dapr.UpdateAsync<SortedSet<string>>(store, shard.Key, set =>
+            {
+                if (set is null || !shard.Any(set.Contains)) return set;
+                var next = new SortedSet<string>(set, StringComparer.Ordinal);
+                next.ExceptWith(shard);
+                return next;
+            }, cancellationToken);
+        }
+    }
 
     public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default)
     {
