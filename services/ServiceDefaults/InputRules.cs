@@ -59,6 +59,10 @@ public sealed class InputErrors : Dictionary<string, string[]>
         return holds;
     }
 
+    /// <summary>An enum field names one of its members; absent is an error only when <paramref name="required"/>.</summary>
+    public bool CheckName<TEnum>(TEnum? value, string field, bool required = true) where TEnum : struct, Enum =>
+        Check(value is { } sent ? Enum.IsDefined(sent) : !required, field, InputRules.NamesOf<TEnum>());
+
     public static InputErrors Of(string field, string message) => new() { [field] = [message] };
 
     public static InputErrors? ForId(string field, string? value) => InputRules.IsId(value) ? null : Of(field, InputRules.IdMessage);

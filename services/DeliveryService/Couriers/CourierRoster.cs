@@ -2,8 +2,6 @@ using Dapr.Client;
 
 namespace DaprSaga.DeliveryService.Couriers;
 
-public sealed record CourierAsRead(Courier Courier, string ETag);
-
 /// <summary>One key per courier, a catalogue of every id, and per zone a roster, so an assignment reads its own zone only.</summary>
 public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
 {
@@ -29,16 +27,11 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
         RosterOf(zone).ListAsync(cancellationToken);
 
     public async Task<IReadOnlyList<Courier>> ReadAsync(IReadOnlyCollection<string> courierIds, CancellationToken cancellationToken) =>
-        (await ReadWithETagsAsync(courierIds, cancellationToken)).Select(r => r.Courier).ToList();
+        (await ReadWithETagsAsync(courierIds, cancellationToken)).Select(r => r.Value).ToList();
 
-    public async Task<IReadOnlyList<CourierAsRead>> ReadWithETagsAsync(IReadOnlyCollection<string> courierIds, CancellationToken cancellationToken)
-    {
-        if (courierIds.Count == 0) return [];
-        var items = await dapr.GetBulkStateAsync<Courier>(
-            service.StateStore, courierIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken);
-        // An id listed before its courier was first written has no record yet: skipped.
-        return items.Where(i => i.Value is not null).Select(i => new CourierAsRead(i.Value, i.ETag)).ToList();
-    }
+    // An id listed before its courier was first written has no record yet: skipped.
+    public async Task<IReadOnlyList<Stored<Courier>>> ReadWithETagsAsync(IReadOnlyCollection<string> courierIds, CancellationToken cancellationToken) =>
+        [.. (await dapr.ReadManyAsync<Courier>(service.StateStore, courierIds.Select(KeyOf), cancellationToken)).Values];
 
     /// <summary>A new courier enters the catalogue, and a new or moved one its zone's roster, before the write that makes it so.</summary>
     public Task<Updated<Courier>> ChangeAsync(string courierId, Func<Courier?, Courier?> decide, CancellationToken cancellationToken) =>
@@ -60,9 +53,9 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
 
     /// <summary>Takes the slot on <paramref name="asRead"/> with its ETag first (saves a read); any other answer is decided on a fresh read.</summary>
     public async Task<AssignmentState> TakeAsync(
-        string courierId, string orderId, string zone, CancellationToken cancellationToken, CourierAsRead? asRead = null)
+        string courierId, string orderId, string zone, CancellationToken cancellationToken, Stored<Courier>? asRead = null)
     {
-        if (asRead?.Courier.Take(orderId, zone) is ({ } taken, AssignmentState.Active) && !string.IsNullOrEmpty(asRead.ETag)
+        if (asRead?.Value.Take(orderId, zone) is ({ } taken, AssignmentState.Active) && !string.IsNullOrEmpty(asRead.ETag)
             && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(courierId), taken, asRead.ETag, cancellationToken: cancellationToken))
             return AssignmentState.Active;
         var answer = AssignmentState.Declined;

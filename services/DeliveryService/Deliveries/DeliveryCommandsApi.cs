@@ -31,7 +31,7 @@ public static class DeliveryCommandsApi
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
         var errors = InputErrors.ForId(nameof(orderId), orderId) ?? [];
         errors.Check(InputRules.IsZone(body?.Zone), "zone", InputRules.ZoneMessage);
-        errors.Check(body?.Flow is { } flow && Enum.IsDefined(flow), "flow", InputRules.NamesOf<SagaFlow>());
+        errors.CheckName(body?.Flow, "flow");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var delivery = await dispatcher.ScheduleAsync(orderId, body!.Flow!.Value, body.Zone!, cancellationToken);
@@ -45,9 +45,9 @@ public static class DeliveryCommandsApi
     {
         var (body, bodyErrors) = await RequestJson.ReadAsync<CancelDelivery>(request, cancellationToken);
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
-        if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
-        if (body?.Reason is { } sent && !Enum.IsDefined(sent))
-            return TypedResults.ValidationProblem(InputErrors.Of("reason", InputRules.NamesOf<CancellationReason>()));
+        var errors = InputErrors.ForId(nameof(orderId), orderId) ?? [];
+        errors.CheckName(body?.Reason, "reason", required: false);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         // A tombstone made here belongs to the orchestrated flow; an existing delivery keeps its own.
         var delivery = await dispatcher.CancelAsync(orderId, SagaFlow.Orchestration, body?.Reason, cancellationToken);

@@ -27,7 +27,7 @@ public sealed class DeliveryDispatcher(
         var roster = await couriers.InZoneAsync(zone, cancellationToken);
         var first = await ChooseAsync(Delivery.Request(null, orderId, flow, zone)!, roster, cancellationToken);
         var now = time.GetUtcNow();
-        var requested = await ChangeAsync(orderId, d => Delivery.Request(d, orderId, flow, zone, first?.Courier.CourierId, now), cancellationToken);
+        var requested = await ChangeAsync(orderId, d => Delivery.Request(d, orderId, flow, zone, first?.Value.CourierId, now), cancellationToken);
         var sameZone = requested is not null && string.Equals(requested.Zone, zone, StringComparison.Ordinal);
         return (await AdvanceAsync(orderId, requested, sameZone ? roster : null, cancellationToken, first))!;
     }
@@ -51,17 +51,12 @@ public sealed class DeliveryDispatcher(
     public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
     {
         var orderIds = await _unfinished.ListAsync(cancellationToken);
-        // GetBulkStateAsync refuses an empty key list.
-        if (orderIds.Count == 0) return 0;
-        var read = (await dapr.GetBulkStateAsync<Delivery>(
-                service.StateStore, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken))
-            .Where(i => i.Value is not null)
-            .ToDictionary(i => i.Value.OrderId, i => i.Value, StringComparer.Ordinal);
+        var read = await dapr.ReadManyAsync<Delivery>(service.StateStore, orderIds.Select(KeyOf), cancellationToken);
         var atRest = new List<string>();
         foreach (var orderId in orderIds)
         {
             // Absent may be a failed read: read once more before the entry goes.
-            var delivery = read.GetValueOrDefault(orderId) ?? await FindAsync(orderId, cancellationToken);
+            var delivery = read.GetValueOrDefault(KeyOf(orderId))?.Value ?? await FindAsync(orderId, cancellationToken);
             if (await AdvanceAsync(orderId, delivery, roster: null, cancellationToken) is null or { IsAtRest: true }) atRest.Add(orderId);
         }
         await _unfinished.RemoveAllAsync(atRest, cancellationToken);
@@ -70,7 +65,7 @@ public sealed class DeliveryDispatcher(
 
     /// <summary>Moves the delivery on until it rests; <paramref name="asRead"/> is the candidate as the choice read it.</summary>
     private async Task<Delivery?> AdvanceAsync(
-        string orderId, Delivery? delivery, IReadOnlyList<string>? roster, CancellationToken cancellationToken, CourierAsRead? asRead = null)
+        string orderId, Delivery? delivery, IReadOnlyList<string>? roster, CancellationToken cancellationToken, Stored<Courier>? asRead = null)
     {
         for (var step = 0; step < MaxSteps; step++)
         {
@@ -83,10 +78,10 @@ public sealed class DeliveryDispatcher(
                     roster ??= await couriers.InZoneAsync(delivery.Zone, cancellationToken);
                     var next = await ChooseAsync(delivery, roster, cancellationToken);
                     asRead = next;
-                    delivery = await ChangeAsync(orderId, d => next is null ? d?.NoCourierLeft(now) : d?.Ask(next.Courier.CourierId), cancellationToken);
+                    delivery = await ChangeAsync(orderId, d => next is null ? d?.NoCourierLeft(now) : d?.Ask(next.Value.CourierId), cancellationToken);
                     break;
                 case { Phase: DeliveryPhase.Assigning, Candidate: { } candidate }:
-                    var answer = await couriers.TakeAsync(candidate, orderId, delivery.Zone, cancellationToken, asRead?.Courier.CourierId == candidate ? asRead : null);
+                    var answer = await couriers.TakeAsync(candidate, orderId, delivery.Zone, cancellationToken, asRead?.Value.CourierId == candidate ? asRead : null);
                     asRead = null;
                     delivery = await ChangeAsync(orderId, d => d?.Answered(candidate, answer, now), cancellationToken);
                     break;
@@ -106,7 +101,7 @@ public sealed class DeliveryDispatcher(
     }
 
     /// <summary>The better of the two sampled for the order, else the best of the rest of the zone.</summary>
-    private async Task<CourierAsRead?> ChooseAsync(Delivery delivery, IReadOnlyList<string> roster, CancellationToken cancellationToken)
+    private async Task<Stored<Courier>?> ChooseAsync(Delivery delivery, IReadOnlyList<string> roster, CancellationToken cancellationToken)
     {
         var unasked = roster.Where(id => !delivery.Declined.Contains(id)).ToList();
         var sample = CourierChoice.Sample(delivery.OrderId, unasked);
@@ -114,8 +109,8 @@ public sealed class DeliveryDispatcher(
             ?? ChosenOf(delivery, await couriers.ReadWithETagsAsync(unasked.Except(sample, StringComparer.Ordinal).ToList(), cancellationToken));
     }
 
-    private static CourierAsRead? ChosenOf(Delivery delivery, IReadOnlyList<CourierAsRead> read) =>
-        CourierChoice.Next(delivery, read.Select(r => r.Courier)) is { } chosen ? read.First(r => ReferenceEquals(r.Courier, chosen)) : null;
+    private static Stored<Courier>? ChosenOf(Delivery delivery, IReadOnlyList<Stored<Courier>> read) =>
+        CourierChoice.Next(delivery, read.Select(r => r.Value)) is { } chosen ? read.First(r => ReferenceEquals(r.Value, chosen)) : null;
 
     private async Task<Delivery?> ChangeAsync(string orderId, Func<Delivery?, Delivery?> decide, CancellationToken cancellationToken) =>
         (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken, ListIfUnfinishedAsync)).Value;

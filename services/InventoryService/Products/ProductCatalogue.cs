@@ -2,8 +2,6 @@ using Dapr.Client;
 
 namespace DaprSaga.InventoryService.Products;
 
-public sealed record ProductAsRead(Product Value, string ETag);
-
 /// <summary>Products, one key each, every change one conditional write; ids are indexed before the product is written.</summary>
 public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
 {
@@ -14,13 +12,9 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
     public Task<Product?> GetAsync(string productId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<Product?>(service.StateStore, KeyOf(productId), cancellationToken: cancellationToken);
 
-    public async Task<IReadOnlyDictionary<string, ProductAsRead>> ReadManyAsync(IEnumerable<string> productIds, CancellationToken cancellationToken)
-    {
-        var keys = productIds.Distinct(StringComparer.Ordinal).Select(KeyOf).ToList();
-        var items = await dapr.GetBulkStateAsync<Product?>(service.StateStore, keys, parallelism: 4, cancellationToken: cancellationToken);
-        return items.Where(i => i.Value is not null)
-            .ToDictionary(i => i.Value!.ProductId, i => new ProductAsRead(i.Value!, i.ETag), StringComparer.Ordinal);
-    }
+    public async Task<IReadOnlyDictionary<string, Stored<Product>>> ReadManyAsync(IEnumerable<string> productIds, CancellationToken cancellationToken) =>
+        (await dapr.ReadManyAsync<Product>(service.StateStore, productIds.Select(KeyOf), cancellationToken))
+            .ToDictionary(p => p.Value.Value.ProductId, p => p.Value, StringComparer.Ordinal);
 
     public async Task<IReadOnlyDictionary<string, Product>> GetManyAsync(IEnumerable<string> productIds, CancellationToken cancellationToken) =>
         (await ReadManyAsync(productIds, cancellationToken)).ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
@@ -46,7 +40,7 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
     }
 
     /// <summary>Tries the hold on <paramref name="asRead"/> with its ETag first (saves a read); otherwise reads afresh.</summary>
-    public async Task<HoldOutcome> HoldAsync(string productId, string orderId, int quantity, ProductAsRead? asRead, CancellationToken cancellationToken)
+    public async Task<HoldOutcome> HoldAsync(string productId, string orderId, int quantity, Stored<Product>? asRead, CancellationToken cancellationToken)
     {
         if (asRead?.Value.Hold(orderId, quantity) is { } held && !ReferenceEquals(held, asRead.Value)
             && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(productId), held, asRead.ETag, cancellationToken: cancellationToken))

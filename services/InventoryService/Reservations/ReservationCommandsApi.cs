@@ -68,7 +68,7 @@ public static class ReservationCommandsApi
         reserve = null;
         var errors = InputErrors.ForId(nameof(orderId), orderId) ?? [];
         if (!errors.Check(body is not null, "body", "must be a JSON object")) return errors;
-        errors.Check(body!.Flow is { } flow && Enum.IsDefined(flow), "flow", InputRules.NamesOf<SagaFlow>());
+        errors.CheckName(body!.Flow, "flow");
         errors.Check(body.CustomerId is null || InputRules.IsId(body.CustomerId), "customerId", InputRules.IdMessage);
         errors.Check(body.Amount is null || InputRules.IsAmount(body.Amount), "amount", InputRules.AmountMessage);
         var items = body.Items ?? [];

@@ -65,20 +65,15 @@ public sealed class StockReservations(
     public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
     {
         var orderIds = await _open.ListAsync(cancellationToken);
-        // GetBulkStateAsync refuses an empty key list.
-        if (orderIds.Count == 0) return 0;
-        var read = (await dapr.GetBulkStateAsync<Reservation>(
-                service.StateStore, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken))
-            .Where(i => i.Value is not null)
-            .ToDictionary(i => i.Value.OrderId, i => i.Value, StringComparer.Ordinal);
-        var productIds = read.Values.Where(r => r.SettlesHolds).SelectMany(r => r.Quantities.Keys).Distinct(StringComparer.Ordinal).ToList();
-        var products = productIds.Count == 0 ? new Dictionary<string, Product>() : await catalogue.GetManyAsync(productIds, cancellationToken);
+        var read = await dapr.ReadManyAsync<Reservation>(service.StateStore, orderIds.Select(KeyOf), cancellationToken);
+        var products = await catalogue.GetManyAsync(
+            read.Values.Select(r => r.Value).Where(r => r.SettlesHolds).SelectMany(r => r.Quantities.Keys), cancellationToken);
         var resumed = 0;
         var done = new List<string>();
         foreach (var orderId in orderIds)
         {
             // Absent may be a failed read; still missing, it may be being created by its first writer: its entry stays.
-            var reservation = read.GetValueOrDefault(orderId) ?? await GetAsync(orderId, cancellationToken);
+            var reservation = read.GetValueOrDefault(KeyOf(orderId))?.Value ?? await GetAsync(orderId, cancellationToken);
             if (reservation is null) continue;
             if (!reservation.IsFinal || (reservation.SettlesHolds && !ProductsFollow(reservation, products)))
             {
@@ -100,7 +95,7 @@ public sealed class StockReservations(
 
     /// <summary>Takes the holds while Reserving; once final, makes every product follow the end. Idempotent, so anyone may redo it.</summary>
     private async Task<Reservation> ProgressAsync(
-        Reservation reservation, CancellationToken cancellationToken, IReadOnlyDictionary<string, ProductAsRead>? asRead = null)
+        Reservation reservation, CancellationToken cancellationToken, IReadOnlyDictionary<string, Stored<Product>>? asRead = null)
     {
         if (reservation.IsUnfinished) reservation = await HoldAllAsync(reservation, asRead, cancellationToken);
         if (!reservation.SettlesHolds) return reservation;
@@ -115,7 +110,7 @@ public sealed class StockReservations(
 
     /// <summary>The first shortage rejects the reservation (its holds go back next).</summary>
     private async Task<Reservation> HoldAllAsync(
-        Reservation reservation, IReadOnlyDictionary<string, ProductAsRead>? asRead, CancellationToken cancellationToken)
+        Reservation reservation, IReadOnlyDictionary<string, Stored<Product>>? asRead, CancellationToken cancellationToken)
     {
         foreach (var (productId, quantity) in reservation.Quantities)
         {

@@ -27,7 +27,7 @@ public sealed class ProcessRecovery(
             await RecoveryPass.RunAsync(chunk.Ids, async orderId =>
             {
                 // Absent may be a failed read: read once more before the id leaves the index.
-                (OrderProcess? process, string etag) = seen.TryGetValue(orderId, out var found) ? found : await runner.FindWithETagAsync(orderId, cancellationToken);
+                (OrderProcess? process, string etag) = seen.TryGetValue(orderId, out var found) ? (found.Value, found.ETag) : await runner.FindWithETagAsync(orderId, cancellationToken);
                 if (process is null && await workflows.FindAsync(orderId, cancellationToken) is { } start)
                 {
                     // Its POST may still be scheduling it: left alone for as long as a runner's lease.

@@ -22,12 +22,9 @@ public sealed partial class ProcessRunner(
     public Task<(OrderProcess? Process, string ETag)> FindWithETagAsync(string orderId, CancellationToken cancellationToken) =>
         dapr.GetStateAndETagAsync<OrderProcess?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
 
-    // A key the bulk read failed on is absent (the SDK drops the item's error).
-    public async Task<Dictionary<string, (OrderProcess Process, string ETag)>> FindManyAsync(
-        IEnumerable<string> orderIds, CancellationToken cancellationToken) =>
-        (await dapr.GetBulkStateAsync<OrderProcess>(service.StateStore, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken))
-            .Where(i => i.Value is not null)
-            .ToDictionary(i => i.Value.OrderId, i => (i.Value, i.ETag), StringComparer.Ordinal);
+    public async Task<Dictionary<string, Stored<OrderProcess>>> FindManyAsync(IEnumerable<string> orderIds, CancellationToken cancellationToken) =>
+        (await dapr.ReadManyAsync<OrderProcess>(service.StateStore, orderIds.Select(KeyOf), cancellationToken))
+            .Values.ToDictionary(s => s.Value.OrderId, StringComparer.Ordinal);
 
     // Stored leased, so its runner writes no lease before the first step; the caller indexes the id first.
     public async Task<OrderProcess> CreateAsync(SagaRequest request, CancellationToken cancellationToken)

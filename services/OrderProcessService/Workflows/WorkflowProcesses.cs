@@ -18,8 +18,7 @@ public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workfl
         dapr.GetStateAsync<WorkflowStart?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
 
     public async Task<IReadOnlyList<WorkflowStart>> FindManyAsync(IEnumerable<string> orderIds, CancellationToken cancellationToken) =>
-        (await dapr.GetBulkStateAsync<WorkflowStart>(service.StateStore, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken))
-            .Select(i => i.Value).OfType<WorkflowStart>().ToList();
+        [.. (await dapr.ReadManyAsync<WorkflowStart>(service.StateStore, orderIds.Select(KeyOf), cancellationToken)).Values.Select(s => s.Value)];
 
     public async Task<WorkflowStart> StartAsync(SagaRequest request, CancellationToken cancellationToken)
     {

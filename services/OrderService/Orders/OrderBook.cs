@@ -94,11 +94,6 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
     }
 
     // Ids whose record is not there yet (creation under way or crashed before the write) are skipped.
-    private async Task<IReadOnlyList<Order>> LoadAsync(IReadOnlyList<string> orderIds, CancellationToken cancellationToken)
-    {
-        if (orderIds.Count == 0) return [];
-        var items = await dapr.GetBulkStateAsync<Order?>(
-            _store, orderIds.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken);
-        return items.Where(i => i.Value is not null).Select(i => i.Value!).ToList();
-    }
+    private async Task<IReadOnlyList<Order>> LoadAsync(IReadOnlyList<string> orderIds, CancellationToken cancellationToken) =>
+        [.. (await dapr.ReadManyAsync<Order>(_store, orderIds.Select(KeyOf), cancellationToken)).Values.Select(s => s.Value)];
 }

@@ -32,7 +32,7 @@ public static class PaymentCommandsApi
         var errors = InputErrors.ForId(nameof(orderId), orderId) ?? [];
         errors.Check(InputRules.IsId(body?.CustomerId), "customerId", InputRules.IdMessage);
         errors.Check(InputRules.IsAmount(body?.Amount), "amount", InputRules.AmountMessage);
-        errors.Check(body?.Flow is { } flow && Enum.IsDefined(flow), "flow", InputRules.NamesOf<SagaFlow>());
+        errors.CheckName(body?.Flow, "flow");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var payment = await payments.OpenAsync(orderId, body!.Flow!.Value, body.CustomerId!, body.Amount!.Value, confirm: false, cancellationToken);
@@ -44,9 +44,9 @@ public static class PaymentCommandsApi
     {
         var (body, bodyErrors) = await RequestJson.ReadAsync<VoidPayment>(request, cancellationToken);
         if (bodyErrors is not null) return TypedResults.ValidationProblem(bodyErrors);
-        if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
-        if (body?.Reason is { } sent && !Enum.IsDefined(sent))
-            return TypedResults.ValidationProblem(InputErrors.Of("reason", InputRules.NamesOf<CancellationReason>()));
+        var errors = InputErrors.ForId(nameof(orderId), orderId) ?? [];
+        errors.CheckName(body?.Reason, "reason", required: false);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var reason = body?.Reason ?? CancellationReason.PaymentCancelled;
         var payment = await payments.VoidAsync(orderId, SagaFlow.Orchestration, reason, cancellationToken);

@@ -67,14 +67,11 @@ public sealed class PaymentOperations(
     {
         var entries = await _unsettled.ListAsync(cancellationToken);
         if (entries.Count == 0) return 0;
-        var payments = (await dapr.GetBulkStateAsync<Payment>(service.StateStore, entries.Select(e => KeyOf(e.OrderId)).ToList(),
-                parallelism: 8, cancellationToken: cancellationToken))
-            .Where(i => i.Value is not null)
-            .ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+        var payments = await dapr.ReadManyAsync<Payment>(service.StateStore, entries.Select(e => KeyOf(e.OrderId)), cancellationToken);
         var (acted, settled) = (0, new List<UnsettledEntry>());
         await RecoveryPass.RunAsync(entries, async entry =>
         {
-            var payment = payments.GetValueOrDefault(KeyOf(entry.OrderId));
+            var payment = payments.GetValueOrDefault(KeyOf(entry.OrderId))?.Value;
             if (payment is not null && due(payment))
             {
                 payment = await ApplyAsync(entry.OrderId, decide, cancellationToken);

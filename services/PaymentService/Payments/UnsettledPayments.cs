@@ -21,10 +21,10 @@ public sealed class UnsettledPayments(DaprClient dapr, string store, int shards 
 
     public async Task<IReadOnlyList<UnsettledEntry>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var keys = Enumerable.Range(0, shards).Select(n => $"{Name}-index-{n}").ToList();
-        var items = await dapr.GetBulkStateAsync<Dictionary<string, PaymentPhase>>(store, keys, parallelism: 8, cancellationToken: cancellationToken);
-        return items.Where(i => i.Value is not null)
-            .SelectMany(i => i.Value.Select(e => new UnsettledEntry(e.Key, e.Value)))
+        var keys = Enumerable.Range(0, shards).Select(n => $"{Name}-index-{n}");
+        var shardsRead = await dapr.ReadManyAsync<Dictionary<string, PaymentPhase>>(store, keys, cancellationToken);
+        return shardsRead.Values
+            .SelectMany(s => s.Value.Select(e => new UnsettledEntry(e.Key, e.Value)))
             .OrderBy(e => e.OrderId, StringComparer.Ordinal)
             .ToList();
     }

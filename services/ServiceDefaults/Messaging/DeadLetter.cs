@@ -65,11 +65,9 @@ public sealed class DeadLetterStore(DaprClient dapr, ServiceIdentity identity)
     public async Task<IReadOnlyList<DeadLetter>> ListAsync(string? topic, CancellationToken cancellationToken)
     {
         var ids = await _index.ListAsync(cancellationToken);
-        if (ids.Count == 0) return [];
-        var records = await dapr.GetBulkStateAsync<DeadLetter?>(identity.StateStore, ids.Select(KeyOf).ToList(), parallelism: 8, cancellationToken: cancellationToken);
-        return records
+        var records = await dapr.ReadManyAsync<DeadLetter>(identity.StateStore, ids.Select(KeyOf), cancellationToken);
+        return records.Values
             .Select(r => r.Value)
-            .OfType<DeadLetter>()
             .Where(d => topic is null || d.Topic == topic)
             .OrderByDescending(d => d.ArrivedAt)
             .ThenBy(d => d.Id, StringComparer.Ordinal)

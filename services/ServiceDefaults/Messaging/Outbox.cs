@@ -84,16 +84,12 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
     {
         var now = time.GetUtcNow();
         var entries = await _index.EntriesAsync(cancellationToken);
-        if (entries.Count == 0) return 0;
-        var records = (await dapr.GetBulkStateAsync<T>(
-                service.StateStore, entries.Select(e => e.Key).Distinct(StringComparer.Ordinal).ToList(), parallelism: 8,
-                cancellationToken: cancellationToken))
-            .ToDictionary(i => i.Key, StringComparer.Ordinal);
+        var records = await dapr.ReadManyAsync<T>(service.StateStore, entries.Select(e => e.Key), cancellationToken);
         var done = new List<OutboxEntry>();
         await RecoveryPass.RunAsync(entries, async entry =>
         {
-            var (record, etag) = records.TryGetValue(entry.Key, out var read) ? (read.Value, read.ETag) : (null, null);
-            if (await SettleAsync(entry, record, etag, now, cancellationToken)) done.Add(entry);
+            var read = records.GetValueOrDefault(entry.Key);
+            if (await SettleAsync(entry, read?.Value, read?.ETag, now, cancellationToken)) done.Add(entry);
         }, log, cancellationToken);
         foreach (var shard in done.GroupBy(e => _index.ShardOf(e.Key)))
             await _index.UnlistAsync(shard.Key, shard.ToList(), cancellationToken);

@@ -28,11 +28,9 @@ public sealed class OutboxIndex(DaprClient dapr, string store, TimeProvider time
 
     public async Task<IReadOnlyList<OutboxEntry>> EntriesAsync(CancellationToken cancellationToken = default)
     {
-        var keys = Enumerable.Range(0, shards).Select(n => $"outbox-listing-{n}").ToList();
-        var items = await dapr.GetBulkStateAsync<Dictionary<string, string>>(store, keys, parallelism: 8, cancellationToken: cancellationToken);
-        return items.Where(i => i.Value is not null)
-            .SelectMany(i => i.Value.Select(e => new OutboxEntry(e.Key, e.Value, ListedAt(e.Value))))
-            .ToList();
+        var keys = Enumerable.Range(0, shards).Select(n => $"outbox-listing-{n}");
+        var listings = await dapr.ReadManyAsync<Dictionary<string, string>>(store, keys, cancellationToken);
+        return listings.Values.SelectMany(l => l.Value.Select(e => new OutboxEntry(e.Key, e.Value, ListedAt(e.Value)))).ToList();
     }
 
     /// <summary>Takes out the given entries of one shard, each only if its token is unchanged.</summary>

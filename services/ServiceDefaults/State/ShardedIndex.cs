@@ -34,9 +34,9 @@ public sealed class ShardedIndex(DaprClient dapr, string store, string name, int
 
     public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var keys = Enumerable.Range(0, shards).Select(n => $"{name}-index-{n}").ToList();
-        var items = await dapr.GetBulkStateAsync<SortedSet<string>>(store, keys, parallelism: shards, cancellationToken: cancellationToken);
-        return items.Where(i => i.Value is not null).SelectMany(i => i.Value).Distinct().Order(StringComparer.Ordinal).ToList();
+        var keys = Enumerable.Range(0, shards).Select(n => $"{name}-index-{n}");
+        var sets = await dapr.ReadManyAsync<SortedSet<string>>(store, keys, cancellationToken);
+        return sets.Values.SelectMany(s => s.Value).Distinct().Order(StringComparer.Ordinal).ToList();
     }
 
     private int Shard(string id) => StableShard(id, shards);

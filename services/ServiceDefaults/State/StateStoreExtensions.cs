@@ -6,12 +6,31 @@ namespace DaprSaga.ServiceDefaults.State;
 /// <summary>The outcome of a conditional update: the stored value and whether this call changed it.</summary>
 public sealed record Updated<T>(T? Value, bool Changed);
 
+/// <summary>A value as read, with the ETag a conditional write of it needs.</summary>
+public sealed record Stored<T>(T Value, string ETag);
+
 public static class StateStoreExtensions
 {
     private const int MaxAttempts = 25;
 
     // Creates use first-write concurrency so two racing creators cannot both win.
     public static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
+
+    /// <summary>
+    /// One bulk read of <paramref name="keys"/>, by key. A key that is absent, or that the bulk read
+    /// failed on (the SDK drops an item's error), is left out: callers that act on absence read it again.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, Stored<T>>> ReadManyAsync<T>(
+        this DaprClient dapr, string store, IEnumerable<string> keys, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        var distinct = keys.Distinct(StringComparer.Ordinal).ToList();
+        // GetBulkStateAsync refuses an empty key list.
+        if (distinct.Count == 0) return new Dictionary<string, Stored<T>>();
+        var items = await dapr.GetBulkStateAsync<T?>(store, distinct, parallelism: 8, cancellationToken: cancellationToken);
+        return items.Where(i => i.Value is not null)
+            .ToDictionary(i => i.Key, i => new Stored<T>(i.Value!, i.ETag), StringComparer.Ordinal);
+    }
 
     /// <summary>
     /// Read-modify-write with optimistic concurrency: reads the value and its ETag, asks
