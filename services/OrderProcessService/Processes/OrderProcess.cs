@@ -2,7 +2,10 @@ using DaprSaga.OrderProcessService.Saga;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
-/// <summary>A runner's saga as last saved; a crash resumes at <see cref="CurrentStep"/> and re-sends the (idempotent) steps since.</summary>
+/// <summary>
+/// A runner's saga as last saved; a crash resumes at <see cref="CurrentStep"/> and re-sends the (idempotent) steps since.
+/// <see cref="CancelRequested"/>: the order was cancelled from outside (by its customer, or at its deadline).
+/// </summary>
 public sealed record OrderProcess(
     string OrderId,
     SagaRequest Request,
@@ -14,7 +17,8 @@ public sealed record OrderProcess(
     DateTimeOffset UpdatedAt,
     string? LeaseOwner,
     DateTimeOffset LeaseUntil,
-    int Attempts)
+    int Attempts,
+    CancellationReason? CancelRequested = null)
 {
     public bool IsTerminal => Status is ProcessStatus.Completed or ProcessStatus.Cancelled;
 
@@ -30,6 +34,19 @@ public sealed record OrderProcess(
         if (LeaseOwner is not null && LeaseOwner != owner && LeaseUntil > now) return null;
         return this with { LeaseOwner = owner, LeaseUntil = now + duration };
     }
+
+    /// <summary>
+    /// Notes an outside cancel; null when it changes nothing. order-service refuses one once the order is
+    /// confirmed, so it can only come before the pivot, while compensating anyway, or after the end.
+    /// </summary>
+    public OrderProcess? RequestCancel(CancellationReason reason) =>
+        IsTerminal || Status == ProcessStatus.Compensating || CancelRequested is not null ? null : this with { CancelRequested = reason };
+
+    /// <summary>A noted cancel turns the step at hand into a refusal, so compensation starts from it; null when there is none to take.</summary>
+    public OrderProcess? TakeCancel(DateTimeOffset now) =>
+        CancelRequested is { } reason && !IsTerminal && Status != ProcessStatus.Compensating && CurrentStep < OrderSaga.PivotIndex
+            ? Advance(StepResult.Refused(reason), now)
+            : null;
 
     public OrderProcess Release() => this with { LeaseOwner = null, LeaseUntil = DateTimeOffset.MinValue };
 

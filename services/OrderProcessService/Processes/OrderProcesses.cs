@@ -85,14 +85,18 @@ public sealed class OrderProcesses(
         return views.OrderByDescending(v => v.CreatedAt).ToList();
     }
 
-    // Only a workflow that waits for the customer hears it; the runner reads the payment itself,
-    // so an order cancel means nothing to it. An unknown id is resumed harmlessly.
+    // A payment decision wakes the runner, which reads the payment itself, or a workflow that waits for the
+    // customer. An unknown id is resumed harmlessly.
     public async Task OnCustomerDecisionAsync(string orderId, CustomerDecision decision, CancellationToken cancellationToken)
     {
-        var forRunner = decision.Kind != CustomerDecisionKind.OrderCancelled;
+        if (decision.Kind == CustomerDecisionKind.OrderCancelled)
+        {
+            await OnOrderCancelledAsync(orderId, decision.Reason ?? CancellationReason.CustomerCancelled, cancellationToken);
+            return;
+        }
         if (worker.Knows(orderId))
         {
-            if (forRunner) worker.Enqueue(orderId);
+            worker.Enqueue(orderId);
             return;
         }
         if (await workflows.FindAsync(orderId, cancellationToken) is { } start)
@@ -100,6 +104,21 @@ public sealed class OrderProcesses(
             if (!start.Request.AutoConfirmPayment) await workflows.RaiseAsync(orderId, decision, cancellationToken);
             return;
         }
-        if (forRunner) worker.Enqueue(orderId);
+        worker.Enqueue(orderId);
+    }
+
+    // A cancel from outside (the customer's, or the order's deadline) reaches the saga at once: the runner's
+    // instance notes it and is woken, a workflow hears it. The saga's own compensation echoes with its reason.
+    private async Task OnOrderCancelledAsync(string orderId, CancellationReason reason, CancellationToken cancellationToken)
+    {
+        if (reason is not (CancellationReason.CustomerCancelled or CancellationReason.SagaTimedOut)) return;
+        if (await runner.RequestCancelAsync(orderId, reason, cancellationToken) is { } process)
+        {
+            if (!process.IsTerminal) worker.Enqueue(orderId);
+            return;
+        }
+        // A workflow busy with a step takes it at its next wait: the payment's, or a backoff.
+        if (await workflows.FindAsync(orderId, cancellationToken) is not null)
+            await workflows.RaiseAsync(orderId, new(CustomerDecisionKind.OrderCancelled, reason), cancellationToken);
     }
 }

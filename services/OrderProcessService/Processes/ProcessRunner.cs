@@ -61,7 +61,7 @@ public sealed partial class ProcessRunner(
         var owner = NewOwner();
         if (seen.Lease(owner, time.GetUtcNow(), LeaseDuration) is not { } leased) return seen;
         // A wait that still waits needs no lease and no write: looking at the payment changes nothing.
-        if (seen.Status == ProcessStatus.WaitingForPayment
+        if (seen.Status == ProcessStatus.WaitingForPayment && seen.CancelRequested is null
             && (await OrderSaga.Steps[seen.CurrentStep].Action(participants, seen.Request, cancellationToken)).Outcome == StepOutcome.Waiting)
             return seen;
         if (!string.IsNullOrEmpty(etag)
@@ -91,6 +91,11 @@ public sealed partial class ProcessRunner(
                 process = await SaveAsync(process, owner, time.GetUtcNow(), cancellationToken);
                 continue;
             }
+            if (process.TakeCancel(time.GetUtcNow()) is { } cancelled)
+            {
+                process = await SaveAsync(cancelled, owner, time.GetUtcNow(), cancellationToken);
+                continue;
+            }
             var compensating = process.Status == ProcessStatus.Compensating;
             var step = OrderSaga.Steps[process.CurrentStep];
             var result = compensating
@@ -114,7 +119,8 @@ public sealed partial class ProcessRunner(
             // Saved with its log: an end, a wait, a refusal, trouble, or the pivot (after it, never again a step before it).
             process = await SaveAsync(waiting ? next.Release() : next, owner, now, cancellationToken);
 
-            if (waiting) break;
+            // A cancel noted meanwhile kept the lease: it is taken next instead of waiting.
+            if (waiting && process?.CancelRequested is null) break;
             var progressed = result.Outcome == StepOutcome.Done
                 || (result.Outcome == StepOutcome.Refused && process?.Status == ProcessStatus.Compensating);
             if (progressed)
@@ -129,14 +135,21 @@ public sealed partial class ProcessRunner(
         return process;
     }
 
+    /// <summary>Notes an outside cancel on a runner's instance; null when the order has none.</summary>
+    public Task<OrderProcess?> RequestCancelAsync(string orderId, CancellationReason reason, CancellationToken cancellationToken) =>
+        SaveAsync(orderId, p => p?.RequestCancel(reason), cancellationToken);
+
     /// <summary>
-    /// One ETag-guarded write of what this runner did since its last save, if it still holds the lease (then
-    /// nobody else wrote meanwhile); the lease is renewed, or let go at the end. Null or another owner: hands off.
+    /// One ETag-guarded write of what this runner did since its last save, if it still holds the lease (then only
+    /// an outside cancel was written meanwhile, and it is kept along with the lease); the lease is renewed, or let go
+    /// at the end. Null or another owner: hands off.
     /// </summary>
     private Task<OrderProcess?> SaveAsync(OrderProcess next, string owner, DateTimeOffset now, CancellationToken cancellationToken) =>
         SaveAsync(next.OrderId, p =>
         {
             if (p?.LeaseOwner != owner) return null;
+            if (p.CancelRequested is { } reason && next.CancelRequested is null && !next.IsTerminal)
+                next = next with { CancelRequested = reason, LeaseOwner = owner };
             if (next.LeaseOwner is null) return next;
             return next.IsTerminal ? next.Release() : next with { LeaseUntil = now + LeaseDuration };
         }, cancellationToken);

@@ -29,22 +29,29 @@ public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus
         var progress = input.Progress ?? SagaProgress.Start(Now(context));
         context.SetCustomStatus(OrderSagaStatus.Of(progress, input.CreatedAt));
         var rounds = 0;
+        // A decision that came while backing off; a payment decision lost with a generation is read at the wait's timeout.
+        CustomerDecision? heard = null;
         while (!progress.IsTerminal)
         {
             var step = OrderSaga.Steps[progress.Step];
-            var awaitsCustomer = progress.Status != ProcessStatus.Compensating && step.Name == ConfirmPayment && !request.AutoConfirmPayment;
+            var compensating = progress.Status == ProcessStatus.Compensating;
+            var awaitsCustomer = !compensating && step.Name == ConfirmPayment && !request.AutoConfirmPayment;
             if (awaitsCustomer && progress.Status != ProcessStatus.WaitingForPayment)
             {
                 progress = progress.Waiting(Now(context));
                 context.SetCustomStatus(OrderSagaStatus.Of(progress, input.CreatedAt));
             }
-            var result = progress.Status == ProcessStatus.Compensating
+            // An outside cancel before the pivot refuses the step at hand (order-service refuses one after it).
+            var decided = !compensating && (awaitsCustomer || (heard?.Kind == CustomerDecisionKind.OrderCancelled && progress.Step < OrderSaga.PivotIndex))
+                ? heard : null;
+            if (decided is not null) heard = null;
+            var result = compensating
                 ? step.Compensation is null
                     ? StepResult.Done
                     : await TryStepAsync(context, new SagaStepCall(step.Name, Compensate: true, request with { Reason = progress.CancellationReason }))
-                : awaitsCustomer
-                    ? await AwaitCustomerAsync(context, request)
-                    : await TryStepAsync(context, new SagaStepCall(step.Name, Compensate: false, request));
+                : decided is not null ? Decided(decided)
+                : awaitsCustomer ? await AwaitCustomerAsync(context, request)
+                : await TryStepAsync(context, new SagaStepCall(step.Name, Compensate: false, request));
 
             if (result is not null && progress.Apply(result, Now(context)) is { } next)
             {
@@ -58,8 +65,8 @@ public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus
                 context.ContinueAsNew(input with { Progress = progress }, preserveUnprocessedEvents: true);
                 return OrderSagaStatus.Of(progress, input.CreatedAt);
             }
-            // A payment check has just waited its interval; anything else waits before trying again.
-            if (!awaitsCustomer) await context.CreateTimer(TroubleBackoff);
+            // A payment check has just waited its interval; anything else waits before trying again, or until a decision comes.
+            if (!awaitsCustomer) heard = await BackOffAsync(context) ?? heard;
         }
         return OrderSagaStatus.Of(progress, input.CreatedAt);
     }
@@ -82,19 +89,32 @@ public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus
     {
         try
         {
-            var decision = await context.WaitForExternalEventAsync<CustomerDecision>(OrderSagaEvents.CustomerDecision, PaymentCheckInterval);
-            return decision.Kind switch
-            {
-                CustomerDecisionKind.PaymentConfirmed => StepResult.Done,
-                CustomerDecisionKind.PaymentCancelled => StepResult.Refused(decision.Reason ?? CancellationReason.PaymentCancelled),
-                _ => StepResult.Refused(decision.Reason ?? CancellationReason.CustomerCancelled),
-            };
+            return Decided(await context.WaitForExternalEventAsync<CustomerDecision>(OrderSagaEvents.CustomerDecision, PaymentCheckInterval));
         }
         catch (TaskCanceledException)
         {
             return await TryStepAsync(context, new SagaStepCall(ConfirmPayment, Compensate: false, request));
         }
     }
+
+    private static async Task<CustomerDecision?> BackOffAsync(WorkflowContext context)
+    {
+        try
+        {
+            return await context.WaitForExternalEventAsync<CustomerDecision>(OrderSagaEvents.CustomerDecision, TroubleBackoff);
+        }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static StepResult Decided(CustomerDecision decision) => decision.Kind switch
+    {
+        CustomerDecisionKind.PaymentConfirmed => StepResult.Done,
+        CustomerDecisionKind.PaymentCancelled => StepResult.Refused(decision.Reason ?? CancellationReason.PaymentCancelled),
+        _ => StepResult.Refused(decision.Reason ?? CancellationReason.CustomerCancelled),
+    };
 
     private static DateTimeOffset Now(WorkflowContext context) =>
         new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
