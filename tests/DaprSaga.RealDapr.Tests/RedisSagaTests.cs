@@ -6,43 +6,24 @@ namespace DaprSaga.RealDapr.Tests;
 /// </summary>
 public sealed class RedisSagaTests(RedisClusterFixture fixture) : IClassFixture<RedisClusterFixture>
 {
-    [SkippableTheory]
-    [InlineData(Flow.Choreography)]
-    [InlineData(Flow.Runner)]
-    [InlineData(Flow.Workflow)]
-    public async Task AHappyOrderCompletes(Flow flow)
+    public static TheoryData<Scenario, Flow> EveryScenarioOnEveryFlow
     {
-        DockerEngine.SkipIfUnavailable();
-        await SagaScenarios.HappyOrderCompletesAsync(await fixture.ClusterAsync(), flow);
+        get
+        {
+            var data = new TheoryData<Scenario, Flow>();
+            foreach (var scenario in Enum.GetValues<Scenario>())
+            {
+                foreach (var flow in Enum.GetValues<Flow>()) data.Add(scenario, flow);
+            }
+            return data;
+        }
     }
 
     [SkippableTheory]
-    [InlineData(Flow.Choreography)]
-    [InlineData(Flow.Runner)]
-    [InlineData(Flow.Workflow)]
-    public async Task AnOrderOfAProductOutOfStockIsCancelled(Flow flow)
+    [MemberData(nameof(EveryScenarioOnEveryFlow))]
+    public async Task TheSagaEndsAsTheScenarioSays(Scenario scenario, Flow flow)
     {
         DockerEngine.SkipIfUnavailable();
-        await SagaScenarios.OutOfStockOrderIsCancelledAsync(await fixture.ClusterAsync(), flow);
-    }
-
-    [SkippableTheory]
-    [InlineData(Flow.Choreography)]
-    [InlineData(Flow.Runner)]
-    [InlineData(Flow.Workflow)]
-    public async Task ACustomerWithoutEnoughCreditHasTheOrderCancelled(Flow flow)
-    {
-        DockerEngine.SkipIfUnavailable();
-        await SagaScenarios.InsufficientCreditOrderIsCancelledAsync(await fixture.ClusterAsync(), flow);
-    }
-
-    [SkippableTheory]
-    [InlineData(Flow.Choreography)]
-    [InlineData(Flow.Runner)]
-    [InlineData(Flow.Workflow)]
-    public async Task AnOrderToAZoneWithoutCouriersIsRefundedReleasedAndCancelled(Flow flow)
-    {
-        DockerEngine.SkipIfUnavailable();
-        await SagaScenarios.NoCourierOrderIsRefundedReleasedAndCancelledAsync(await fixture.ClusterAsync(), flow);
+        await SagaScenarios.RunAsync(await fixture.ClusterAsync(), scenario, flow);
     }
 }

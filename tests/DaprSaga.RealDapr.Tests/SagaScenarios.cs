@@ -14,6 +14,15 @@ public static class SagaScenarios
 
     private sealed record Stock(decimal OnHand, decimal Reserved, decimal Sold);
 
+    public static Task RunAsync(RealDaprCluster cluster, Scenario scenario, Flow flow) => scenario switch
+    {
+        Scenario.HappyOrderCompletes => HappyOrderCompletesAsync(cluster, flow),
+        Scenario.OutOfStockOrderIsCancelled => OutOfStockOrderIsCancelledAsync(cluster, flow),
+        Scenario.InsufficientCreditOrderIsCancelled => InsufficientCreditOrderIsCancelledAsync(cluster, flow),
+        Scenario.NoCourierOrderIsRefundedReleasedAndCancelled => NoCourierOrderIsRefundedReleasedAndCancelledAsync(cluster, flow),
+        _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, null),
+    };
+
     public static async Task HappyOrderCompletesAsync(RealDaprCluster cluster, Flow flow)
     {
         var credit = await CreditAsync(cluster, "alice");
@@ -139,4 +148,13 @@ public static class SagaScenarios
             decimal number => number,
             var other => throw new InvalidOperationException($"{appId}{path} {field} is {other ?? "null"}, not a number."),
         };
+}
+
+/// <summary>The outcomes <see cref="SagaScenarios"/> drives, as test data.</summary>
+public enum Scenario
+{
+    HappyOrderCompletes,
+    OutOfStockOrderIsCancelled,
+    InsufficientCreditOrderIsCancelled,
+    NoCourierOrderIsRefundedReleasedAndCancelled,
 }

@@ -36,6 +36,23 @@ public static class Expect
             Assert.Equal(0, (int)(await cluster.CourierAsync(courier))["activeDeliveries"]!);
     }
 
+    public static readonly string[] AllSteps =
+        ["CreateOrder", "ReserveStock", "CreatePayment", "ConfirmPayment", "ConfirmOrder", "ScheduleDelivery", "CompleteOrder"];
+
+    /// <summary>The orchestrator's view names the engine, the outcome, and the steps done (and compensated) in order.</summary>
+    public static async Task ProcessAsync(
+        SagaCluster cluster, string id, SagaEngine engine, string status, string? reason, string[] done, string[]? compensated = null)
+    {
+        var process = await cluster.ProcessAsync(id);
+        Assert.Equal((engine.ToString(), status, reason), ((string?)process["engine"], (string?)process["status"], (string?)process["cancellationReason"]));
+        var steps = process["steps"]!.AsArray().Select(s => s!.AsObject()).ToList();
+        Assert.Equal(done, steps.Where(s => (string?)s["outcome"] == "Done").Select(s => (string?)s["name"]));
+        Assert.Equal(compensated ?? [], steps.Where(s => (bool?)s["compensated"] == true).Select(s => (string?)s["name"]));
+        Assert.Equal("Orchestration", (string?)(await cluster.OrderAsync(id))["flow"]);
+        // Only a saga on Dapr Workflow is an instance of the workflow engine.
+        Assert.Equal(engine == SagaEngine.Workflow, cluster.Testbed.Workflows(AppIds.OrderProcessService).InstanceIds.Contains(id));
+    }
+
     public static async Task StockAsync(SagaCluster cluster, string product, int onHand, int reserved, int sold)
     {
         JsonObject p = await cluster.ProductAsync(product);

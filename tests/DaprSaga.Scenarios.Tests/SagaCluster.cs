@@ -120,6 +120,19 @@ public sealed class SagaCluster : IAsyncDisposable
         return (string)body!["orderId"]!;
     }
 
+    /// <summary>Does what the customer chose to a waiting order, on the service that offers it, and returns its answer.</summary>
+    public async Task<HttpStatusCode> ActAsync(CustomerAction action, string id)
+    {
+        var (service, path) = action switch
+        {
+            CustomerAction.ConfirmPayment => (Payment, $"/payments/{id}/confirm"),
+            CustomerAction.CancelPayment => (Payment, $"/payments/{id}/cancel"),
+            _ => (Order, $"/orders/{id}/cancel"),
+        };
+        using var response = await service.Http.PostAsync(new Uri(path, UriKind.Relative), null);
+        return response.StatusCode;
+    }
+
     public Task<JsonObject> ProcessAsync(string id) => GetAsync(Process, $"/order-processes/{id}");
 
     /// <summary>Waits until the orchestrated saga has stopped moving in one of <paramref name="statuses"/>, and all its events are delivered.</summary>
@@ -180,6 +193,14 @@ public sealed class SagaCluster : IAsyncDisposable
         foreach (var service in Services) await service.StopAsync();
         await Testbed.DisposeAsync();
     }
+}
+
+/// <summary>What a customer can do to an order waiting for the payment's confirmation.</summary>
+public enum CustomerAction
+{
+    ConfirmPayment,
+    CancelPayment,
+    CancelOrder,
 }
 
 /// <summary>Awaits a condition that becomes true asynchronously, with a deadline.</summary>

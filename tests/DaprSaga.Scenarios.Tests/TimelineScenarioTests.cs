@@ -30,13 +30,22 @@ public sealed class TimelineScenarioTests() : HostedTest<SagaCluster>(StartAsync
     private static JsonNode Step(JsonObject timeline, string action) =>
         timeline["steps"]!.AsArray().Single(s => (string?)s!["action"] == action)!;
 
+    /// <summary>What every paid choreography shows before delivery-service answers.</summary>
+    private static readonly string[] ChoreographyUpToDelivery =
+    [
+        "order-service order-placed Published",
+        "inventory-service stock-reserved Recorded",
+        "payment-service payment-requested Applied",
+        "payment-service payment-confirmed Applied",
+        "order-service order-confirmed Published",
+    ];
+
     [Fact]
     public async Task AHappyChoreographyShowsEveryServicesStepInTheOrderTheyHappened()
     {
         var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 2, 10.00m));
         await Host.QuiesceAsync();
-        using var confirm = await Host.Payment.Http.PostAsync(new Uri($"/payments/{id}/confirm", UriKind.Relative), null);
-        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await Host.ActAsync(CustomerAction.ConfirmPayment, id));
         await Host.QuiesceAsync();
 
         var timeline = await TimelineAsync(id);
@@ -46,11 +55,7 @@ public sealed class TimelineScenarioTests() : HostedTest<SagaCluster>(StartAsync
             timeline["services"]!.AsArray().Select(s => (string?)s));
         Assert.Equal(
         [
-            "order-service order-placed Published",
-            "inventory-service stock-reserved Recorded",
-            "payment-service payment-requested Applied",
-            "payment-service payment-confirmed Applied",
-            "order-service order-confirmed Published",
+            .. ChoreographyUpToDelivery,
             "delivery-service delivery-scheduled Applied",
             "order-service order-completed Published",
             "inventory-service stock-committed Recorded",
@@ -92,11 +97,7 @@ public sealed class TimelineScenarioTests() : HostedTest<SagaCluster>(StartAsync
         var steps = StepsOf(timeline);
         Assert.Equal(
         [
-            "order-service order-placed Published",
-            "inventory-service stock-reserved Recorded",
-            "payment-service payment-requested Applied",
-            "payment-service payment-confirmed Applied",
-            "order-service order-confirmed Published",
+            .. ChoreographyUpToDelivery,
             "delivery-service delivery-failed Applied",
             "order-service order-cancelled Published compensation",
         ], steps[..7]);
@@ -115,8 +116,7 @@ public sealed class TimelineScenarioTests() : HostedTest<SagaCluster>(StartAsync
         var refused = await Host.PlaceOrderAsync("bob", "north", autoConfirmPayment: true, ("gizmo", 1, 99.00m));
         var voided = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
         await Host.QuiesceAsync();
-        using var cancel = await Host.Order.Http.PostAsync(new Uri($"/orders/{voided}/cancel", UriKind.Relative), null);
-        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, await Host.ActAsync(CustomerAction.CancelOrder, voided));
         await Host.QuiesceAsync();
 
         var refusal = Step(await TimelineAsync(refused), Topics.PaymentCancelled);

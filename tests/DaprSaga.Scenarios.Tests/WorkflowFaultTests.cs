@@ -22,15 +22,15 @@ public sealed class WorkflowFaultTests
         var orderCancelled = await cluster.StartWorkflowAsync("bob", "north", autoConfirmPayment: false, ("widget", 2, 10.00m));
         foreach (var id in new[] { confirmed, paymentCancelled, orderCancelled }) await cluster.SettleProcessAsync(id, "WaitingForPayment");
 
-        await WorkflowScenarioTests.PostAsync(cluster.Payment, $"/payments/{confirmed}/confirm");
-        await WorkflowScenarioTests.PostAsync(cluster.Payment, $"/payments/{paymentCancelled}/cancel");
-        await WorkflowScenarioTests.PostAsync(cluster.Order, $"/orders/{orderCancelled}/cancel");
+        Assert.Equal(HttpStatusCode.OK, await cluster.ActAsync(CustomerAction.ConfirmPayment, confirmed));
+        Assert.Equal(HttpStatusCode.OK, await cluster.ActAsync(CustomerAction.CancelPayment, paymentCancelled));
+        Assert.Equal(HttpStatusCode.Accepted, await cluster.ActAsync(CustomerAction.CancelOrder, orderCancelled));
         foreach (var id in new[] { confirmed, paymentCancelled, orderCancelled }) await cluster.SettleProcessAsync(id);
 
-        await WorkflowScenarioTests.AssertViewAsync(cluster, confirmed, "Completed", null, WorkflowScenarioTests.AllSteps);
+        await Expect.ProcessAsync(cluster, confirmed, SagaEngine.Workflow, "Completed", null, Expect.AllSteps);
         string[] done = ["CreateOrder", "ReserveStock", "CreatePayment"];
-        await WorkflowScenarioTests.AssertViewAsync(cluster, paymentCancelled, "Cancelled", "PaymentCancelled", done, done);
-        await WorkflowScenarioTests.AssertViewAsync(cluster, orderCancelled, "Cancelled", "CustomerCancelled", done, done);
+        await Expect.ProcessAsync(cluster, paymentCancelled, SagaEngine.Workflow, "Cancelled", "PaymentCancelled", done, done);
+        await Expect.ProcessAsync(cluster, orderCancelled, SagaEngine.Workflow, "Cancelled", "CustomerCancelled", done, done);
         await Expect.StockAsync(cluster, "widget", onHand: 999, reserved: 0, sold: 1);
         await Expect.StockAsync(cluster, "gadget", onHand: 100, reserved: 0, sold: 0);
         Assert.Equal(9990.00m, (decimal)(await cluster.CustomerAsync("alice"))["credit"]!);
@@ -58,7 +58,7 @@ public sealed class WorkflowFaultTests
                 engine.Limits = (0, null);
             }
             await Eventually.TrueAsync(async () => await SagaCluster.StatusOfAsync(cluster.Payment, $"/payments/{id}") == System.Net.HttpStatusCode.OK);
-            await WorkflowScenarioTests.PostAsync(cluster.Payment, $"/payments/{id}/confirm");
+            Assert.Equal(HttpStatusCode.OK, await cluster.ActAsync(CustomerAction.ConfirmPayment, id));
             await cluster.QuiesceAsync();
             var held = engine.HistoryOf(id);
             Assert.Equal((3, 2), (held.Count(e => e.TaskScheduled is not null), held.Count(e => e.TaskCompleted is not null)));
@@ -70,7 +70,7 @@ public sealed class WorkflowFaultTests
         }
         await cluster.SettleProcessAsync(id);
 
-        await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Completed", null, WorkflowScenarioTests.AllSteps);
+        await Expect.ProcessAsync(cluster, id, SagaEngine.Workflow, "Completed", null, Expect.AllSteps);
         await Expect.CompletedAsync(cluster, id, customer: "alice", credit: 9990.00m, product: "widget", onHand: 999, sold: 1, amount: 10.00m);
     }
 
@@ -84,14 +84,14 @@ public sealed class WorkflowFaultTests
         var id = await cluster.StartWorkflowAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
         await cluster.SettleProcessAsync(id, "WaitingForPayment");
 
-        await WorkflowScenarioTests.PostAsync(cluster.Payment, $"/payments/{id}/confirm");
+        Assert.Equal(HttpStatusCode.OK, await cluster.ActAsync(CustomerAction.ConfirmPayment, id));
         await cluster.SettleProcessAsync(id);
-        using var late = await cluster.Payment.Http.PostAsync(new Uri($"/payments/{id}/cancel", UriKind.Relative), null);
+        await cluster.ActAsync(CustomerAction.CancelPayment, id);
         await cluster.QuiesceAsync();
 
         var raised = cluster.Testbed.Workflows(AppIds.OrderProcessService).HistoryOf(id).Count(e => e.EventRaised is not null);
         Assert.True(raised >= 1, "the confirmation never reached the workflow");
-        await WorkflowScenarioTests.AssertViewAsync(cluster, id, "Completed", null, WorkflowScenarioTests.AllSteps);
+        await Expect.ProcessAsync(cluster, id, SagaEngine.Workflow, "Completed", null, Expect.AllSteps);
         await Expect.CompletedAsync(cluster, id, customer: "alice", credit: 9990.00m, product: "widget", onHand: 999, sold: 1, amount: 10.00m);
     }
 
