@@ -93,6 +93,7 @@ public sealed class OrchestrationScenarioTests() : HostedTest<SagaCluster>(() =>
     {
         { SagaEngine.Runner, CustomerAction.CancelPayment, HttpStatusCode.OK, "PaymentCancelled" },
         { SagaEngine.Workflow, CustomerAction.CancelPayment, HttpStatusCode.OK, "PaymentCancelled" },
+        { SagaEngine.Runner, CustomerAction.CancelOrder, HttpStatusCode.Accepted, "CustomerCancelled" },
         { SagaEngine.Workflow, CustomerAction.CancelOrder, HttpStatusCode.Accepted, "CustomerCancelled" },
     };
 

@@ -2,37 +2,12 @@
 namespace DaprSaga.Scenarios.Tests;
 
 /// <summary>
-/// A customer cancels an orchestrated order through order-service: before the pivot the saga
-/// compensates at once, on either engine, with the clock standing still (no recovery tick, no
-/// payment expiry); after it, order-service refuses with a 409 and the saga goes on.
+/// A customer cancels an orchestrated order through order-service once it can no longer be undone:
+/// order-service refuses with a 409 and the saga goes on, on either engine. (Before the pivot the saga
+/// compensates at once: OrchestrationScenarioTests and OrderProcessService.Tests/OutsideCancelTests.)
 /// </summary>
 public sealed class OutsideCancelScenarioTests() : HostedTest<SagaCluster>(() => SagaCluster.StartAsync())
 {
-    private Task<HttpResponseMessage> CancelAsync(string id) =>
-        Host.Order.Http.PostAsync(new Uri($"/orders/{id}/cancel", UriKind.Relative), null);
-
-    [Theory]
-    [InlineData(SagaEngine.Runner)]
-    [InlineData(SagaEngine.Workflow)]
-    public async Task OutsideCancelWhileTheSagaWaitsForThePaymentCompensatesAtOnce(SagaEngine engine)
-    {
-        var id = await Host.StartProcessAsync(engine, "alice", "north", autoConfirmPayment: false, ("widget", 2, 10.00m));
-        await Host.SettleProcessAsync(id, "WaitingForPayment");
-
-        using var cancel = await CancelAsync(id);
-        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        var process = await Host.SettleProcessAsync(id);
-
-        Assert.Equal(("Cancelled", "CustomerCancelled"), ((string?)process["status"], (string?)process["cancellationReason"]));
-        var steps = process["steps"]!.AsArray().Select(s => s!.AsObject()).ToList();
-        Assert.Equal(["CreateOrder", "ReserveStock", "CreatePayment"],
-            steps.Where(s => (bool?)s["compensated"] == true).Select(s => (string?)s["name"]));
-        Assert.Contains(steps, s => (string?)s["name"] == "ConfirmPayment" && (string?)s["outcome"] == "Refused"
-            && (string?)s["reason"] == "CustomerCancelled");
-        await Expect.CancelledAsync(Host, id, "CustomerCancelled", "alice", 10000.00m, "widget", 1000);
-        Assert.Equal("Cancelled", (string?)(await Host.PaymentAsync(id))["status"]);
-    }
-
     [Theory]
     [InlineData(SagaEngine.Runner)]
     [InlineData(SagaEngine.Workflow)]
@@ -43,7 +18,7 @@ public sealed class OutsideCancelScenarioTests() : HostedTest<SagaCluster>(() =>
         var id = await Host.StartProcessAsync(engine, "alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
         await Eventually.TrueAsync(async () => (string?)(await Host.ProcessAsync(id))["currentStep"] == "ScheduleDelivery");
 
-        using var cancel = await CancelAsync(id);
+        using var cancel = await Host.Order.Http.PostAsync(new Uri($"/orders/{id}/cancel", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Conflict, cancel.StatusCode);
         var problem = await cancel.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(("The order's saga only goes forward now", "Confirmed"), ((string?)problem!["title"], (string?)problem["orderStatus"]));
@@ -65,8 +40,7 @@ public sealed class OutsideCancelScenarioTests() : HostedTest<SagaCluster>(() =>
         var id = await Host.StartProcessAsync(engine, "alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
         await Host.SettleProcessAsync(id);
 
-        using var cancel = await CancelAsync(id);
-        Assert.Equal(HttpStatusCode.Conflict, cancel.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, await Host.ActAsync(CustomerAction.CancelOrder, id));
         await Host.QuiesceAsync();
 
         Assert.Equal("Completed", (string?)(await Host.ProcessAsync(id))["status"]);
