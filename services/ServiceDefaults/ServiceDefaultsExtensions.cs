@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults.Messaging;
+using DaprSaga.ServiceDefaults.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
@@ -33,6 +34,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddDeadLetters();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
+            .Validate(o => o.Window >= RetentionOptions.Shortest, $"Retention:Window must be at least {RetentionOptions.Shortest}")
+            .ValidateOnStart();
         // Endpoints and token from IConfiguration first, so several apps can share one test process.
         builder.Services.AddDaprClient(client => client.UseJsonSerializationOptions(JsonOptions));
         builder.Services.Configure<JsonOptions>(o =>

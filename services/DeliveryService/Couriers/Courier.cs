@@ -1,6 +1,6 @@
 namespace DaprSaga.DeliveryService.Couriers;
 
-/// <summary>An order gets one answer per courier, kept for good.</summary>
+/// <summary>An order gets one answer per courier; a settled one is kept for the retention window.</summary>
 public enum AssignmentState
 {
     Active,
@@ -10,7 +10,8 @@ public enum AssignmentState
 
 /// <summary>Taking, releasing and withdrawing are decisions on this one record (ETag): one slot per order, never above capacity.</summary>
 public sealed record Courier(
-    string CourierId, string Name, string Zone, int Capacity, IReadOnlyDictionary<string, AssignmentState> Assignments)
+    string CourierId, string Name, string Zone, int Capacity, IReadOnlyDictionary<string, AssignmentState> Assignments,
+    IReadOnlyDictionary<string, DateTimeOffset>? SettledAt = null)
 {
     public int ActiveDeliveries => Assignments.Values.Count(s => s == AssignmentState.Active);
 
@@ -46,6 +47,13 @@ public sealed record Courier(
         AssignmentState.Active => With(orderId, AssignmentState.Released),
         _ => null,
     };
+
+    /// <summary>Stamps newly settled answers and forgets those settled a <paramref name="window"/> ago; done at each write.</summary>
+    public Courier Kept(DateTimeOffset now, TimeSpan window)
+    {
+        var (assignments, settledAt) = SettledMarkers.Retain(Assignments, SettledAt, s => s != AssignmentState.Active, now, window);
+        return this with { Assignments = assignments, SettledAt = settledAt };
+    }
 
     private Courier With(string orderId, AssignmentState state) =>
         this with { Assignments = new Dictionary<string, AssignmentState>(Assignments, StringComparer.Ordinal) { [orderId] = state } };

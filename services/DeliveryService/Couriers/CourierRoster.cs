@@ -1,9 +1,13 @@
 using Dapr.Client;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.DeliveryService.Couriers;
 
-/// <summary>One key per courier, a catalogue of every id, and per zone a roster, so an assignment reads its own zone only.</summary>
-public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
+/// <summary>
+/// One key per courier, a catalogue of every id, and per zone a roster, so an assignment reads its own zone only.
+/// A write also forgets the answers settled a retention window ago, so a courier stops growing.
+/// </summary>
+public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention)
 {
     private readonly ShardedIndex _catalogue = new(dapr, service.StateStore, "couriers", shards: 4);
 
@@ -56,21 +60,23 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service)
         string courierId, string orderId, string zone, CancellationToken cancellationToken, Stored<Courier>? asRead = null)
     {
         if (asRead?.Value.Take(orderId, zone) is ({ } taken, AssignmentState.Active) && !string.IsNullOrEmpty(asRead.ETag)
-            && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(courierId), taken, asRead.ETag, cancellationToken: cancellationToken))
+            && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(courierId), Kept(taken), asRead.ETag, cancellationToken: cancellationToken))
             return AssignmentState.Active;
         var answer = AssignmentState.Declined;
         await dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c =>
         {
             if (c is null) return null;
             (var next, answer) = c.Take(orderId, zone);
-            return next;
+            return next is null ? null : Kept(next);
         }, cancellationToken);
         return answer;
     }
 
     public Task ReleaseAsync(string courierId, string orderId, CancellationToken cancellationToken) =>
-        dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c => c?.Release(orderId), cancellationToken);
+        dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c => c?.Release(orderId) is { } next ? Kept(next) : null, cancellationToken);
 
     public Task WithdrawAsync(string courierId, string orderId, CancellationToken cancellationToken) =>
-        dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c => c?.Withdraw(orderId), cancellationToken);
+        dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c => c?.Withdraw(orderId) is { } next ? Kept(next) : null, cancellationToken);
+
+    private Courier Kept(Courier courier) => courier.Kept(time.GetUtcNow(), retention.Value.Window);
 }

@@ -9,7 +9,8 @@ public enum HoldOutcome { Held, Short, Settled }
 
 /// <summary>
 /// OnHand + Reserved + Sold = Received. Holds per order make every change idempotent per order id in
-/// one conditional write; settled holds stay as markers so a late duplicate cannot hold again.
+/// one conditional write; settled holds stay as markers so a late duplicate cannot hold again, until
+/// the retention window after they settled (<see cref="SettledAt"/>).
 /// </summary>
 public sealed record Product(
     string ProductId,
@@ -19,7 +20,8 @@ public sealed record Product(
     int Reserved,
     int Sold,
     int Received,
-    IReadOnlyDictionary<string, OrderHold> Holds)
+    IReadOnlyDictionary<string, OrderHold> Holds,
+    IReadOnlyDictionary<string, DateTimeOffset>? SettledAt = null)
 {
     public static Product Create(string productId, string name, decimal price, int onHand) =>
         new(productId, name, price, onHand, 0, 0, onHand, new Dictionary<string, OrderHold>());
@@ -73,6 +75,13 @@ public sealed record Product(
         },
         _ => this,
     };
+
+    /// <summary>Stamps newly settled holds and forgets those settled a <paramref name="window"/> ago; done at each write.</summary>
+    public Product Kept(DateTimeOffset now, TimeSpan window)
+    {
+        var (holds, settledAt) = SettledMarkers.Retain(Holds, SettledAt, h => h.State != HoldState.Held, now, window);
+        return this with { Holds = holds, SettledAt = settledAt };
+    }
 
     private Dictionary<string, OrderHold> With(string orderId, OrderHold hold) => new(Holds, StringComparer.Ordinal) { [orderId] = hold };
 }

@@ -1,9 +1,13 @@
 using Dapr.Client;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.InventoryService.Products;
 
-/// <summary>Products, one key each, every change one conditional write; ids are indexed before the product is written.</summary>
-public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
+/// <summary>
+/// Products, one key each, every change one conditional write; ids are indexed before the product is written.
+/// A write also forgets the holds settled a retention window ago, so a product stops growing.
+/// </summary>
+public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention)
 {
     private readonly ShardedIndex _ids = new(dapr, service.StateStore, "products", shards: 4);
 
@@ -43,7 +47,7 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
     public async Task<HoldOutcome> HoldAsync(string productId, string orderId, int quantity, Stored<Product>? asRead, CancellationToken cancellationToken)
     {
         if (asRead?.Value.Hold(orderId, quantity) is { } held && !ReferenceEquals(held, asRead.Value)
-            && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(productId), held, asRead.ETag, cancellationToken: cancellationToken))
+            && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(productId), Kept(held), asRead.ETag, cancellationToken: cancellationToken))
             return held.OutcomeFor(orderId);
         var updated = await ChangeAsync(productId, p => p.Hold(orderId, quantity), cancellationToken);
         return updated?.OutcomeFor(orderId) ?? HoldOutcome.Short;
@@ -56,5 +60,8 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service)
         ChangeAsync(productId, p => p.Commit(orderId), cancellationToken);
 
     private async Task<Product?> ChangeAsync(string productId, Func<Product, Product> change, CancellationToken cancellationToken) =>
-        (await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(productId), p => p is null ? null : change(p), cancellationToken)).Value;
+        (await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(productId),
+            p => p is null ? null : change(p) is var next && !ReferenceEquals(next, p) ? Kept(next) : p, cancellationToken)).Value;
+
+    private Product Kept(Product product) => product.Kept(time.GetUtcNow(), retention.Value.Window);
 }

@@ -5,8 +5,13 @@ public enum LedgerEntryKind { Debited, Declined, Refunded }
 /// <summary>What happened to the customer's credit for one order; at most one entry per order.</summary>
 public sealed record LedgerEntry(decimal Amount, LedgerEntryKind Kind);
 
-/// <summary>Credit with a ledger per order in the same key, so one conditional write checks and applies a debit.</summary>
-public sealed record Customer(string CustomerId, string Name, decimal Credit, IReadOnlyDictionary<string, LedgerEntry> Ledger)
+/// <summary>
+/// Credit with a ledger per order in the same key, so one conditional write checks and applies a debit.
+/// Entries are forgotten the retention window after they were written (<see cref="WrittenAt"/>).
+/// </summary>
+public sealed record Customer(
+    string CustomerId, string Name, decimal Credit, IReadOnlyDictionary<string, LedgerEntry> Ledger,
+    IReadOnlyDictionary<string, DateTimeOffset>? WrittenAt = null)
 {
     public static Customer Open(string customerId, string name, decimal credit) =>
         new(customerId, name, credit, new Dictionary<string, LedgerEntry>());
@@ -27,6 +32,13 @@ public sealed record Customer(string CustomerId, string Name, decimal Credit, IR
         EntryFor(orderId) is { Kind: LedgerEntryKind.Debited } debit
             ? this with { Credit = Credit + debit.Amount, Ledger = With(orderId, debit with { Kind = LedgerEntryKind.Refunded }) }
             : this;
+
+    /// <summary>Stamps new entries and forgets those written a <paramref name="window"/> ago; done at each write.</summary>
+    public Customer Kept(DateTimeOffset now, TimeSpan window)
+    {
+        var (ledger, writtenAt) = SettledMarkers.Retain(Ledger, WrittenAt, _ => true, now, window);
+        return this with { Ledger = ledger, WrittenAt = writtenAt };
+    }
 
     private Dictionary<string, LedgerEntry> With(string orderId, LedgerEntry entry) =>
         new(Ledger, StringComparer.Ordinal) { [orderId] = entry };

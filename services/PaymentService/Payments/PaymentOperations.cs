@@ -87,7 +87,7 @@ public sealed class PaymentOperations(
 
     /// <summary>Finishes any phase in flight, then decides on the settled payment: callers only see settled payments.</summary>
     private async Task<Payment?> ApplyAsync(
-        string orderId, Func<Payment?, DateTimeOffset, Payment?> decide, CancellationToken cancellationToken, StoredCustomer? customerAsRead = null)
+        string orderId, Func<Payment?, DateTimeOffset, Payment?> decide, CancellationToken cancellationToken, Stored<Customer>? customerAsRead = null)
     {
         var payment = await ChangeAsync(orderId, current => decide(current, clock.GetUtcNow()), cancellationToken);
         for (var round = 1; payment is { IsInFlight: true }; round++)
@@ -103,7 +103,7 @@ public sealed class PaymentOperations(
         return payment;
     }
 
-    private async Task<Payment?> FinishAsync(Payment payment, StoredCustomer? read, CancellationToken cancellationToken)
+    private async Task<Payment?> FinishAsync(Payment payment, Stored<Customer>? read, CancellationToken cancellationToken)
     {
         var (orderId, customerId) = (payment.OrderId, payment.CustomerId
             ?? throw new InvalidOperationException($"payment {payment.OrderId} is in flight without a customer"));

@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.ServiceDefaults.Messaging;
 
@@ -103,6 +105,12 @@ public static class EventSubscriptions
             return new(HandlerOutcome.Drop, $"{TEvent.Topic} event without a valid order id or flow");
         }
         if (flow is { } handled && received.Flow != handled) return new(HandlerOutcome.Done);
+        // Its idempotency markers may be forgotten by now, so acting on it could act twice.
+        if (received.OccurredAt < services.GetRequiredService<TimeProvider>().GetUtcNow() - services.GetRequiredService<IOptions<RetentionOptions>>().Value.Window)
+        {
+            log.LogWarning("Refusing {Topic} for order {OrderId}: it occurred at {OccurredAt}, before the retention window", TEvent.Topic, received.OrderId, received.OccurredAt);
+            return new(HandlerOutcome.Drop, $"{TEvent.Topic} event for order {received.OrderId} is older than the retention window");
+        }
         try
         {
             var outcome = await handler.HandleAsync(received, cancellationToken);
