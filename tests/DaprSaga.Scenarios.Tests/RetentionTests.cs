@@ -104,7 +104,11 @@ public sealed class RetentionTests
         using var inventory = cluster.Inventory.Sidecar.NewDaprClient();
         var stale = new
         {
-            orderId = "o-stale", flow = "Choreography", customerId = "alice", amount = 10.00m, autoConfirmPayment = true,
+            orderId = "o-stale",
+            flow = "Choreography",
+            customerId = "alice",
+            amount = 10.00m,
+            autoConfirmPayment = true,
             occurredAt = cluster.Clock.GetUtcNow() - Window - TimeSpan.FromMinutes(1),
         };
 

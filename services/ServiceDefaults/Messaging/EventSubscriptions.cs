@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Dapr;
 using DaprSaga.Contracts;
+using DaprSaga.ServiceDefaults.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
