@@ -11,10 +11,13 @@ public sealed class TestApp : IAsyncDisposable
 {
     private LoopbackApp? _app;
     private readonly Action<WebApplication> _map;
+    private Testbed? _ownTestbed;
 
     private TestApp(Sidecar sidecar, Action<WebApplication> map) => (Sidecar, _map) = (sidecar, map);
 
     public Sidecar Sidecar { get; }
+
+    public Testbed Testbed => Sidecar.Testbed;
 
     public Recorder Recorder { get; } = new();
 
@@ -28,6 +31,23 @@ public sealed class TestApp : IAsyncDisposable
         var app = new TestApp(sidecar, map);
         await app.StartAppAsync();
         return app;
+    }
+
+    /// <summary>Starts the app beside its sidecar on a fresh testbed of its own, disposed with the app.</summary>
+    public static async Task<TestApp> StartAsync(SidecarOptions options, Action<WebApplication> map)
+    {
+        var testbed = new Testbed();
+        try
+        {
+            var app = await StartAsync(testbed, options, map);
+            app._ownTestbed = testbed;
+            return app;
+        }
+        catch
+        {
+            await testbed.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Starts the app and connects its sidecar to it (again, after <see cref="StopAppAsync"/>).</summary>
@@ -71,5 +91,6 @@ public sealed class TestApp : IAsyncDisposable
     {
         if (_app is not null) await StopAppAsync();
         await Sidecar.DisposeAsync();
+        if (_ownTestbed is not null) await _ownTestbed.DisposeAsync();
     }
 }
