@@ -68,31 +68,22 @@ public sealed partial class ComponentFileTests
         });
     }
 
-    [Fact]
-    public void RabbitMqQueuesAreDurableAndFailedDeliveriesAreRequeued()
+    /// <summary>
+    /// RabbitMQ: queues are durable and outlive their consumers, failed deliveries are requeued.
+    /// Kafka: new consumer groups start at the oldest offset, failed deliveries are retried.
+    /// </summary>
+    [Theory]
+    [InlineData("pubsub.rabbitmq", "durable", "true")]
+    [InlineData("pubsub.rabbitmq", "deletedWhenUnused", "false")]
+    [InlineData("pubsub.rabbitmq", "requeueInFailure", "true")]
+    [InlineData("pubsub.kafka", "initialOffset", "oldest")]
+    [InlineData("pubsub.kafka", "consumeRetryEnabled", "true")]
+    public void RabbitMqAndKafkaKeepAMessageUntilItsHandlerTakesIt(string type, string setting, string value)
     {
-        var rabbit = ComponentsOfType("pubsub.rabbitmq");
+        var brokers = ComponentsOfType(type);
 
-        Assert.NotEmpty(rabbit);
-        Assert.All(rabbit, c =>
-        {
-            Assert.Equal("true", c.Metadata.GetValueOrDefault("durable"));
-            Assert.Equal("false", c.Metadata.GetValueOrDefault("deletedWhenUnused"));
-            Assert.Equal("true", c.Metadata.GetValueOrDefault("requeueInFailure"));
-        });
-    }
-
-    [Fact]
-    public void KafkaStartsNewConsumerGroupsAtTheOldestOffsetAndRetriesFailedDeliveries()
-    {
-        var kafka = ComponentsOfType("pubsub.kafka");
-
-        Assert.NotEmpty(kafka);
-        Assert.All(kafka, c =>
-        {
-            Assert.Equal("oldest", c.Metadata.GetValueOrDefault("initialOffset"));
-            Assert.Equal("true", c.Metadata.GetValueOrDefault("consumeRetryEnabled"));
-        });
+        Assert.NotEmpty(brokers);
+        Assert.All(brokers, c => Assert.Equal(value, c.Metadata.GetValueOrDefault(setting)));
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using ComponentNames = DaprSaga.Contracts.Components;
-
 namespace DaprSaga.Components.Tests;
 
 /// <summary>

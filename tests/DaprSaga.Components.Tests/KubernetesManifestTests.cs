@@ -1,6 +1,5 @@
 using System.Globalization;
 using YamlDotNet.RepresentationModel;
-using ComponentNames = DaprSaga.Contracts.Components;
 
 namespace DaprSaga.Components.Tests;
 
@@ -60,12 +59,11 @@ public sealed class KubernetesManifestTests
     [MemberData(nameof(Apps))]
     public void EachAppListensOnItsRunFilePortInThePodTheSidecarAndTheService(string appId)
     {
-        var deployment = _k8s.AppDeployments[appId];
-        var container = KubernetesManifests.AppContainer(deployment);
+        var (deployment, annotations, container) = _k8s.AppPod(appId);
         var port = RunFileApp(appId).Scalar("appPort");
         var service = _k8s.ServiceOf(deployment);
 
-        Assert.Equal(port, KubernetesManifests.Annotations(deployment)["dapr.io/app-port"]);
+        Assert.Equal(port, annotations["dapr.io/app-port"]);
         Assert.Equal(port, Assert.Single(KubernetesManifests.Sequence(container, "ports")).Scalar("containerPort"));
         Assert.Equal(port, KubernetesManifests.Env(container, "ASPNETCORE_HTTP_PORTS").Value);
         Assert.Equal(appId, service.Name);
@@ -76,9 +74,7 @@ public sealed class KubernetesManifestTests
     [MemberData(nameof(Apps))]
     public void EachAppHasTheRunFilesHealthCheckAndProbesOnIt(string appId)
     {
-        var deployment = _k8s.AppDeployments[appId];
-        var annotations = KubernetesManifests.Annotations(deployment);
-        var container = KubernetesManifests.AppContainer(deployment);
+        var (_, annotations, container) = _k8s.AppPod(appId);
         var path = _run.Setting(RunFileApp(appId), "appHealthCheckPath");
 
         Assert.Equal(_run.Setting(RunFileApp(appId), "enableAppHealthCheck"), annotations["dapr.io/enable-app-health-check"]);
@@ -93,9 +89,7 @@ public sealed class KubernetesManifestTests
     {
         // The injector gives daprd DAPR_API_TOKEN / APP_API_TOKEN from key "token" of the named
         // Secrets and nothing to the app (dapr pkg/injector/patcher/sidecar_container.go).
-        var deployment = _k8s.AppDeployments[appId];
-        var annotations = KubernetesManifests.Annotations(deployment);
-        var container = KubernetesManifests.AppContainer(deployment);
+        var (_, annotations, container) = _k8s.AppPod(appId);
 
         Assert.Equal((null, annotations["dapr.io/api-token-secret"], "token"), KubernetesManifests.Env(container, "DAPR_API_TOKEN"));
         Assert.Equal((null, annotations["dapr.io/app-token-secret"], "token"), KubernetesManifests.Env(container, "APP_API_TOKEN"));
@@ -105,8 +99,7 @@ public sealed class KubernetesManifestTests
     [MemberData(nameof(Apps))]
     public void EachAppRunsItsServicesImageAsNonRootWithResourceRequests(string appId)
     {
-        var deployment = _k8s.AppDeployments[appId];
-        var container = KubernetesManifests.AppContainer(deployment);
+        var (_, annotations, container) = _k8s.AppPod(appId);
         var repository = KubernetesManifests.ContainerRepository(RunFileApp(appId).Scalar("appDirPath") ?? "");
         var image = container.Scalar("image") ?? "";
 
@@ -117,7 +110,7 @@ public sealed class KubernetesManifestTests
         var requests = container.Mapping("resources").Mapping("requests");
         Assert.NotNull(requests.Scalar("cpu"));
         Assert.NotNull(requests.Scalar("memory"));
-        Assert.NotNull(KubernetesManifests.Annotations(deployment).GetValueOrDefault("dapr.io/sidecar-cpu-request"));
+        Assert.NotNull(annotations.GetValueOrDefault("dapr.io/sidecar-cpu-request"));
     }
 
     [Fact]
@@ -268,7 +261,7 @@ public sealed class KubernetesManifestTests
         var endpoint = (otel.Scalar("endpointAddress") ?? "").Split(':');
         var collector = Assert.Single(_k8s.OfKind("Service"), s => s.Name == endpoint[0]);
         Assert.Contains(KubernetesManifests.Sequence(collector.Spec, "ports"), p => p.Scalar("port") == endpoint[^1]);
-        var appEndpoint = KubernetesManifests.Env(KubernetesManifests.AppContainer(_k8s.AppDeployments[appId]), "OTEL_EXPORTER_OTLP_ENDPOINT").Value;
+        var appEndpoint = KubernetesManifests.Env(_k8s.AppPod(appId).Container, "OTEL_EXPORTER_OTLP_ENDPOINT").Value;
         Assert.Equal($"http://{otel.Scalar("endpointAddress")}", appEndpoint);
     }
 
@@ -320,7 +313,7 @@ public sealed class KubernetesManifestTests
 
     private DaprResource ConfigurationOf(string appId)
     {
-        var name = KubernetesManifests.Annotations(_k8s.AppDeployments[appId])["dapr.io/config"];
+        var name = _k8s.AppPod(appId).Annotations["dapr.io/config"];
         return Assert.Single(_k8s.OfKind(DaprResource.Configuration), c => c.Name == name);
     }
 }

@@ -64,6 +64,13 @@ public sealed class KubernetesManifests
     public static YamlMappingNode AppContainer(DaprResource deployment) =>
         Assert.Single(Sequence(PodTemplate(deployment).Mapping("spec"), "containers"));
 
+    /// <summary>The Deployment of <paramref name="appId"/>, its pod annotations and its app container.</summary>
+    public (DaprResource Deployment, IReadOnlyDictionary<string, string> Annotations, YamlMappingNode Container) AppPod(string appId)
+    {
+        var deployment = AppDeployments[appId];
+        return (deployment, Annotations(deployment), AppContainer(deployment));
+    }
+
     /// <summary>The Service whose selector picks the Deployment's pods.</summary>
     public DaprResource ServiceOf(DaprResource deployment)
     {

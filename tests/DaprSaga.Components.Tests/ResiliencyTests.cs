@@ -1,6 +1,5 @@
 using System.Globalization;
 using YamlDotNet.RepresentationModel;
-using ComponentNames = DaprSaga.Contracts.Components;
 
 namespace DaprSaga.Components.Tests;
 

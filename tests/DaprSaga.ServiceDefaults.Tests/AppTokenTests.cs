@@ -3,8 +3,6 @@ using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace DaprSaga.ServiceDefaults.Tests;
 
@@ -55,11 +53,6 @@ public sealed class AppTokenTests
                 }),
             sidecarOptions: o => o with { Bindings = [Binding], AppApiToken = appToken });
 
-    private static HttpClient DirectClient(TestHost host) => new()
-    {
-        BaseAddress = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()),
-    };
-
     private static async Task<HttpStatusCode> SendAsync(
         HttpClient client, HttpMethod method, string path, string? token, HttpContent? content = null, string? caller = null)
     {
@@ -97,7 +90,7 @@ public sealed class AppTokenTests
     {
         var calls = new Calls();
         await using var host = await StartAsync(calls, AppToken);
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
 
         Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, HttpMethod.Post, "/events/" + Topics.PaymentConfirmed, token, PaymentConfirmedBody()));
         Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, HttpMethod.Get, "/dapr/subscribe", token));
@@ -111,7 +104,7 @@ public sealed class AppTokenTests
     public async Task TheRefusalIsAProblemDetails()
     {
         await using var host = await StartAsync(new Calls(), AppToken);
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
 
         using var response = await client.PostAsync(new Uri("/" + Binding, UriKind.Relative), null);
 
@@ -125,7 +118,7 @@ public sealed class AppTokenTests
     {
         var calls = new Calls();
         await using var host = await StartAsync(calls, AppToken);
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
 
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/events/" + Topics.PaymentConfirmed, AppToken, PaymentConfirmedBody()));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/" + Binding, AppToken));
@@ -139,7 +132,7 @@ public sealed class AppTokenTests
     {
         var calls = new Calls();
         await using var host = await StartAsync(calls, AppToken);
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/commands/o-1", UriKind.Relative));
         request.Headers.Add("dapr-api-token", AppToken);
         request.Headers.Add(ParticipantCommands.CallerHeader, AppIds.PaymentService);
@@ -156,7 +149,7 @@ public sealed class AppTokenTests
     public async Task TheBindingProbeIsAnsweredWithoutTheToken(string? token)
     {
         await using var host = await StartAsync(new Calls(), AppToken);
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
 
         var probe = await SendAsync(client, HttpMethod.Options, "/" + Binding, token);
 
@@ -168,7 +161,7 @@ public sealed class AppTokenTests
     public async Task WithTheTokenCustomerEndpointsAndHealthStayOpen()
     {
         await using var host = await StartAsync(new Calls(), AppToken);
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
 
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Get, "/customers-page", null));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Get, "/healthz", null));
@@ -181,7 +174,7 @@ public sealed class AppTokenTests
     {
         var calls = new Calls();
         await using var host = await StartAsync(calls, appToken: null);
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
 
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Post, "/events/" + Topics.PaymentConfirmed, null, PaymentConfirmedBody()));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, HttpMethod.Get, "/dapr/subscribe", null));

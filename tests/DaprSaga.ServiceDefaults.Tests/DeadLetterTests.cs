@@ -3,8 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults.Messaging;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DaprSaga.ServiceDefaults.Tests;
@@ -17,6 +15,7 @@ public sealed class DeadLetterTests
     private static readonly string DeadLetterTopic = Topics.DeadLetters(AppIds.OrderService);
 
     private readonly FakeTimeProvider _clock = new(At);
+    private int _handled;
 
     [Fact]
     public async Task TheDeadLetterSubscriptionDoesNotDeadLetterToItself()
@@ -31,19 +30,11 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task AMalformedEventIsStoredWithItsOriginalTopicIdAndData()
     {
-        var calls = 0;
-        await using var host = await StartAsync(_ =>
-        {
-            Interlocked.Increment(ref calls);
-            return Task.FromResult(HandlerOutcome.Done);
-        });
-
-        await host.Dapr.PublishEventAsync(Components.PubSub, Topics.PaymentConfirmed, JsonDocument.Parse("{\"orderId\":\"o-1\"}").RootElement);
-        await host.Testbed.WaitForIdleAsync(Deadline);
+        await using var host = await StartAndPublishUnreadableAsync(JsonDocument.Parse("{\"orderId\":\"o-1\"}").RootElement);
 
         var published = Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.PaymentConfirmed));
         var stored = Assert.Single(await ListAsync(host, ""));
-        Assert.Equal(0, calls);
+        Assert.Equal(0, _handled);
         Assert.Equal(published.Id, (string?)stored["id"]);
         Assert.Equal(Topics.PaymentConfirmed, (string?)stored["topic"]);
         Assert.Equal((string?)published.Envelope["type"], (string?)stored["type"]);
@@ -65,8 +56,8 @@ public sealed class DeadLetterTests
 
         var all = await ListAsync(host, "");
         var cancelledOnly = await ListAsync(host, $"?topic={Topics.PaymentCancelled}");
-        using var byId = await Client(host).GetAsync(new Uri($"/dead-letters/{all[1]["id"]}", UriKind.Relative));
-        using var unknown = await Client(host).GetAsync(new Uri("/dead-letters/no-such-letter", UriKind.Relative));
+        using var byId = await host.NewClient().GetAsync(new Uri($"/dead-letters/{all[1]["id"]}", UriKind.Relative));
+        using var unknown = await host.NewClient().GetAsync(new Uri("/dead-letters/no-such-letter", UriKind.Relative));
 
         Assert.Equal([Topics.PaymentCancelled, Topics.PaymentConfirmed], all.Select(d => (string?)d["topic"]));
         Assert.Equal("payment-cancelled.v1", (string?)Assert.Single(cancelledOnly)["type"]);
@@ -93,7 +84,7 @@ public sealed class DeadLetterTests
         var id = (string)Assert.Single(await ListAsync(host, ""))["id"]!;
         _clock.Advance(TimeSpan.FromMinutes(5));
 
-        using var replay = await Client(host).PostAsync(new Uri($"/dead-letters/{id}/replay", UriKind.Relative), null);
+        using var replay = await host.NewClient().PostAsync(new Uri($"/dead-letters/{id}/replay", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         var replayed = (await replay.Content.ReadFromJsonAsync<JsonObject>())!;
@@ -108,23 +99,16 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task ReplayingAStillPoisonEventAnswersConflictWithTheReason()
     {
-        var calls = 0;
-        await using var host = await StartAsync(_ =>
-        {
-            Interlocked.Increment(ref calls);
-            return Task.FromResult(HandlerOutcome.Done);
-        });
-        await host.Dapr.PublishEventAsync(Components.PubSub, Topics.PaymentConfirmed, new { orderId = "o-1", flow = "Sideways" });
-        await host.Testbed.WaitForIdleAsync(Deadline);
+        await using var host = await StartAndPublishUnreadableAsync(new { orderId = "o-1", flow = "Sideways" });
         var id = (string)Assert.Single(await ListAsync(host, ""))["id"]!;
 
-        using var replay = await Client(host).PostAsync(new Uri($"/dead-letters/{id}/replay", UriKind.Relative), null);
+        using var replay = await host.NewClient().PostAsync(new Uri($"/dead-letters/{id}/replay", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
         var problem = (await replay.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Contains(Topics.PaymentConfirmed, (string?)problem["detail"], StringComparison.Ordinal);
         Assert.Equal("Drop", (string?)problem["outcome"]);
-        Assert.Equal(0, calls);
+        Assert.Equal(0, _handled);
         var recorded = await GetAsync(host, id);
         Assert.Equal(("Drop", 1), ((string?)recorded["lastReplayOutcome"], (int)recorded["replayCount"]!));
     }
@@ -137,8 +121,8 @@ public sealed class DeadLetterTests
         var foreign = JsonSerializer.SerializeToUtf8Bytes(new { id = "dl-foreign", topic = Topics.OrderPlaced, type = "order-placed.v1", data = new { orderId = "o-1" } });
         await store.AddAsync(DeadLetter.FromEnvelope(foreign, At), default);
 
-        using var refused = await Client(host).PostAsync(new Uri("/dead-letters/dl-foreign/replay", UriKind.Relative), null);
-        using var unknown = await Client(host).PostAsync(new Uri("/dead-letters/no-such-letter/replay", UriKind.Relative), null);
+        using var refused = await host.NewClient().PostAsync(new Uri("/dead-letters/dl-foreign/replay", UriKind.Relative), null);
+        using var unknown = await host.NewClient().PostAsync(new Uri("/dead-letters/no-such-letter/replay", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains(Topics.OrderPlaced, (string?)(await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"], StringComparison.Ordinal);
@@ -154,7 +138,7 @@ public sealed class DeadLetterTests
         using var body = new StringContent($"{{\"id\":\"big\",\"topic\":\"{Topics.PaymentConfirmed}\",\"data\":\"{huge}\"}}");
         body.Headers.ContentType = new("application/cloudevents+json");
 
-        using var response = await Client(host).PostAsync(new Uri($"/events/{Topics.DeadLetters(AppIds.OrderService)}", UriKind.Relative), body);
+        using var response = await host.NewClient().PostAsync(new Uri($"/events/{Topics.DeadLetters(AppIds.OrderService)}", UriKind.Relative), body);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Empty(await ListAsync(host, ""));
@@ -203,16 +187,28 @@ public sealed class DeadLetterTests
                 builder.Services.AddSingleton<TimeProvider>(_clock);
             });
 
+    /// <summary>
+    /// Starts the app with a handler that counts its calls in <see cref="_handled"/>, then
+    /// publishes <paramref name="data"/>, which is no PaymentConfirmed it can read, on that topic
+    /// and waits until the delivery is over.
+    /// </summary>
+    private async Task<TestHost> StartAndPublishUnreadableAsync<TData>(TData data)
+    {
+        var host = await StartAsync(_ =>
+        {
+            Interlocked.Increment(ref _handled);
+            return Task.FromResult(HandlerOutcome.Done);
+        });
+        await host.Dapr.PublishEventAsync(Components.PubSub, Topics.PaymentConfirmed, data);
+        await host.Testbed.WaitForIdleAsync(Deadline);
+        return host;
+    }
+
     private static async Task<List<JsonObject>> ListAsync(TestHost host, string query) =>
-        (await Client(host).GetFromJsonAsync<List<JsonObject>>(new Uri("/dead-letters" + query, UriKind.Relative)))!;
+        (await host.NewClient().GetFromJsonAsync<List<JsonObject>>(new Uri("/dead-letters" + query, UriKind.Relative)))!;
 
     private static async Task<JsonObject> GetAsync(TestHost host, string id) =>
-        (await Client(host).GetFromJsonAsync<JsonObject>(new Uri($"/dead-letters/{id}", UriKind.Relative)))!;
-
-    private static HttpClient Client(TestHost host) => new()
-    {
-        BaseAddress = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()),
-    };
+        (await host.NewClient().GetFromJsonAsync<JsonObject>(new Uri($"/dead-letters/{id}", UriKind.Relative)))!;
 
     private static EventPublisher Publisher(TestHost host) => host.Services.GetRequiredService<EventPublisher>();
 }

@@ -130,7 +130,7 @@ public sealed class EventHandlerTests
         }, sidecarOptions: o => o with { Bindings = ["tick"] });
 
         Assert.Equal(System.Net.HttpStatusCode.OK, await host.Sidecar.TriggerBindingAsync("tick"));
-        using var client = new HttpClient { BaseAddress = new Uri(host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single()) };
+        using var client = host.NewClient();
         using var response = await client.PostAsync(new Uri("/tick", UriKind.Relative), null);
         var report = await response.Content.ReadFromJsonAsync<ScheduledPassReport>(ServiceDefaultsExtensions.JsonOptions);
 

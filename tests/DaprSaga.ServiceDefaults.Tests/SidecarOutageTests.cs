@@ -2,8 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Dapr.Client;
 using DaprSaga.Contracts;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace DaprSaga.ServiceDefaults.Tests;
 
@@ -14,16 +12,11 @@ public sealed class SidecarOutageTests
         TestHost.StartAsync(app => app.MapGet("/things/{id}", async (string id, DaprClient dapr) =>
             TypedResults.Ok(await dapr.GetStateAsync<string?>(Components.OrderStore, id) ?? "none")));
 
-    private static HttpClient DirectClient(TestHost host) => new()
-    {
-        BaseAddress = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()),
-    };
-
     [Fact]
     public async Task ARequestThatNeedsAStoppedSidecarIsA503WithRetryAfterAndNoStackTrace()
     {
         await using var host = await StartAsync();
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
         using (var before = await client.GetAsync(new Uri("/things/a", UriKind.Relative))) Assert.Equal(HttpStatusCode.OK, before.StatusCode);
 
         await host.Sidecar.DisposeAsync();
@@ -44,7 +37,7 @@ public sealed class SidecarOutageTests
     public async Task LivenessStaysUpWhileReadinessReportsTheSidecar()
     {
         await using var host = await StartAsync();
-        using var client = DirectClient(host);
+        using var client = host.NewClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
 
         await host.Sidecar.DisposeAsync();

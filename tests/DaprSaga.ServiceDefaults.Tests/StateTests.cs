@@ -3,6 +3,7 @@ using DaprSaga.Contracts;
 using DaprSaga.ServiceDefaults.Messaging;
 using DaprSaga.ServiceDefaults.State;
 using DaprSaga.TestSidecar;
+using DaprSaga.TestSidecar.PubSub;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DaprSaga.ServiceDefaults.Tests;
@@ -11,6 +12,8 @@ namespace DaprSaga.ServiceDefaults.Tests;
 public sealed class StateTests
 {
     private const string Store = Components.OrderStore;
+
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UnixEpoch.AddDays(20000));
 
     public sealed record Counter(int Value);
 
@@ -21,8 +24,16 @@ public sealed class StateTests
 
     private static OutboxMessage Completed(string id) => OutboxMessage.For(new OrderCompleted(id, SagaFlow.Choreography, DateTimeOffset.UnixEpoch));
 
-    private static Task<TestHost> StartWithClockAsync(FakeTimeProvider clock, FaultPlan? faults = null) =>
-        TestHost.StartAsync(_ => { }, faults, b => b.Services.AddSingleton<TimeProvider>(clock));
+    /// <summary>Starts the app on <see cref="_clock"/>, which moves only when a test advances it.</summary>
+    private Task<TestHost> StartWithClockAsync() =>
+        TestHost.StartAsync(_ => { }, configure: b => b.Services.AddSingleton<TimeProvider>(_clock));
+
+    /// <summary>The first change of tally t-1: value 1 and one OrderCompleted to publish.</summary>
+    private static Task<Updated<Tally>> FirstChangeAsync(Outbox outbox) => outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
+
+    private static Task<Tally> StoredAsync(TestHost host) => host.Dapr.GetStateAsync<Tally>(Store, "t-1");
+
+    private static IReadOnlyList<CloudEvent> PublishedCompletions(TestHost host) => host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted);
 
     private static int OutboxEntries(TestHost host) =>
         host.Testbed.StateStore(Store).Snapshot()
@@ -73,10 +84,10 @@ public sealed class StateTests
         await using var host = await TestHost.StartAsync(_ => { });
         var outbox = host.Services.GetRequiredService<Outbox>();
 
-        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
+        await FirstChangeAsync(outbox);
 
-        Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
-        var stored = await host.Dapr.GetStateAsync<Tally>(Store, "t-1");
+        Assert.Single(PublishedCompletions(host));
+        var stored = await StoredAsync(host);
         // Sent, but struck off lazily; listed before its first events were written.
         Assert.Single(stored.Outbox);
         Assert.NotNull(stored.OutboxListing);
@@ -84,10 +95,10 @@ public sealed class StateTests
 
         await outbox.SweepAsync<Tally>(default);
 
-        stored = await host.Dapr.GetStateAsync<Tally>(Store, "t-1");
+        stored = await StoredAsync(host);
         Assert.Empty(stored.Outbox);
         Assert.NotNull(stored.OutboxListing);
-        Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
+        Assert.Single(PublishedCompletions(host));
     }
 
     [Fact]
@@ -95,8 +106,8 @@ public sealed class StateTests
     {
         await using var host = await TestHost.StartAsync(_ => { });
         var outbox = host.Services.GetRequiredService<Outbox>();
-        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
-        var listing = (await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).OutboxListing;
+        await FirstChangeAsync(outbox);
+        var listing = (await StoredAsync(host)).OutboxListing;
         var calls = host.Sidecar.Calls.Snapshot();
 
         await outbox.ChangeAsync<Tally>("t-1", t => t! with { Value = 2, Outbox = [.. t.Outbox, Completed("t-1")] }, default);
@@ -106,10 +117,10 @@ public sealed class StateTests
         Assert.Equal(1, after[SidecarCallKind.StateRead] - calls[SidecarCallKind.StateRead]);
         Assert.Equal(1, after[SidecarCallKind.StateWrite] - calls[SidecarCallKind.StateWrite]);
         Assert.Equal(1, after[SidecarCallKind.Publish] - calls[SidecarCallKind.Publish]);
-        var stored = await host.Dapr.GetStateAsync<Tally>(Store, "t-1");
+        var stored = await StoredAsync(host);
         Assert.Equal(listing, stored.OutboxListing);
         Assert.Single(stored.Outbox);
-        Assert.Equal(2, host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted).Count);
+        Assert.Equal(2, PublishedCompletions(host).Count);
     }
 
     [Fact]
@@ -119,67 +130,65 @@ public sealed class StateTests
         await using var host = await TestHost.StartAsync(_ => { }, faults);
         var outbox = host.Services.GetRequiredService<Outbox>();
 
-        await Assert.ThrowsAnyAsync<Exception>(() => outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default));
-        Assert.Single((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).Outbox);
-        Assert.Empty(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
+        await Assert.ThrowsAnyAsync<Exception>(() => FirstChangeAsync(outbox));
+        Assert.Single((await StoredAsync(host)).Outbox);
+        Assert.Empty(PublishedCompletions(host));
 
         faults.With(FaultKind.PublishError, 0);
         Assert.Equal(1, await outbox.SweepAsync<Tally>(default));
 
-        Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
-        Assert.Empty((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).Outbox);
+        Assert.Single(PublishedCompletions(host));
+        Assert.Empty((await StoredAsync(host)).Outbox);
         await outbox.SweepAsync<Tally>(default);
-        Assert.Single(host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted));
+        Assert.Single(PublishedCompletions(host));
     }
 
     [Fact]
     public async Task AfterARestartTheSweepSendsAgainWhatWasNotYetStruckOff()
     {
         await using var host = await TestHost.StartAsync(_ => { });
-        await host.Services.GetRequiredService<Outbox>().ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
+        await FirstChangeAsync(host.Services.GetRequiredService<Outbox>());
         var restarted = ActivatorUtilities.CreateInstance<Outbox>(host.Services);
 
         await restarted.SweepAsync<Tally>(default);
         await restarted.SweepAsync<Tally>(default);
 
         // At least once: the restarted process cannot know the first publish happened; the copy keeps its CloudEvent id.
-        var published = host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted);
+        var published = PublishedCompletions(host);
         Assert.Equal(2, published.Count);
         Assert.Single(published.Select(e => e.Id).Distinct());
-        Assert.Empty((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).Outbox);
+        Assert.Empty((await StoredAsync(host)).Outbox);
     }
 
     [Fact]
     public async Task TheSweepTakesASentRecordOutOfTheIndexOnlyAfterItsListingTime()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
-        await using var host = await StartWithClockAsync(clock);
+        await using var host = await StartWithClockAsync();
         var outbox = host.Services.GetRequiredService<Outbox>();
-        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
+        await FirstChangeAsync(outbox);
 
         await outbox.SweepAsync<Tally>(default);
         Assert.Equal(1, OutboxEntries(host));
 
-        clock.Advance(Outbox.ListedAtLeast);
+        _clock.Advance(Outbox.ListedAtLeast);
         await outbox.SweepAsync<Tally>(default);
         Assert.Equal(0, OutboxEntries(host));
-        Assert.Null((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).OutboxListing);
+        Assert.Null((await StoredAsync(host)).OutboxListing);
 
         // Its next change with events enters it again, under a new token.
         await outbox.ChangeAsync<Tally>("t-1", t => t! with { Value = 2, Outbox = [Completed("t-1")] }, default);
         Assert.Equal(1, OutboxEntries(host));
-        Assert.NotNull((await host.Dapr.GetStateAsync<Tally>(Store, "t-1")).OutboxListing);
-        Assert.Equal(2, host.Testbed.PubSub(Components.PubSub).Published(Topics.OrderCompleted).Count);
+        Assert.NotNull((await StoredAsync(host)).OutboxListing);
+        Assert.Equal(2, PublishedCompletions(host).Count);
     }
 
     [Fact]
     public async Task AWriterThatReadTheRecordBeforeTheSweepUnlistedItRereadsAndEntersItAgain()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
-        await using var host = await StartWithClockAsync(clock);
+        await using var host = await StartWithClockAsync();
         var outbox = host.Services.GetRequiredService<Outbox>();
-        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [Completed("t-1")]), default);
-        clock.Advance(Outbox.ListedAtLeast);
+        await FirstChangeAsync(outbox);
+        _clock.Advance(Outbox.ListedAtLeast);
 
         // The writer decides on the listed record; the sweep unlists it before the writer's write.
         var sweptOnce = false;
@@ -193,7 +202,7 @@ public sealed class StateTests
             return t! with { Value = t.Value + 1, Outbox = [.. t.Outbox, Completed("t-1")] };
         }, default);
 
-        var stored = await host.Dapr.GetStateAsync<Tally>(Store, "t-1");
+        var stored = await StoredAsync(host);
         Assert.Equal(2, stored.Value);
         Assert.NotNull(stored.OutboxListing);
         Assert.Equal(1, OutboxEntries(host));
@@ -202,16 +211,15 @@ public sealed class StateTests
     [Fact]
     public async Task AnEntryWhoseRecordWasNeverWrittenIsDroppedOnlyWhenAbandoned()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
-        await using var host = await StartWithClockAsync(clock);
+        await using var host = await StartWithClockAsync();
         var outbox = host.Services.GetRequiredService<Outbox>();
-        await new OutboxIndex(host.Dapr, Store, clock).ListAsync("t-crashed");
+        await new OutboxIndex(host.Dapr, Store, _clock).ListAsync("t-crashed");
 
-        clock.Advance(Outbox.ListedAtLeast);
+        _clock.Advance(Outbox.ListedAtLeast);
         await outbox.SweepAsync<Tally>(default);
         Assert.Equal(1, OutboxEntries(host));
 
-        clock.Advance(Outbox.AbandonedAfter);
+        _clock.Advance(Outbox.AbandonedAfter);
         await outbox.SweepAsync<Tally>(default);
         Assert.Equal(0, OutboxEntries(host));
     }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using OpenTelemetry.Trace;
 
 namespace DaprSaga.ServiceDefaults.Tests;
@@ -17,9 +15,8 @@ public sealed class TelemetryTests
         var host = await TestHost.StartAsync(
             app => app.MapGet("/ping", () => Results.Ok()),
             configure: b => b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)));
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         // A client that sends the traceparent it is given (the app's HttpClient tracing would replace it).
-        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = new Uri(address) };
+        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = host.Address };
 
         (await client.GetAsync(new Uri("/ping", UriKind.Relative))).EnsureSuccessStatusCode();
         var traceId = ActivityTraceId.CreateRandom();

@@ -1,18 +1,15 @@
-using System.Net;
 using Dapr.Client;
 using DaprSaga.Contracts;
 using DaprSaga.TestSidecar;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace DaprSaga.ServiceDefaults.Tests;
 
-/// <summary>A minimal app wired with ServiceDefaults as order-service, beside its test sidecar.</summary>
+/// <summary>A minimal app wired with ServiceDefaults as order-service, beside its test sidecar on a testbed of its own.</summary>
 public sealed class TestHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _app;
 
-    private TestHost(Testbed testbed, Sidecar sidecar, WebApplication app) => (Testbed, Sidecar, _app) = (testbed, sidecar, app);
+    private TestHost(Testbed testbed, Sidecar sidecar, LoopbackApp app) => (Testbed, Sidecar, _app) = (testbed, sidecar, app);
 
     public Testbed Testbed { get; }
 
@@ -20,7 +17,13 @@ public sealed class TestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public DaprClient Dapr => _app.Services.GetRequiredService<DaprClient>();
+    public DaprClient Dapr => _app.Dapr;
+
+    /// <summary>Where the app listens, for calls that bypass the sidecar.</summary>
+    public Uri Address => _app.Address;
+
+    /// <summary>An HttpClient that calls the app directly, as a caller that bypasses the sidecar would.</summary>
+    public HttpClient NewClient() => new() { BaseAddress = Address };
 
     /// <param name="sidecarOptions">Changes the sidecar's options (tokens, bindings) before it starts.</param>
     public static async Task<TestHost> StartAsync(
@@ -34,24 +37,12 @@ public sealed class TestHost : IAsyncDisposable
             PubSubs = [Components.PubSub],
         };
         var sidecar = await testbed.StartSidecarAsync(sidecarOptions?.Invoke(options) ?? options);
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(sidecar.AppConfiguration);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.AddServiceDefaults(AppIds.OrderService);
-        configure?.Invoke(builder);
-        var app = builder.Build();
-        app.MapServiceDefaults();
-        map(app);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        await sidecar.AttachAppAsync(new Uri(address));
+        var app = await LoopbackApp.StartAsync(sidecar, AppIds.OrderService, map, configure);
         return new TestHost(testbed, sidecar, app);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
         await _app.DisposeAsync();
         await Testbed.DisposeAsync();
     }

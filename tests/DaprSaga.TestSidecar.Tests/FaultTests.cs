@@ -34,16 +34,6 @@ public sealed class FaultTests
 
     private static StatusCode CodeOf(DaprException e) => Assert.IsType<RpcException>(e.InnerException).StatusCode;
 
-    /// <summary>The first seed whose first rolls of <paramref name="kind"/> at <paramref name="p"/> are <paramref name="prefix"/>.</summary>
-    private static int SeedStartingWith(FaultKind kind, double p, params bool[] prefix)
-    {
-        for (var seed = 0; ; seed++)
-        {
-            var replica = new FaultPlan(seed).With(kind, p);
-            if (prefix.All(expected => replica.Roll(kind) == expected)) return seed;
-        }
-    }
-
     [Fact]
     public async Task DuplicateDeliveryHandsOnePublishToTheHandlerTwiceWithTheSameId()
     {
@@ -91,8 +81,7 @@ public sealed class FaultTests
     public async Task FailBeforeDeliveryRetriesUntilTheHandlerIsReachedOnce()
     {
         // A seed whose first two rolls fail the delivery and whose third lets it through.
-        var seed = SeedStartingWith(FaultKind.FailBeforeDelivery, 0.5, true, true, false);
-        var plan = new FaultPlan(seed).With(FaultKind.FailBeforeDelivery, 0.5);
+        var plan = FaultPlans.StartingWith(FaultKind.FailBeforeDelivery, 0.5, true, true, false);
         await using var testbed = NewTestbed(plan);
         await using var app = await StartSubscriberAsync(testbed, "fail-app");
 
@@ -165,15 +154,9 @@ public sealed class FaultTests
     {
         var plan = new FaultPlan(6).With(FaultKind.DelayDelivery, 1.0);
         plan.MaxDelay = TimeSpan.FromMilliseconds(20);
-        await using var testbed = NewTestbed(plan);
-        await using var app = await StartSubscriberAsync(testbed, "delay-app");
-        var ids = Enumerable.Range(1, 20).Select(i => $"m-{i}").ToList();
 
-        foreach (var id in ids) await app.Dapr.PublishEventAsync(PubSub, Topic, new Message(id));
-        await app.Recorder.WaitForAsync(r => r.Count >= ids.Count, Deadline);
-        await testbed.WaitForIdleAsync(Deadline);
+        var ids = await PublishAndAssertEachDeliveredOnceAsync(plan, "delay-app");
 
-        Assert.Equal(ids.Order(StringComparer.Ordinal), app.Recorder.At(Route).Select(PayloadIdOf).Order(StringComparer.Ordinal));
         Assert.Equal(ids.Count, plan.Injected[FaultKind.DelayDelivery]);
     }
 
@@ -182,8 +165,17 @@ public sealed class FaultTests
     {
         var plan = new FaultPlan(7).With(FaultKind.ReorderDelivery, 0.5);
         plan.MaxDelay = TimeSpan.FromMilliseconds(20);
+
+        var ids = await PublishAndAssertEachDeliveredOnceAsync(plan, "reorder-app");
+
+        Assert.InRange(plan.Injected.GetValueOrDefault(FaultKind.ReorderDelivery), 1, ids.Count - 1);
+    }
+
+    /// <summary>Publishes twenty messages to a subscriber under <paramref name="plan"/>, checks each arrives once in any order, and returns their ids.</summary>
+    private static async Task<IReadOnlyList<string>> PublishAndAssertEachDeliveredOnceAsync(FaultPlan plan, string appId)
+    {
         await using var testbed = NewTestbed(plan);
-        await using var app = await StartSubscriberAsync(testbed, "reorder-app");
+        await using var app = await StartSubscriberAsync(testbed, appId);
         var ids = Enumerable.Range(1, 20).Select(i => $"m-{i}").ToList();
 
         foreach (var id in ids) await app.Dapr.PublishEventAsync(PubSub, Topic, new Message(id));
@@ -191,7 +183,7 @@ public sealed class FaultTests
         await testbed.WaitForIdleAsync(Deadline);
 
         Assert.Equal(ids.Order(StringComparer.Ordinal), app.Recorder.At(Route).Select(PayloadIdOf).Order(StringComparer.Ordinal));
-        Assert.InRange(plan.Injected.GetValueOrDefault(FaultKind.ReorderDelivery), 1, ids.Count - 1);
+        return ids;
     }
 
     [Fact]

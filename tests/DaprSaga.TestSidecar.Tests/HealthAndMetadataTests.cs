@@ -3,38 +3,26 @@ using Dapr;
 namespace DaprSaga.TestSidecar.Tests;
 
 /// <summary>Sidecar health through DaprClient and the `GET /v1.0/metadata` JSON.</summary>
-public sealed class HealthAndMetadataTests : IAsyncLifetime
+public sealed class HealthAndMetadataTests() : HostedTest<TestApp>(StartAppAsync)
 {
     private const string PubSub = "pubsub";
-    private readonly Testbed _testbed = new();
-    private TestApp _app = null!;
 
-    public async Task InitializeAsync()
+    private static Task<TestApp> StartAppAsync() => TestApp.StartAsync(new SidecarOptions("meta-app")
     {
-        _testbed.PubSub(PubSub);
-        _app = await TestApp.StartAsync(_testbed, new SidecarOptions("meta-app")
-        {
-            StateStores = ["orders-store", "payments-store"],
-            PubSubs = [PubSub],
-            Bindings = ["tick"],
-        }, app =>
-        {
-            app.MapPost("/placed", TestApp.Recording("placed"))
-                .WithTopic(new TopicOptions { PubsubName = PubSub, Name = "placed", DeadLetterTopic = "dead-letters" });
-            app.MapPost("/paid", TestApp.Recording("paid")).WithTopic(PubSub, "paid");
-            app.MapPost("/tick", TestApp.Recording("tick"));
-        });
-    }
-
-    public async Task DisposeAsync()
+        StateStores = ["orders-store", "payments-store"],
+        PubSubs = [PubSub],
+        Bindings = ["tick"],
+    }, app =>
     {
-        await _app.DisposeAsync();
-        await _testbed.DisposeAsync();
-    }
+        app.MapPost("/placed", TestApp.Recording("placed"))
+            .WithTopic(new TopicOptions { PubsubName = PubSub, Name = "placed", DeadLetterTopic = "dead-letters" });
+        app.MapPost("/paid", TestApp.Recording("paid")).WithTopic(PubSub, "paid");
+        app.MapPost("/tick", TestApp.Recording("tick"));
+    });
 
     private async Task<JsonObject> MetadataAsync()
     {
-        using var http = new HttpClient { BaseAddress = _app.Sidecar.HttpEndpoint };
+        using var http = new HttpClient { BaseAddress = Host.Sidecar.HttpEndpoint };
         using var response = await http.GetAsync(new Uri("/v1.0/metadata", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -47,13 +35,13 @@ public sealed class HealthAndMetadataTests : IAsyncLifetime
     [Fact]
     public async Task CheckHealthAsyncIsTrue()
     {
-        Assert.True(await _app.Dapr.CheckHealthAsync());
+        Assert.True(await Host.Dapr.CheckHealthAsync());
     }
 
     [Fact]
     public async Task CheckOutboundHealthAsyncIsTrue()
     {
-        Assert.True(await _app.Dapr.CheckOutboundHealthAsync());
+        Assert.True(await Host.Dapr.CheckOutboundHealthAsync());
     }
 
     [Fact]
@@ -61,7 +49,7 @@ public sealed class HealthAndMetadataTests : IAsyncLifetime
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
 
-        await _app.Dapr.WaitForSidecarAsync(deadline.Token);
+        await Host.Dapr.WaitForSidecarAsync(deadline.Token);
 
         Assert.False(deadline.IsCancellationRequested);
     }
@@ -69,7 +57,7 @@ public sealed class HealthAndMetadataTests : IAsyncLifetime
     [Fact]
     public async Task HealthIs204WithAnEmptyBody()
     {
-        using var http = new HttpClient { BaseAddress = _app.Sidecar.HttpEndpoint };
+        using var http = new HttpClient { BaseAddress = Host.Sidecar.HttpEndpoint };
 
         using var healthz = await http.GetAsync(new Uri("/v1.0/healthz", UriKind.Relative));
         using var outbound = await http.GetAsync(new Uri("/v1.0/healthz/outbound", UriKind.Relative));

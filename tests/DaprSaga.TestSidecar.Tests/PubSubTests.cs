@@ -23,6 +23,31 @@ public sealed class PubSubTests : IAsyncDisposable
     private static TopicOptions Topic(string name, string? deadLetter = null, string? match = null) =>
         new() { PubsubName = PubSub, Name = name, DeadLetterTopic = deadLetter!, Match = match! };
 
+    /// <summary>
+    /// Starts sub-app, its handler on topic "t" answering with <paramref name="answer"/> (given
+    /// which delivery this is), and with <paramref name="deadLetters"/> its dead-letter topic
+    /// recorded at "dead"; then publishes one message and waits until every delivery is over.
+    /// </summary>
+    private async Task<TestApp> DeliverOneAsync(Func<int, IResult> answer, bool deadLetters = false, int idleSeconds = 10)
+    {
+        var app = await StartAsync("sub-app", a =>
+        {
+            var handler = a.MapPost("/h", TestApp.Recording("h", answer));
+            if (deadLetters)
+            {
+                handler.WithTopic(Topic("t", deadLetter: "dead-letters.sub-app"));
+                a.MapPost("/dead", TestApp.Recording("dead")).WithTopic(PubSub, "dead-letters.sub-app");
+            }
+            else
+            {
+                handler.WithTopic(PubSub, "t");
+            }
+        });
+        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(idleSeconds));
+        return app;
+    }
+
     [Fact]
     public async Task TheSidecarReadsTheSubscriptionsTheAppDeclares()
     {
@@ -118,10 +143,7 @@ public sealed class PubSubTests : IAsyncDisposable
     [MemberData(nameof(Acknowledged))]
     public async Task An2xxAnswerWithoutARetryOrDropStatusAcknowledgesTheMessage(string body, int status)
     {
-        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", _ => Results.Text(body, "application/json", statusCode: status))).WithTopic(PubSub, "t"));
-
-        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
-        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+        var app = await DeliverOneAsync(_ => Results.Text(body, "application/json", statusCode: status));
 
         Assert.Single(app.Recorder.At("h"));
         Assert.Equal(0, _testbed.Redeliveries);
@@ -141,11 +163,7 @@ public sealed class PubSubTests : IAsyncDisposable
     [MemberData(nameof(Retried))]
     public async Task ARetryStatusAnUnknownStatusOrAnErrorCodeIsRedelivered(string body, int status)
     {
-        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", n =>
-            n == 1 ? Results.Text(body, "application/json", statusCode: status) : Results.Ok())).WithTopic(PubSub, "t"));
-
-        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
-        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+        var app = await DeliverOneAsync(n => n == 1 ? Results.Text(body, "application/json", statusCode: status) : Results.Ok());
 
         var deliveries = app.Recorder.At("h");
         Assert.Equal(2, deliveries.Count);
@@ -157,15 +175,7 @@ public sealed class PubSubTests : IAsyncDisposable
     [InlineData("", 404)]
     public async Task ADropOr404IsNotRetriedAndGoesToTheDeadLetterTopicUnchanged(string body, int status)
     {
-        var app = await StartAsync("sub-app", a =>
-        {
-            a.MapPost("/h", TestApp.Recording("h", _ => Results.Text(body, "application/json", statusCode: status)))
-                .WithTopic(Topic("t", deadLetter: "dead-letters.sub-app"));
-            a.MapPost("/dead", TestApp.Recording("dead")).WithTopic(PubSub, "dead-letters.sub-app");
-        });
-
-        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
-        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+        var app = await DeliverOneAsync(_ => Results.Text(body, "application/json", statusCode: status), deadLetters: true);
 
         var original = Assert.Single(app.Recorder.At("h"));
         var dead = Assert.Single(app.Recorder.At("dead"));
@@ -177,10 +187,7 @@ public sealed class PubSubTests : IAsyncDisposable
     [Fact]
     public async Task ADropWithoutADeadLetterTopicIsDiscarded()
     {
-        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", _ => Results.NotFound())).WithTopic(PubSub, "t"));
-
-        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
-        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+        var app = await DeliverOneAsync(_ => Results.NotFound());
 
         Assert.Single(app.Recorder.At("h"));
         Assert.Equal(1, _testbed.Dropped);
@@ -189,14 +196,7 @@ public sealed class PubSubTests : IAsyncDisposable
     [Fact]
     public async Task AMessageFailingEveryRetryGoesToTheDeadLetterTopic()
     {
-        var app = await StartAsync("sub-app", a =>
-        {
-            a.MapPost("/h", TestApp.Recording("h", _ => Results.StatusCode(500))).WithTopic(Topic("t", deadLetter: "dead-letters.sub-app"));
-            a.MapPost("/dead", TestApp.Recording("dead")).WithTopic(PubSub, "dead-letters.sub-app");
-        });
-
-        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
-        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(20));
+        var app = await DeliverOneAsync(_ => Results.StatusCode(500), deadLetters: true, idleSeconds: 20);
 
         Assert.Equal(1 + _testbed.Delivery.MaxRetries, app.Recorder.At("h").Count);
         Assert.Single(app.Recorder.At("dead"));
@@ -205,10 +205,7 @@ public sealed class PubSubTests : IAsyncDisposable
     [Fact]
     public async Task AMessageFailingEveryRetryWithoutADeadLetterTopicIsAckedAndLost()
     {
-        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h", _ => Results.StatusCode(503))).WithTopic(PubSub, "t"));
-
-        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
-        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(20));
+        var app = await DeliverOneAsync(_ => Results.StatusCode(503), idleSeconds: 20);
 
         Assert.Equal(1 + _testbed.Delivery.MaxRetries, app.Recorder.At("h").Count);
         Assert.Equal((0, 1), (_testbed.DeadLettered, _testbed.Dropped));

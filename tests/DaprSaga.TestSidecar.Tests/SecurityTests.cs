@@ -8,40 +8,28 @@ namespace DaprSaga.TestSidecar.Tests;
 /// DAPR_API_TOKEN (every call to the sidecar must carry it, health excepted) and APP_API_TOKEN
 /// (the sidecar sends it to the app as `dapr-api-token` on every call it makes).
 /// </summary>
-public sealed class SecurityTests : IAsyncLifetime
+public sealed class SecurityTests() : HostedTest<TestApp>(StartAppAsync)
 {
     private const string DaprToken = "dapr-secret";
     private const string AppToken = "app-secret";
     private const string Store = "store";
     private const string PubSub = "pubsub";
-    private readonly Testbed _testbed = new();
-    private TestApp _app = null!;
 
-    public async Task InitializeAsync()
+    private static Task<TestApp> StartAppAsync() => TestApp.StartAsync(new SidecarOptions("secure-app")
     {
-        _testbed.PubSub(PubSub);
-        _app = await TestApp.StartAsync(_testbed, new SidecarOptions("secure-app")
-        {
-            StateStores = [Store],
-            PubSubs = [PubSub],
-            Bindings = ["tick"],
-            DaprApiToken = DaprToken,
-            AppApiToken = AppToken,
-        }, app =>
-        {
-            app.MapPost("/orders", TestApp.Recording("orders")).WithTopic(PubSub, "orders");
-            app.MapPost("/tick", TestApp.Recording("tick"));
-            app.MapGet("/ping", TestApp.Recording("ping"));
-        });
-    }
-
-    public async Task DisposeAsync()
+        StateStores = [Store],
+        PubSubs = [PubSub],
+        Bindings = ["tick"],
+        DaprApiToken = DaprToken,
+        AppApiToken = AppToken,
+    }, app =>
     {
-        await _app.DisposeAsync();
-        await _testbed.DisposeAsync();
-    }
+        app.MapPost("/orders", TestApp.Recording("orders")).WithTopic(PubSub, "orders");
+        app.MapPost("/tick", TestApp.Recording("tick"));
+        app.MapGet("/ping", TestApp.Recording("ping"));
+    });
 
-    private Sidecar Sidecar => _app.Sidecar;
+    private Sidecar Sidecar => Host.Sidecar;
 
     private DaprClient ClientWithToken(string? token)
     {
@@ -57,11 +45,11 @@ public sealed class SecurityTests : IAsyncLifetime
     [Fact]
     public async Task TheAppsDaprClientReadsTheTokenFromConfigurationAndSucceeds()
     {
-        await _app.Dapr.SaveStateAsync(Store, "k", "v");
+        await Host.Dapr.SaveStateAsync(Store, "k", "v");
 
-        Assert.Equal("v", await _app.Dapr.GetStateAsync<string>(Store, "k"));
-        await _app.Dapr.PublishEventAsync(PubSub, "orders", new { orderId = "o-1" });
-        await _app.Recorder.WaitForAsync(r => r.Any(x => x.Route == "orders"));
+        Assert.Equal("v", await Host.Dapr.GetStateAsync<string>(Store, "k"));
+        await Host.Dapr.PublishEventAsync(PubSub, "orders", new { orderId = "o-1" });
+        await Host.Recorder.WaitForAsync(r => r.Any(x => x.Route == "orders"));
     }
 
     [Fact]
@@ -75,8 +63,8 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Equal(StatusCode.Unauthenticated, Inner(save).StatusCode);
         Assert.Equal("Unauthorized", Inner(save).Status.Detail);
         Assert.Equal(StatusCode.Unauthenticated, Inner(publish).StatusCode);
-        Assert.Empty(_testbed.StateStore(Store).Snapshot());
-        Assert.Empty(_testbed.PubSub(PubSub).Published("orders"));
+        Assert.Empty(Host.Testbed.StateStore(Store).Snapshot());
+        Assert.Empty(Host.Testbed.PubSub(PubSub).Published("orders"));
     }
 
     [Fact]
@@ -96,7 +84,7 @@ public sealed class SecurityTests : IAsyncLifetime
 
         await client.SaveStateAsync(Store, "k", "v");
 
-        Assert.Equal("v", await _app.Dapr.GetStateAsync<string>(Store, "k"));
+        Assert.Equal("v", await Host.Dapr.GetStateAsync<string>(Store, "k"));
     }
 
     [Fact]
@@ -144,15 +132,15 @@ public sealed class SecurityTests : IAsyncLifetime
         using var response = await invoker.GetAsync(new Uri("/ping", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Empty(_app.Recorder.All);
+        Assert.Empty(Host.Recorder.All);
     }
 
     [Fact]
     public async Task DeliveriesCarryTheAppApiToken()
     {
-        await _app.Dapr.PublishEventAsync(PubSub, "orders", new { orderId = "o-1" });
+        await Host.Dapr.PublishEventAsync(PubSub, "orders", new { orderId = "o-1" });
 
-        var received = (await _app.Recorder.WaitForAsync(r => r.Any(x => x.Route == "orders"))).Single(x => x.Route == "orders");
+        var received = (await Host.Recorder.WaitForAsync(r => r.Any(x => x.Route == "orders"))).Single(x => x.Route == "orders");
 
         Assert.Equal(AppToken, received.Headers.GetValueOrDefault("dapr-api-token"));
     }
@@ -160,12 +148,12 @@ public sealed class SecurityTests : IAsyncLifetime
     [Fact]
     public async Task InvocationsCarryTheAppApiTokenNotTheCallersDaprApiToken()
     {
-        using var invoker = _app.Dapr.CreateInvokableHttpClient("secure-app");
+        using var invoker = Host.Dapr.CreateInvokableHttpClient("secure-app");
 
         using var response = await invoker.GetAsync(new Uri("/ping", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var received = Assert.Single(_app.Recorder.At("ping"));
+        var received = Assert.Single(Host.Recorder.At("ping"));
         Assert.Equal(AppToken, received.Headers.GetValueOrDefault("dapr-api-token"));
     }
 
@@ -174,15 +162,15 @@ public sealed class SecurityTests : IAsyncLifetime
     {
         Assert.Equal(HttpStatusCode.OK, await Sidecar.TriggerBindingAsync("tick"));
 
-        var received = Assert.Single(_app.Recorder.At("tick"));
+        var received = Assert.Single(Host.Recorder.At("tick"));
         Assert.Equal(AppToken, received.Headers.GetValueOrDefault("dapr-api-token"));
     }
 
     [Fact]
     public async Task TheCallersDaprApiTokenDoesNotReachATargetWithoutAnAppApiToken()
     {
-        await using var plain = await TestApp.StartAsync(_testbed, new SidecarOptions("plain-app"), a => a.MapGet("/ping", TestApp.Recording("ping")));
-        using var invoker = _app.Dapr.CreateInvokableHttpClient("plain-app");
+        await using var plain = await TestApp.StartAsync(Host.Testbed, new SidecarOptions("plain-app"), a => a.MapGet("/ping", TestApp.Recording("ping")));
+        using var invoker = Host.Dapr.CreateInvokableHttpClient("plain-app");
 
         using var response = await invoker.GetAsync(new Uri("/ping", UriKind.Relative));
 

@@ -6,22 +6,12 @@ using Grpc.Core;
 namespace DaprSaga.TestSidecar.Tests;
 
 /// <summary>State through the real DaprClient, with `state.redis` semantics.</summary>
-public sealed class StateTests : IAsyncLifetime
+public sealed class StateTests() : HostedTest<TestApp>(() =>
+    TestApp.StartAsync(new SidecarOptions("state-app") { StateStores = [Store] }, _ => { }))
 {
     private const string Store = "test-store";
-    private readonly Testbed _testbed = new();
-    private TestApp _app = null!;
 
-    private DaprClient Dapr => _app.Dapr;
-
-    public async Task InitializeAsync() =>
-        _app = await TestApp.StartAsync(_testbed, new SidecarOptions("state-app") { StateStores = [Store] }, _ => { });
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _testbed.DisposeAsync();
-    }
+    private DaprClient Dapr => Host.Dapr;
 
     private static StatusCode CodeOf(DaprException e) => Assert.IsType<RpcException>(e.InnerException).StatusCode;
 
@@ -52,7 +42,7 @@ public sealed class StateTests : IAsyncLifetime
     {
         await Dapr.SaveStateAsync(Store, "k", new Item("a", 1));
 
-        var stored = _testbed.StateStore(Store).Snapshot();
+        var stored = Host.Testbed.StateStore(Store).Snapshot();
 
         Assert.Equal(["state-app||k"], stored.Keys);
         Assert.Equal("""{"name":"a","count":1}""", Encoding.UTF8.GetString(stored["state-app||k"]));

@@ -1,7 +1,4 @@
 using Dapr.Client;
-using DaprSaga.ServiceDefaults;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace DaprSaga.TestSidecar.Tests;
 
@@ -12,18 +9,21 @@ namespace DaprSaga.TestSidecar.Tests;
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
-    private WebApplication? _app;
+    private LoopbackApp? _app;
     private readonly Action<WebApplication> _map;
+    private Testbed? _ownTestbed;
 
     private TestApp(Sidecar sidecar, Action<WebApplication> map) => (Sidecar, _map) = (sidecar, map);
 
     public Sidecar Sidecar { get; }
 
+    public Testbed Testbed => Sidecar.Testbed;
+
     public Recorder Recorder { get; } = new();
 
-    public DaprClient Dapr => _app!.Services.GetRequiredService<DaprClient>();
+    public DaprClient Dapr => _app!.Dapr;
 
-    public Uri Address { get; private set; } = null!;
+    public Uri Address => _app!.Address;
 
     public static async Task<TestApp> StartAsync(Testbed testbed, SidecarOptions options, Action<WebApplication> map)
     {
@@ -33,43 +33,44 @@ public sealed class TestApp : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Starts the app and connects its sidecar to it (again, after <see cref="StopAppAsync"/>).</summary>
-    public async Task StartAppAsync()
+    /// <summary>Starts the app beside its sidecar on a fresh testbed of its own, disposed with the app.</summary>
+    public static async Task<TestApp> StartAsync(SidecarOptions options, Action<WebApplication> map)
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(Sidecar.AppConfiguration);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.AddServiceDefaults("test-app");
-        builder.Services.AddSingleton(Recorder);
-        var app = builder.Build();
-        // Keep the raw envelope before UseCloudEvents unwraps it, so tests can check every field.
-        app.Use(async (http, next) =>
+        var testbed = new Testbed();
+        try
         {
-            if (http.Request.ContentType?.StartsWith("application/cloudevents+json", StringComparison.Ordinal) == true)
-            {
-                http.Items["content-type"] = http.Request.ContentType;
-                http.Request.EnableBuffering();
-                http.Items["envelope"] = JsonNode.Parse(await new StreamReader(http.Request.Body, leaveOpen: true).ReadToEndAsync());
-                http.Request.Body.Position = 0;
-            }
-            await next(http);
-        });
-        app.MapServiceDefaults();
-        _map(app);
-        await app.StartAsync();
-        _app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Address = new Uri(address);
-        await Sidecar.AttachAppAsync(Address);
+            var app = await StartAsync(testbed, options, map);
+            app._ownTestbed = testbed;
+            return app;
+        }
+        catch
+        {
+            await testbed.DisposeAsync();
+            throw;
+        }
     }
+
+    /// <summary>Starts the app and connects its sidecar to it (again, after <see cref="StopAppAsync"/>).</summary>
+    public async Task StartAppAsync() =>
+        _app = await LoopbackApp.StartAsync(Sidecar, "test-app", _map,
+            configure: builder => builder.Services.AddSingleton(Recorder),
+            middleware: app => app.Use(async (http, next) =>
+            {
+                // Keep the raw envelope before UseCloudEvents unwraps it, so tests can check every field.
+                if (http.Request.ContentType?.StartsWith("application/cloudevents+json", StringComparison.Ordinal) == true)
+                {
+                    http.Items["content-type"] = http.Request.ContentType;
+                    http.Request.EnableBuffering();
+                    http.Items["envelope"] = JsonNode.Parse(await new StreamReader(http.Request.Body, leaveOpen: true).ReadToEndAsync());
+                    http.Request.Body.Position = 0;
+                }
+                await next(http);
+            }));
 
     /// <summary>Stops the app as a crash would: the sidecar stays, its app is gone.</summary>
     public async Task StopAppAsync()
     {
-        Sidecar.DetachApp();
-        await _app!.StopAsync();
-        await _app.DisposeAsync();
+        await _app!.DisposeAsync();
         _app = null;
     }
 
@@ -90,5 +91,6 @@ public sealed class TestApp : IAsyncDisposable
     {
         if (_app is not null) await StopAppAsync();
         await Sidecar.DisposeAsync();
+        if (_ownTestbed is not null) await _ownTestbed.DisposeAsync();
     }
 }

@@ -219,43 +219,31 @@ public sealed class WorkflowEngine
     }
 
     internal void Raise(RaiseEventRequest request) =>
-        AddEvent(request.InstanceId, new HistoryEvent
-        {
-            EventId = -1,
-            Timestamp = Now,
-            EventRaised = new EventRaisedEvent { Name = request.Name, Input = request.Input },
-        }, errorPrefix: "");
+        AddEvent(request.InstanceId, errorPrefix: "",
+            e => e.EventRaised = new EventRaisedEvent { Name = request.Name, Input = request.Input });
 
     internal void Terminate(TerminateRequest request) =>
-        AddEvent(request.InstanceId, new HistoryEvent
-        {
-            EventId = -1,
-            Timestamp = Now,
-            ExecutionTerminated = new ExecutionTerminatedEvent { Input = request.Output, Recurse = request.Recursive },
-        }, errorPrefix: "failed to submit termination request: ");
+        AddEvent(request.InstanceId, errorPrefix: "failed to submit termination request: ",
+            e => e.ExecutionTerminated = new ExecutionTerminatedEvent { Input = request.Output, Recurse = request.Recursive });
 
     internal void Suspend(SuspendRequest request) =>
-        AddEvent(request.InstanceId, new HistoryEvent
-        {
-            EventId = -1,
-            Timestamp = Now,
-            ExecutionSuspended = new ExecutionSuspendedEvent { Input = request.Reason is { Length: > 0 } reason ? reason : null },
-        }, errorPrefix: "");
+        AddEvent(request.InstanceId, errorPrefix: "",
+            e => e.ExecutionSuspended = new ExecutionSuspendedEvent { Input = ReasonOrNull(request.Reason) });
 
     internal void Resume(ResumeRequest request) =>
-        AddEvent(request.InstanceId, new HistoryEvent
-        {
-            EventId = -1,
-            Timestamp = Now,
-            ExecutionResumed = new ExecutionResumedEvent { Input = request.Reason is { Length: > 0 } reason ? reason : null },
-        }, errorPrefix: "");
+        AddEvent(request.InstanceId, errorPrefix: "",
+            e => e.ExecutionResumed = new ExecutionResumedEvent { Input = ReasonOrNull(request.Reason) });
+
+    private static string? ReasonOrNull(string? reason) => reason is { Length: > 0 } ? reason : null;
 
     /// <summary>
     /// Adds an event to an instance's inbox (dapr orchestrator/add.go): unknown ids are an error,
     /// finished instances accept it and never run again, so it is dropped.
     /// </summary>
-    private void AddEvent(string instanceId, HistoryEvent e, string errorPrefix)
+    private void AddEvent(string instanceId, string errorPrefix, Action<HistoryEvent> describe)
     {
+        var e = new HistoryEvent { EventId = -1, Timestamp = Now };
+        describe(e);
         lock (_gate)
         {
             if (!_instances.TryGetValue(instanceId, out var instance))
