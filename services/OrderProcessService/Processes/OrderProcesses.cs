@@ -1,5 +1,6 @@
 using Dapr;
 using Dapr.Client;
+using Microsoft.Extensions.Options;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.OrderProcessService.Workflows;
 
@@ -11,14 +12,14 @@ namespace DaprSaga.OrderProcessService.Processes;
 /// </summary>
 public sealed class OrderProcesses(
     DaprClient dapr, ServiceIdentity service, ProcessIndexes indexes, ProcessRunner runner, ProcessWorker worker,
-    WorkflowProcesses workflows, TimeProvider time)
+    WorkflowProcesses workflows, TimeProvider time, IOptions<RetentionOptions> retention)
 {
     public async Task<OrderProcessView?> StartAsync(SagaRequest request, string? idempotencyKey, string fingerprint, CancellationToken cancellationToken)
     {
         if (idempotencyKey is null) return await StartNewAsync(request, cancellationToken);
         // First write wins, so racing retries agree on one order id.
         var use = await dapr.ClaimIdempotencyKeyAsync(
-            service.StateStore, idempotencyKey, fingerprint, request.OrderId, time.GetUtcNow(), cancellationToken);
+            service.StateStore, idempotencyKey, fingerprint, request.OrderId, time.GetUtcNow(), retention.Value.Window, cancellationToken);
         if (use.ReusedForAnotherRequest) return null;
         return use.Claimed
             ? await StartNewAsync(request, cancellationToken)
@@ -50,7 +51,10 @@ public sealed class OrderProcesses(
         if (await runner.FindAsync(request.OrderId, cancellationToken) is { } process)
             return process.ToView();
         if (await workflows.FindAsync(request.OrderId, cancellationToken) is { } found)
-            return await workflows.ViewAsync(await workflows.EnsureStartedAsync(found.Request, cancellationToken), cancellationToken);
+        {
+            var start = await workflows.EnsureStartedAsync(found.Request, cancellationToken);
+            return await workflows.ViewAsync(start, cancellationToken) ?? WorkflowProcesses.View(start, null);
+        }
         if (request.Engine == SagaEngine.Workflow)
         {
             await indexes.AddAsync(request.OrderId, cancellationToken);
@@ -77,10 +81,10 @@ public sealed class OrderProcesses(
         if (others.Count > 0)
         {
             var starts = await workflows.FindManyAsync(others, cancellationToken);
-            var workflowViews = new OrderProcessView[starts.Count];
+            var workflowViews = new OrderProcessView?[starts.Count];
             await Parallel.ForAsync(0, starts.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
                 async (i, ct) => workflowViews[i] = await workflows.ViewAsync(starts[i], ct));
-            views.AddRange(workflowViews);
+            views.AddRange(workflowViews.OfType<OrderProcessView>());
         }
         return views.OrderByDescending(v => v.CreatedAt).ToList();
     }

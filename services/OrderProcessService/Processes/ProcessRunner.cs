@@ -10,7 +10,7 @@ namespace DaprSaga.OrderProcessService.Processes;
 /// </summary>
 public sealed partial class ProcessRunner(
     DaprClient dapr, Participants participants, ServiceIdentity service,
-    TimeProvider time, IOptions<ProcessOptions> options, ILogger<ProcessRunner> log)
+    TimeProvider time, IOptions<ProcessOptions> options, IOptions<RetentionOptions> retention, ILogger<ProcessRunner> log)
 {
     public static string KeyOf(string orderId) => $"process-{orderId}";
 
@@ -154,8 +154,10 @@ public sealed partial class ProcessRunner(
             return next.IsTerminal ? next.Release() : next with { LeaseUntil = now + LeaseDuration };
         }, cancellationToken);
 
+    // A finished instance expires after the retention window; its order and the participants' records stay.
     private async Task<OrderProcess?> SaveAsync(string orderId, Func<OrderProcess?, OrderProcess?> decide, CancellationToken cancellationToken) =>
-        (await dapr.UpdateAsync(service.StateStore, KeyOf(orderId), decide, cancellationToken)).Value;
+        (await dapr.UpdateAsync(service.StateStore, KeyOf(orderId), decide,
+            p => p.IsTerminal ? StateStoreExtensions.ExpiresAfter(retention.Value.Window) : null, cancellationToken)).Value;
 
     private static string NewOwner() => Guid.NewGuid().ToString("N");
 

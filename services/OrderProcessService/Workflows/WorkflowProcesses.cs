@@ -2,14 +2,20 @@ using Dapr.Client;
 using Dapr.Workflow;
 using DaprSaga.OrderProcessService.Saga;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.OrderProcessService.Workflows;
 
 /// <summary>Stored before the instance is scheduled: the order id is used, and by this engine.</summary>
 public sealed record WorkflowStart(SagaRequest Request, DateTimeOffset CreatedAt);
 
-/// <summary>Order sagas on Dapr Workflow, instance id = order id; never scheduled twice (daprd would reset a finished one).</summary>
-public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workflows, ServiceIdentity service, TimeProvider time)
+/// <summary>
+/// Order sagas on Dapr Workflow, instance id = order id; never scheduled twice (daprd would reset a finished one).
+/// daprd purges a finished instance after the Configuration's stateRetentionPolicy; one older than the
+/// retention window is then gone, and never scheduled again.
+/// </summary>
+public sealed class WorkflowProcesses(
+    DaprClient dapr, DaprWorkflowClient workflows, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention)
 {
 
     public static string KeyOf(string orderId) => $"workflow-{orderId}";
@@ -40,6 +46,7 @@ public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workfl
 
     public async Task<bool> EnsureScheduledAsync(WorkflowStart start, CancellationToken cancellationToken)
     {
+        if (IsPastRetention(start)) return false;
         if ((await workflows.GetWorkflowStateAsync(start.Request.OrderId, getInputsAndOutputs: false, cancellationToken)).Exists) return false;
         await ScheduleAsync(start, cancellationToken);
         return true;
@@ -62,12 +69,16 @@ public sealed class WorkflowProcesses(DaprClient dapr, DaprWorkflowClient workfl
     public Task RaiseAsync(string orderId, CustomerDecision decision, CancellationToken cancellationToken) =>
         workflows.RaiseEventAsync(orderId, OrderSagaEvents.CustomerDecision, decision, cancellationToken);
 
-    public async Task<OrderProcessView> ViewAsync(WorkflowStart start, CancellationToken cancellationToken)
+    /// <summary>Null once the instance was purged after the retention window.</summary>
+    public async Task<OrderProcessView?> ViewAsync(WorkflowStart start, CancellationToken cancellationToken)
     {
         var state = await workflows.GetWorkflowStateAsync(start.Request.OrderId, getInputsAndOutputs: true, cancellationToken);
+        if (!state.Exists && IsPastRetention(start)) return null;
         var status = state.Exists ? state.ReadCustomStatusAs<OrderSagaStatus>() ?? state.ReadOutputAs<OrderSagaStatus>() : null;
         return View(start, status);
     }
+
+    private bool IsPastRetention(WorkflowStart start) => time.GetUtcNow() - start.CreatedAt >= retention.Value.Window;
 
     public static OrderProcessView View(WorkflowStart start, OrderSagaStatus? status)
     {

@@ -1,4 +1,5 @@
 using Dapr.Client;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.OrderService.Orders;
 
@@ -9,7 +10,8 @@ public sealed record OrderPage(IReadOnlyList<Order> Orders, int Page, int PageSi
 /// entered before the record's first write; the recovery pass takes terminal orders out of the open
 /// one, so a crash leaves at worst an id a reader skips, never a record nobody can find.
 /// </summary>
-public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time, ILogger<OrderBook> log)
+public sealed class OrderBook(
+    DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention, ILogger<OrderBook> log)
 {
     public const int PageSize = 50;
 
@@ -30,7 +32,8 @@ public sealed class OrderBook(DaprClient dapr, Outbox outbox, ServiceIdentity se
 
         // First write wins, so racing retries agree on one order id.
         var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = [.. order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal)] });
-        var use = await dapr.ClaimIdempotencyKeyAsync(_store, idempotencyKey, fingerprint, orderId, time.GetUtcNow(), cancellationToken);
+        var use = await dapr.ClaimIdempotencyKeyAsync(
+            _store, idempotencyKey, fingerprint, orderId, time.GetUtcNow(), retention.Value.Window, cancellationToken);
         if (use.ReusedForAnotherRequest) return null;
         return (await CreateAsync(use.ResourceId, flow, order, cancellationToken)).Value!;
     }

@@ -9,7 +9,10 @@ public sealed record IdempotencyKeyClaim(string ResourceId, DateTimeOffset Claim
 /// <summary>A key first used for another body is 422, as in the IETF draft and at Stripe.</summary>
 public sealed record IdempotencyKeyUse(string ResourceId, bool Claimed, bool ReusedForAnotherRequest);
 
-/// <summary>Idempotency-Key claims over Dapr state: first write wins, so concurrent retries agree on one resource.</summary>
+/// <summary>
+/// Idempotency-Key claims over Dapr state: first write wins, so concurrent retries agree on one resource.
+/// A claim expires with the retention window: after that the key is free for a new request.
+/// </summary>
 public static class IdempotencyKeys
 {
     public static string KeyOf(string idempotencyKey) => $"idempotency-{idempotencyKey}";
@@ -20,10 +23,11 @@ public static class IdempotencyKeys
 
     public static async Task<IdempotencyKeyUse> ClaimIdempotencyKeyAsync(
         this DaprClient dapr, string store, string idempotencyKey, string fingerprint, string newResourceId, DateTimeOffset now,
-        CancellationToken cancellationToken)
+        TimeSpan retention, CancellationToken cancellationToken)
     {
         var claim = await dapr.UpdateAsync<IdempotencyKeyClaim>(
-            store, KeyOf(idempotencyKey), c => c ?? new IdempotencyKeyClaim(newResourceId, now, fingerprint), cancellationToken);
+            store, KeyOf(idempotencyKey), c => c ?? new IdempotencyKeyClaim(newResourceId, now, fingerprint),
+            _ => StateStoreExtensions.ExpiresAfter(retention), cancellationToken);
         var stored = claim.Value!;
         return new(stored.ResourceId, claim.Changed, stored.Fingerprint != fingerprint);
     }

@@ -44,9 +44,26 @@ public static class StateStoreExtensions
         where T : class =>
         dapr.UpdateAsync<T>(store, key, (current, _) => ValueTask.FromResult(decide(current)), cancellationToken);
 
+    /// <summary>As above, with the request metadata of each write (e.g. <see cref="ExpiresAfter"/>), decided from the value written.</summary>
+    public static Task<Updated<T>> UpdateAsync<T>(
+        this DaprClient dapr, string store, string key, Func<T?, T?> decide, Func<T, IReadOnlyDictionary<string, string>?> metadataOf,
+        CancellationToken cancellationToken = default)
+        where T : class =>
+        dapr.WriteIfUnchangedAsync<T>(store, key, (current, _) => ValueTask.FromResult(decide(current)), metadataOf, cancellationToken);
+
+    /// <summary>The request metadata that lets the store expire a key (`ttlInSeconds`, state.redis and state.postgresql v2).</summary>
+    public static IReadOnlyDictionary<string, string> ExpiresAfter(TimeSpan ttl) =>
+        new Dictionary<string, string> { ["ttlInSeconds"] = ((long)Math.Ceiling(ttl.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
     /// <summary>As above, for a decision that must do something first (e.g. enter an index) before its value may be written.</summary>
-    public static async Task<Updated<T>> UpdateAsync<T>(
+    public static Task<Updated<T>> UpdateAsync<T>(
         this DaprClient dapr, string store, string key, Func<T?, CancellationToken, ValueTask<T?>> decide, CancellationToken cancellationToken = default)
+        where T : class =>
+        dapr.WriteIfUnchangedAsync(store, key, decide, metadataOf: null, cancellationToken);
+
+    private static async Task<Updated<T>> WriteIfUnchangedAsync<T>(
+        this DaprClient dapr, string store, string key, Func<T?, CancellationToken, ValueTask<T?>> decide,
+        Func<T, IReadOnlyDictionary<string, string>?>? metadataOf, CancellationToken cancellationToken)
         where T : class
     {
         for (var attempt = 1; ; attempt++)
@@ -54,14 +71,15 @@ public static class StateStoreExtensions
             var (current, etag) = await dapr.GetStateAndETagAsync<T>(store, key, cancellationToken: cancellationToken);
             var next = await decide(current, cancellationToken);
             if (next is null || ReferenceEquals(next, current)) return new(current, false);
+            var metadata = metadataOf?.Invoke(next);
             try
             {
                 if (string.IsNullOrEmpty(etag))
                 {
-                    await dapr.SaveStateAsync(store, key, next, FirstWrite, cancellationToken: cancellationToken);
+                    await dapr.SaveStateAsync(store, key, next, FirstWrite, metadata, cancellationToken);
                     return new(next, true);
                 }
-                if (await dapr.TrySaveStateAsync(store, key, next, etag, cancellationToken: cancellationToken)) return new(next, true);
+                if (await dapr.TrySaveStateAsync(store, key, next, etag, metadata: metadata, cancellationToken: cancellationToken)) return new(next, true);
             }
             catch (DaprException) when (attempt < MaxAttempts && string.IsNullOrEmpty(etag))
             {
