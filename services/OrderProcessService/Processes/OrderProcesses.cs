@@ -1,8 +1,8 @@
 using Dapr;
 using Dapr.Client;
-using Microsoft.Extensions.Options;
 using DaprSaga.OrderProcessService.Saga;
 using DaprSaga.OrderProcessService.Workflows;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
