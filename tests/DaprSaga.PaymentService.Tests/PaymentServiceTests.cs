@@ -1,3 +1,4 @@
+using Dapr.Client;
 using DaprSaga.PaymentService.Payments;
 using DaprSaga.ServiceDefaults;
 
@@ -20,6 +21,24 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
     {
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         return problem.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+    }
+
+    /// <summary>Moves the stored payment to <paramref name="phase"/> without its effect, as a crash in between would leave it.</summary>
+    private static async Task LeaveInPhaseAsync(DaprClient dapr, string orderId, PaymentPhase phase)
+    {
+        var key = PaymentOperations.KeyOf(orderId);
+        var (payment, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
+        Assert.True(await dapr.TrySaveStateAsync(Components.PaymentStore, key, payment with { Phase = phase }, etag));
+    }
+
+    /// <summary>Bob's payment o-1 ended in <paramref name="status"/> once: his credit, one event, off the unsettled index.</summary>
+    private async Task AssertSettledAsync<TEvent>(UnsettledPayments index, PaymentStatus status, decimal bobsCredit)
+        where TEvent : IIntegrationEvent
+    {
+        Assert.Equal(status, (await Host.PaymentAsync("o-1"))!.Status);
+        Assert.Equal(bobsCredit, await Host.CreditAsync("bob"));
+        Assert.Single(Host.Published<TEvent>());
+        Assert.Empty(await index.ListAsync());
     }
 
     [Fact]
@@ -286,17 +305,12 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         // Listed since it was opened: a crash in flight needs no entry of its own.
         var index = new UnsettledPayments(dapr, Components.PaymentStore);
         Assert.Equal([new UnsettledEntry("o-1", PaymentPhase.Pending)], await index.ListAsync());
-        var key = PaymentOperations.KeyOf("o-1");
-        var (pending, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
-        Assert.True(await dapr.TrySaveStateAsync(Components.PaymentStore, key, pending with { Phase = PaymentPhase.Confirming }, etag));
+        await LeaveInPhaseAsync(dapr, "o-1", PaymentPhase.Confirming);
 
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
 
-        Assert.Equal(PaymentStatus.Confirmed, (await Host.PaymentAsync("o-1"))!.Status);
-        Assert.Equal(20.00m, await Host.CreditAsync("bob"));
-        Assert.Single(Host.Published<PaymentConfirmed>());
-        Assert.Empty(await index.ListAsync());
+        await AssertSettledAsync<PaymentConfirmed>(index, PaymentStatus.Confirmed, bobsCredit: 20.00m);
     }
 
     [Fact]
@@ -309,16 +323,11 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         Assert.Empty(await index.ListAsync());
         // As if the app died between deciding to refund (listed again first) and applying the refund.
         await index.EnterAsync("o-1", PaymentPhase.Refunding);
-        var key = PaymentOperations.KeyOf("o-1");
-        var (confirmed, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
-        Assert.True(await dapr.TrySaveStateAsync(Components.PaymentStore, key, confirmed with { Phase = PaymentPhase.Refunding }, etag));
+        await LeaveInPhaseAsync(dapr, "o-1", PaymentPhase.Refunding);
 
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
 
-        Assert.Equal(PaymentStatus.Refunded, (await Host.PaymentAsync("o-1"))!.Status);
-        Assert.Equal(50.00m, await Host.CreditAsync("bob"));
-        Assert.Single(Host.Published<PaymentRefunded>());
-        Assert.Empty(await index.ListAsync());
+        await AssertSettledAsync<PaymentRefunded>(index, PaymentStatus.Refunded, bobsCredit: 50.00m);
     }
 
     [Fact]
