@@ -134,11 +134,7 @@ public sealed class ChoreographyTests() : HostedTest<DeliveryHost>(() => Deliver
         Assert.Equal(new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Cancelled, CancellationReason.SagaTimedOut), await Host.DeliveryAsync("o-1"));
         var cancelled = Assert.Single(Host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal("c-east-1", (string?)cancelled["courierId"]);
-        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
-
-        await Host.ConfirmAsync("o-2", "east");
-        await Host.IdleAsync();
-        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-2"))?.Status);
+        await Host.AssertEastSlotServesTheNextOrderAsync();
     }
 
     [Fact]

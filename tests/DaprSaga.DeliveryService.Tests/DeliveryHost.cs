@@ -44,6 +44,16 @@ public sealed class DeliveryHost : ServiceHost<Delivery>
     public IReadOnlyList<JsonObject> PublishedFor(string topic, string orderId) =>
         PublishedData(topic).Where(d => (string?)d["orderId"] == orderId).ToList();
 
+    /// <summary>c-east-1 (capacity one) holds no slot any more, so the next order for east, o-2, is scheduled on it.</summary>
+    public async Task AssertEastSlotServesTheNextOrderAsync()
+    {
+        Assert.Equal(0, (await CourierAsync("c-east-1")).ActiveDeliveries);
+
+        await ConfirmAsync("o-2", "east");
+        await IdleAsync();
+        Assert.Equal(DeliveryStatus.Scheduled, (await DeliveryAsync("o-2"))?.Status);
+    }
+
     public async Task<CourierView> CourierAsync(string courierId) => (await GetAsync<CourierView>($"/couriers/{courierId}"))!;
 
     public Task<DeliveryView?> DeliveryAsync(string orderId) => GetAsync<DeliveryView>($"/deliveries/{orderId}");

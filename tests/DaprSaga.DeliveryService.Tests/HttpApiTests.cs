@@ -141,11 +141,7 @@ public sealed class HttpApiTests() : HostedTest<DeliveryHost>(() => DeliveryHost
         var expected = new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Delivered, null);
         Assert.Equal(expected, await repeat.Content.ReadFromJsonAsync<DeliveryView>(ServiceDefaultsExtensions.JsonOptions));
         Assert.Equal(expected, await Host.DeliveryAsync("o-1"));
-        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
-
-        await Host.ConfirmAsync("o-2", "east");
-        await Host.IdleAsync();
-        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-2"))?.Status);
+        await Host.AssertEastSlotServesTheNextOrderAsync();
     }
 
     [Fact]
