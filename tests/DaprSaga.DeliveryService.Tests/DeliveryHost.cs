@@ -33,6 +33,15 @@ public sealed class DeliveryHost : ServiceHost<Delivery>
     public Task CancelAsync(string orderId, CancellationReason reason = CancellationReason.CustomerCancelled) =>
         SendAsync(new OrderCancelled(orderId, SagaFlow.Choreography, reason, DateTimeOffset.UtcNow));
 
+    /// <summary>Confirms the order, then cancels it, letting each settle before the next.</summary>
+    public async Task ConfirmThenCancelAsync(string orderId, string zone, CancellationReason reason = CancellationReason.CustomerCancelled)
+    {
+        await ConfirmAsync(orderId, zone);
+        await IdleAsync();
+        await CancelAsync(orderId, reason);
+        await IdleAsync();
+    }
+
     /// <summary>
     /// The data of every distinct event published on a topic. The outbox may send one event more
     /// than once (racing senders, the sweep) under the same CloudEvent id, which consumers

@@ -174,10 +174,7 @@ public sealed class HttpApiTests() : HostedTest<DeliveryHost>(() => DeliveryHost
     [Fact]
     public async Task DeliveredIsRefusedForACancelledDeliveryWithTheCancellationReason()
     {
-        await Host.ConfirmAsync("o-1", "east");
-        await Host.IdleAsync();
-        await Host.CancelAsync("o-1", CancellationReason.CustomerCancelled);
-        await Host.IdleAsync();
+        await Host.ConfirmThenCancelAsync("o-1", "east", CancellationReason.CustomerCancelled);
 
         using var response = await Host.Http.PostAsync("/deliveries/o-1/delivered", null);
 

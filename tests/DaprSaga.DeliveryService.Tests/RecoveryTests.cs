@@ -144,10 +144,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     [Fact]
     public async Task ASlowDuplicateThatAsksTheCourierAfterTheCancellationGetsNoSlot()
     {
-        await Host.ConfirmAsync("o-1", "east");
-        await Host.IdleAsync();
-        await Host.CancelAsync("o-1");
-        await Host.IdleAsync();
+        await Host.ConfirmThenCancelAsync("o-1", "east");
 
         // What a handler that read the delivery while it was asking c-east-1 would do now.
         await Host.Services.GetRequiredService<CourierRoster>().TakeAsync("c-east-1", "o-1", "east", CancellationToken.None);
