@@ -126,19 +126,12 @@ public sealed class ChoreographyTests() : HostedTest<DeliveryHost>(() => Deliver
     [Fact]
     public async Task OrderCancelledFreesTheSlotForTheNextOrder()
     {
-        await Host.ConfirmAsync("o-1", "east");
-        await Host.IdleAsync();
-        await Host.CancelAsync("o-1", CancellationReason.SagaTimedOut);
-        await Host.IdleAsync();
+        await Host.ConfirmThenCancelAsync("o-1", "east", CancellationReason.SagaTimedOut);
 
         Assert.Equal(new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Cancelled, CancellationReason.SagaTimedOut), await Host.DeliveryAsync("o-1"));
         var cancelled = Assert.Single(Host.PublishedData(Topics.DeliveryCancelled));
         Assert.Equal("c-east-1", (string?)cancelled["courierId"]);
-        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
-
-        await Host.ConfirmAsync("o-2", "east");
-        await Host.IdleAsync();
-        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-2"))?.Status);
+        await Host.AssertEastSlotServesTheNextOrderAsync();
     }
 
     [Fact]

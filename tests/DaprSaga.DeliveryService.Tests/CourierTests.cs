@@ -6,6 +6,16 @@ public sealed class CourierTests
 {
     private static readonly Courier East = Courier.Register("c-east-1", "East", "east", capacity: 1);
 
+    /// <summary>Taking o-1 again changes nothing: the courier repeats <paramref name="answer"/> and has no active slot.</summary>
+    private static void AssertALateTakeGetsNoSlot(Courier courier, AssignmentState answer)
+    {
+        var (next, actual) = courier.Take("o-1", "east");
+
+        Assert.Null(next);
+        Assert.Equal(answer, actual);
+        Assert.Equal(0, courier.ActiveDeliveries);
+    }
+
     [Fact]
     public void ACourierWithAFreeSlotInTheZoneTakesTheOrder()
     {
@@ -56,11 +66,7 @@ public sealed class CourierTests
     {
         var released = East.Take("o-1", "east").Next!.Release("o-1")!;
 
-        var (next, answer) = released.Take("o-1", "east");
-
-        Assert.Null(next);
-        Assert.Equal(AssignmentState.Released, answer);
-        Assert.Equal(0, released.ActiveDeliveries);
+        AssertALateTakeGetsNoSlot(released, AssignmentState.Released);
     }
 
     [Fact]
@@ -88,11 +94,7 @@ public sealed class CourierTests
     {
         var withdrawn = East.Withdraw("o-1")!;
 
-        var (next, answer) = withdrawn.Take("o-1", "east");
-
-        Assert.Null(next);
-        Assert.Equal(AssignmentState.Declined, answer);
-        Assert.Equal(0, withdrawn.ActiveDeliveries);
+        AssertALateTakeGetsNoSlot(withdrawn, AssignmentState.Declined);
     }
 
     [Fact]

@@ -33,6 +33,15 @@ public sealed class DeliveryHost : ServiceHost<Delivery>
     public Task CancelAsync(string orderId, CancellationReason reason = CancellationReason.CustomerCancelled) =>
         SendAsync(new OrderCancelled(orderId, SagaFlow.Choreography, reason, DateTimeOffset.UtcNow));
 
+    /// <summary>Confirms the order, then cancels it, letting each settle before the next.</summary>
+    public async Task ConfirmThenCancelAsync(string orderId, string zone, CancellationReason reason = CancellationReason.CustomerCancelled)
+    {
+        await ConfirmAsync(orderId, zone);
+        await IdleAsync();
+        await CancelAsync(orderId, reason);
+        await IdleAsync();
+    }
+
     /// <summary>
     /// The data of every distinct event published on a topic. The outbox may send one event more
     /// than once (racing senders, the sweep) under the same CloudEvent id, which consumers
@@ -43,6 +52,16 @@ public sealed class DeliveryHost : ServiceHost<Delivery>
 
     public IReadOnlyList<JsonObject> PublishedFor(string topic, string orderId) =>
         PublishedData(topic).Where(d => (string?)d["orderId"] == orderId).ToList();
+
+    /// <summary>c-east-1 (capacity one) holds no slot any more, so the next order for east, o-2, is scheduled on it.</summary>
+    public async Task AssertEastSlotServesTheNextOrderAsync()
+    {
+        Assert.Equal(0, (await CourierAsync("c-east-1")).ActiveDeliveries);
+
+        await ConfirmAsync("o-2", "east");
+        await IdleAsync();
+        Assert.Equal(DeliveryStatus.Scheduled, (await DeliveryAsync("o-2"))?.Status);
+    }
 
     public async Task<CourierView> CourierAsync(string courierId) => (await GetAsync<CourierView>($"/couriers/{courierId}"))!;
 

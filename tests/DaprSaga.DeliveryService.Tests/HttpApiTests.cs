@@ -141,11 +141,7 @@ public sealed class HttpApiTests() : HostedTest<DeliveryHost>(() => DeliveryHost
         var expected = new DeliveryView("o-1", "c-east-1", "east", DeliveryStatus.Delivered, null);
         Assert.Equal(expected, await repeat.Content.ReadFromJsonAsync<DeliveryView>(ServiceDefaultsExtensions.JsonOptions));
         Assert.Equal(expected, await Host.DeliveryAsync("o-1"));
-        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
-
-        await Host.ConfirmAsync("o-2", "east");
-        await Host.IdleAsync();
-        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-2"))?.Status);
+        await Host.AssertEastSlotServesTheNextOrderAsync();
     }
 
     [Fact]
@@ -178,10 +174,7 @@ public sealed class HttpApiTests() : HostedTest<DeliveryHost>(() => DeliveryHost
     [Fact]
     public async Task DeliveredIsRefusedForACancelledDeliveryWithTheCancellationReason()
     {
-        await Host.ConfirmAsync("o-1", "east");
-        await Host.IdleAsync();
-        await Host.CancelAsync("o-1", CancellationReason.CustomerCancelled);
-        await Host.IdleAsync();
+        await Host.ConfirmThenCancelAsync("o-1", "east", CancellationReason.CustomerCancelled);
 
         using var response = await Host.Http.PostAsync("/deliveries/o-1/delivered", null);
 

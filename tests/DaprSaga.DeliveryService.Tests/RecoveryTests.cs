@@ -29,6 +29,21 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
         await Host.IdleAsync();
     }
 
+    /// <summary>o-crash stopped after asking c-east-1 and taking its slot, before recording the answer.</summary>
+    private async Task LeaveAskedWithTheSlotTakenAsync()
+    {
+        await LeaveUnfinishedAsync(Delivery.Request(null, "o-crash", SagaFlow.Choreography, "east")!.Ask("c-east-1")!);
+        await Dapr.UpdateAsync<Courier>(Store, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
+    }
+
+    /// <summary>o-1 scheduled on c-east-1 for real, as stored.</summary>
+    private async Task<Delivery> ScheduledOnEastAsync()
+    {
+        await Host.ConfirmAsync("o-1", "east");
+        await Host.IdleAsync();
+        return (await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-1")))!;
+    }
+
     [Fact]
     public async Task TheSweepFinishesAnAssignmentThatStoppedBeforeAskingACourier()
     {
@@ -43,9 +58,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     [Fact]
     public async Task TheSweepFinishesAnAssignmentThatStoppedAfterTakingTheSlotWithoutTakingAnother()
     {
-        var asked = Delivery.Request(null, "o-crash", SagaFlow.Choreography, "east")!.Ask("c-east-1")!;
-        await LeaveUnfinishedAsync(asked);
-        await Dapr.UpdateAsync<Courier>(Store, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
+        await LeaveAskedWithTheSlotTakenAsync();
 
         await SweepAsync();
 
@@ -57,9 +70,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     [Fact]
     public async Task AConfirmRedeliveredAfterACrashCarriesOnTheSameAssignment()
     {
-        var asked = Delivery.Request(null, "o-crash", SagaFlow.Choreography, "east")!.Ask("c-east-1")!;
-        await LeaveUnfinishedAsync(asked);
-        await Dapr.UpdateAsync<Courier>(Store, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
+        await LeaveAskedWithTheSlotTakenAsync();
 
         await Host.ConfirmAsync("o-crash", "east");
         await Host.IdleAsync();
@@ -71,9 +82,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     [Fact]
     public async Task TheSweepFinishesACancellationThatStoppedBeforeFreeingTheSlot()
     {
-        await Host.ConfirmAsync("o-1", "east");
-        await Host.IdleAsync();
-        var scheduled = (await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-1")))!;
+        var scheduled = await ScheduledOnEastAsync();
         await LeaveUnfinishedAsync(Delivery.Cancel(scheduled, "o-1", SagaFlow.Choreography, CancellationReason.SagaTimedOut)!);
 
         await SweepAsync();
@@ -86,9 +95,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     [Fact]
     public async Task TheSweepFinishesADeliveredReportThatStoppedBeforeFreeingTheSlot()
     {
-        await Host.ConfirmAsync("o-1", "east");
-        await Host.IdleAsync();
-        var scheduled = (await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-1")))!;
+        var scheduled = await ScheduledOnEastAsync();
         await LeaveUnfinishedAsync(scheduled.ReportDelivered()!);
 
         await SweepAsync();
@@ -137,10 +144,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     [Fact]
     public async Task ASlowDuplicateThatAsksTheCourierAfterTheCancellationGetsNoSlot()
     {
-        await Host.ConfirmAsync("o-1", "east");
-        await Host.IdleAsync();
-        await Host.CancelAsync("o-1");
-        await Host.IdleAsync();
+        await Host.ConfirmThenCancelAsync("o-1", "east");
 
         // What a handler that read the delivery while it was asking c-east-1 would do now.
         await Host.Services.GetRequiredService<CourierRoster>().TakeAsync("c-east-1", "o-1", "east", CancellationToken.None);

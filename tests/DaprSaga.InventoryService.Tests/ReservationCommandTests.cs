@@ -144,20 +144,8 @@ public sealed class ReservationCommandTests() : HostedTest<InventoryApp>(() => I
     }
 
     [Fact]
-    public async Task ReleaseGivesTheStockBackOnceAndPublishesStockReleased()
-    {
-        (await ReserveAsync("o-1", TwoWidgets)).Dispose();
-
-        using var first = await CommandAsync("o-1", "release");
-        using var repeat = await CommandAsync("o-1", "release");
-
-        Assert.Equal(ReservationStatus.Released, (await OkViewAsync(first)).Status);
-        Assert.Equal(ReservationStatus.Released, (await OkViewAsync(repeat)).Status);
-        Assert.Equal((1000, 0, 0), await WidgetsAsync());
-        await Host.IdleAsync();
-        Assert.Equal(1, DistinctEvents(Topics.StockReleased));
-        Assert.Equal(SagaFlow.Orchestration, Host.Published<StockReleased>()[0].Flow);
-    }
+    public Task ReleaseGivesTheStockBackOnceAndPublishesStockReleased() =>
+        CommandOnceAsync<StockReleased>("release", ReservationStatus.Released, widgets: (1000, 0, 0));
 
     [Fact]
     public async Task ReleaseWithNoReservationLeavesATombstoneSoALateReserveHoldsNothing()
@@ -211,19 +199,24 @@ public sealed class ReservationCommandTests() : HostedTest<InventoryApp>(() => I
     }
 
     [Fact]
-    public async Task CommitMovesTheReservedStockToSoldOnce()
+    public Task CommitMovesTheReservedStockToSoldOnce() =>
+        CommandOnceAsync<StockCommitted>("commit", ReservationStatus.Committed, widgets: (998, 0, 2));
+
+    /// <summary>Reserves two widgets for o-1, then sends <paramref name="command"/> twice: both answer the same, the effect and its event happen once.</summary>
+    private async Task CommandOnceAsync<TEvent>(string command, ReservationStatus status, (int OnHand, int Reserved, int Sold) widgets)
+        where TEvent : IIntegrationEvent
     {
         (await ReserveAsync("o-1", TwoWidgets)).Dispose();
 
-        using var first = await CommandAsync("o-1", "commit");
-        using var repeat = await CommandAsync("o-1", "commit");
+        using var first = await CommandAsync("o-1", command);
+        using var repeat = await CommandAsync("o-1", command);
 
-        Assert.Equal(ReservationStatus.Committed, (await OkViewAsync(first)).Status);
-        Assert.Equal(ReservationStatus.Committed, (await OkViewAsync(repeat)).Status);
-        Assert.Equal((998, 0, 2), await WidgetsAsync());
+        Assert.Equal(status, (await OkViewAsync(first)).Status);
+        Assert.Equal(status, (await OkViewAsync(repeat)).Status);
+        Assert.Equal(widgets, await WidgetsAsync());
         await Host.IdleAsync();
-        Assert.Equal(1, DistinctEvents(Topics.StockCommitted));
-        Assert.Equal(SagaFlow.Orchestration, Host.Published<StockCommitted>()[0].Flow);
+        Assert.Equal(1, DistinctEvents(TEvent.Topic));
+        Assert.Equal(SagaFlow.Orchestration, Host.Published<TEvent>()[0].Flow);
     }
 
     [Fact]
@@ -283,21 +276,22 @@ public sealed class ReservationCommandTests() : HostedTest<InventoryApp>(() => I
         Assert.Equal([SagaFlow.Choreography, SagaFlow.Orchestration], Host.Published<StockReserved>().Select(r => r.Flow).Distinct().Order());
     }
 
-    public static TheoryData<string, string> Commands => new() { { "o-1", "" }, { "o-1", "/release" }, { "o-1", "/commit" } };
-
-    [Theory]
-    [MemberData(nameof(Commands))]
-    public async Task ACommandFromAnotherAppIsForbiddenAndChangesNothing(string orderId, string command) =>
-        await ForbiddenAsync(orderId, command, AppIds.OrderService);
-
-    [Theory]
-    [MemberData(nameof(Commands))]
-    public async Task ADirectCommandWithoutTheCallerHeaderIsForbiddenAndChangesNothing(string orderId, string command) =>
-        await ForbiddenAsync(orderId, command, caller: null);
-
-    private async Task ForbiddenAsync(string orderId, string command, string? caller)
+    // Each command from another app, then with no caller header at all (a direct call that bypassed the sidecar).
+    public static TheoryData<string?, string> NotFromTheOrchestrator => new()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/reservations/{orderId}{command}")
+        { AppIds.OrderService, "" },
+        { AppIds.OrderService, "/release" },
+        { AppIds.OrderService, "/commit" },
+        { null, "" },
+        { null, "/release" },
+        { null, "/commit" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotFromTheOrchestrator))]
+    public async Task ACommandFromAnotherAppOrWithoutTheCallerHeaderIsForbiddenAndChangesNothing(string? caller, string command)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/reservations/o-1{command}")
         {
             Content = JsonContent.Create(TwoWidgets, options: ServiceDefaultsExtensions.JsonOptions),
         };
@@ -306,7 +300,7 @@ public sealed class ReservationCommandTests() : HostedTest<InventoryApp>(() => I
         using var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Null(await Host.StoredReservationAsync(orderId));
+        Assert.Null(await Host.StoredReservationAsync("o-1"));
         Assert.Equal((1000, 0, 0), await WidgetsAsync());
     }
 

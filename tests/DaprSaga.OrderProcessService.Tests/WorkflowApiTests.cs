@@ -15,6 +15,11 @@ namespace DaprSaga.OrderProcessService.Tests;
 /// </summary>
 public sealed class WorkflowApiTests
 {
+    /// <summary>Stands in for the sidecar's workflow backend; each test gets its own (xUnit makes a new instance per test).</summary>
+    private FakeTaskHub Hub { get; } = new();
+
+    private Task<OrchestratorApp> StartWithWorkflowsAsync() => OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: Hub);
+
     private static object Body(string? engine = null, bool autoConfirmPayment = true, int quantity = 2) => new
     {
         customerId = "alice",
@@ -46,14 +51,13 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task WorkflowIsTheDefaultEngineAndItsInstanceIsNamedByTheOrderId()
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        await using var app = await StartWithWorkflowsAsync();
 
         var view = await StartAsync(app, Body());
 
         var id = (string)view["orderId"]!;
         Assert.Equal(("Workflow", "Running", "CreateOrder"), ((string?)view["engine"], (string?)view["status"], (string?)view["currentStep"]));
-        var start = Assert.Single(hub.Started);
+        var start = Assert.Single(Hub.Started);
         Assert.Equal((id, nameof(OrderSagaWorkflow)), (start.InstanceId, start.Name));
         Assert.Equal("Workflow", (string?)JsonNode.Parse(start.Input)!["request"]!["engine"]);
         Assert.Null(app.Stored(id));
@@ -64,7 +68,7 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task TheWorkflowAndItsActivityAreRegisteredUnderTheNamesTheSagaUses()
     {
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: new FakeTaskHub());
+        await using var app = await StartWithWorkflowsAsync();
         var factory = app.Services.GetRequiredService<IWorkflowsFactory>();
         using var scope = app.Services.CreateScope();
 
@@ -77,15 +81,14 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task TheEngineNamedInTheRequestWinsOverTheDefaultInAnyCase()
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Runner, taskHub: hub);
+        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Runner, taskHub: Hub);
 
         var workflow = await StartAsync(app, Body(engine: "WORKFLOW"));
         var runner = await StartAsync(app, Body());
         var named = await StartAsync(app, Body(engine: "runner"));
 
         Assert.Equal(["Workflow", "Runner", "Runner"], new[] { workflow, runner, named }.Select(v => (string?)v["engine"]));
-        Assert.Equal((string?)workflow["orderId"], Assert.Single(hub.Started).InstanceId);
+        Assert.Equal((string?)workflow["orderId"], Assert.Single(Hub.Started).InstanceId);
         Assert.NotNull(app.Stored((string)runner["orderId"]!));
         Assert.NotNull(app.Stored((string)named["orderId"]!));
     }
@@ -97,8 +100,7 @@ public sealed class WorkflowApiTests
     [InlineData("1")]
     public async Task ABadEngineIsRefusedWith400NamingEngineAndStartsNothing(string engine)
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        await using var app = await StartWithWorkflowsAsync();
         var body = $$"""{"customerId":"alice","items":[{"productId":"widget","quantity":1,"unitPrice":10.00}],"deliveryZone":"north","engine":{{engine}}}""";
 
         using var response = await app.Http.PostAsync(
@@ -107,21 +109,20 @@ public sealed class WorkflowApiTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(["engine"], problem!["errors"]!.AsObject().Select(e => e.Key));
-        Assert.Empty(hub.Starts);
+        Assert.Empty(Hub.Starts);
         Assert.Empty(app.Index("processes"));
     }
 
     [Fact]
     public async Task AnIdempotencyKeyRepeatedWithTheSameBodyAnswersTheSameWorkflowOrderAndStartsItOnceAlsoConcurrently()
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        await using var app = await StartWithWorkflowsAsync();
 
         var views = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => StartAsync(app, Body(), "key-1")));
         var again = await StartAsync(app, Body(), "key-1");
 
         var id = Assert.Single(views.Append(again).Select(v => (string?)v["orderId"]).Distinct());
-        Assert.Equal(id, Assert.Single(hub.Started).InstanceId);
+        Assert.Equal(id, Assert.Single(Hub.Started).InstanceId);
         Assert.Equal([id], app.Index("processes"));
         // Another key is another order.
         Assert.NotEqual(id, (string?)(await StartAsync(app, Body(), "key-2"))["orderId"]);
@@ -143,8 +144,7 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task AnIdempotencyKeyReusedWithADifferentBodyIsRefusedWith422AndStartsNothingMore()
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        await using var app = await StartWithWorkflowsAsync();
         await StartAsync(app, Body(), "key-1");
 
         using var other = await PostAsync(app, Body(quantity: 3), "key-1");
@@ -154,82 +154,79 @@ public sealed class WorkflowApiTests
         Assert.Equal("application/problem+json", other.Content.Headers.ContentType?.MediaType);
         Assert.Equal(422, (int?)(await other.Content.ReadFromJsonAsync<JsonObject>())!["status"]);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, otherEngine.StatusCode);
-        Assert.Single(hub.Starts);
+        Assert.Single(Hub.Starts);
         Assert.Single(app.Index("processes"));
     }
 
     [Fact]
     public async Task ABadIdempotencyKeyIsRefusedWith400NamingIt()
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        await using var app = await StartWithWorkflowsAsync();
 
         using var response = await PostAsync(app, Body(), "no spaces allowed");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![OrderProcessApi.IdempotencyKeyHeader]);
-        Assert.Empty(hub.Starts);
+        Assert.Empty(Hub.Starts);
     }
 
     [Fact]
     public async Task ARepeatedPostForAFinishedWorkflowNeverSchedulesItAgain()
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        await using var app = await StartWithWorkflowsAsync();
         var id = (string)(await StartAsync(app, Body(), "key-1"))["orderId"]!;
         var now = app.Clock.GetUtcNow();
-        hub.Set(id, Json(new OrderSagaStatus(ProcessStatus.Completed, "Done", [], null, now, now)), OrchestrationStatus.Completed);
+        Hub.Set(id, Json(new OrderSagaStatus(ProcessStatus.Completed, "Done", [], null, now, now)), OrchestrationStatus.Completed);
 
         var again = await StartAsync(app, Body(), "key-1");
 
         Assert.Equal((id, "Completed"), ((string?)again["orderId"], (string?)again["status"]));
-        Assert.Single(hub.Starts); // daprd would have reset it
+        Assert.Single(Hub.Starts); // daprd would have reset it
     }
 
     [Fact]
     public async Task ARetryWithTheSameKeyStartsAWorkflowWhoseFirstScheduleFailed()
     {
-        var hub = new FakeTaskHub { FailingStarts = 1 };
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        Hub.FailingStarts = 1;
+        await using var app = await StartWithWorkflowsAsync();
 
         using (var failed = await PostAsync(app, Body(), "key-1")) Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         var retried = await StartAsync(app, Body(), "key-1");
 
-        Assert.Equal((string?)retried["orderId"], Assert.Single(hub.Started).InstanceId);
+        Assert.Equal((string?)retried["orderId"], Assert.Single(Hub.Started).InstanceId);
     }
 
     [Fact]
     public async Task TheRecoveryTickSchedulesAWorkflowWhoseStartWasCutShortAndOtherwiseOnlyTakesItsIdOffTheIndex()
     {
-        var hub = new FakeTaskHub { FailingStarts = 1 };
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        Hub.FailingStarts = 1;
+        await using var app = await StartWithWorkflowsAsync();
         using (var failed = await PostAsync(app, Body())) Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         var started = (string)(await StartAsync(app, Body()))["orderId"]!;
         var cutShort = app.Index("running-processes").Single(id => id != started);
 
         Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
-        Assert.Equal([started], hub.Started.Select(s => s.InstanceId)); // a start may still be under way: left alone
+        Assert.Equal([started], Hub.Started.Select(s => s.InstanceId)); // a start may still be under way: left alone
         Assert.Equal(2, app.Index("running-processes").Count);
 
         app.Clock.Advance(TimeSpan.FromSeconds(31));
         Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
 
-        Assert.Equal([started, cutShort], hub.Started.Select(s => s.InstanceId));
+        Assert.Equal([started, cutShort], Hub.Started.Select(s => s.InstanceId));
         Assert.Empty(app.Index("running-processes"));
         Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
-        Assert.Equal(2, hub.Started.Count);
+        Assert.Equal(2, Hub.Started.Count);
     }
 
     [Fact]
     public async Task GetServesAWorkflowFromItsCustomStatusAndTheListByStatusCoversBothEngines()
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        await using var app = await StartWithWorkflowsAsync();
         var workflowId = (string)(await StartAsync(app, Body(autoConfirmPayment: false)))["orderId"]!;
         var runnerId = (string)(await StartAsync(app, Body(engine: "runner")))["orderId"]!;
         await OrchestratorApp.UntilAsync(() => app.Stored(runnerId) is { Status: ProcessStatus.Completed }, "the runner's process completed");
         var at = app.Clock.GetUtcNow();
-        hub.Set(workflowId, Json(new OrderSagaStatus(
+        Hub.Set(workflowId, Json(new OrderSagaStatus(
             ProcessStatus.WaitingForPayment, "ConfirmPayment",
             [new("CreateOrder", StepAnswer.Done, at), new("ReserveStock", StepAnswer.Done, at.AddSeconds(1)), new("CreatePayment", StepAnswer.Done, at.AddSeconds(2)), new("ConfirmPayment", StepAnswer.Waiting, at.AddSeconds(3))],
             null, at, at.AddSeconds(3))));
@@ -251,8 +248,7 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task TheCustomersDecisionsReachAWorkflowThatWaitsForThemAndNoOther()
     {
-        var hub = new FakeTaskHub();
-        await using var app = await OrchestratorApp.StartAsync(defaultEngine: SagaEngine.Workflow, taskHub: hub);
+        await using var app = await StartWithWorkflowsAsync();
         var waiting = (string)(await StartAsync(app, Body(autoConfirmPayment: false)))["orderId"]!;
         var confirmedByUs = (string)(await StartAsync(app, Body()))["orderId"]!;
         var now = app.Clock.GetUtcNow();
@@ -268,8 +264,8 @@ public sealed class WorkflowApiTests
             new OrderCancelled(waiting, SagaFlow.Orchestration, CancellationReason.CustomerCancelled, now), options: ServiceDefaultsExtensions.JsonOptions));
         Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
 
-        Assert.All(hub.Raised, r => Assert.Equal((waiting, OrderSagaEvents.CustomerDecision), (r.InstanceId, r.Name)));
-        var decisions = hub.Raised.Select(r => JsonSerializer.Deserialize<CustomerDecision>(r.Input, ServiceDefaultsExtensions.JsonOptions)!).ToList();
+        Assert.All(Hub.Raised, r => Assert.Equal((waiting, OrderSagaEvents.CustomerDecision), (r.InstanceId, r.Name)));
+        var decisions = Hub.Raised.Select(r => JsonSerializer.Deserialize<CustomerDecision>(r.Input, ServiceDefaultsExtensions.JsonOptions)!).ToList();
         // The broker delivers the three published events concurrently, in any order; the cancel was posted after them.
         Assert.Equal(
             [

@@ -8,8 +8,6 @@ namespace DaprSaga.OrderService.Tests;
 /// </summary>
 public sealed class CallBudgetTests : ServiceTest
 {
-    private const SagaFlow Choreo = SagaFlow.Choreography;
-
     // Place: enter both indexes (read, write each), the order (read, enter the outbox index, write).
     // Each of the five deliveries: one read and one write of the order, nothing else.
     private static readonly Dictionary<string, long> HappySagaBudget = new(StringComparer.Ordinal)

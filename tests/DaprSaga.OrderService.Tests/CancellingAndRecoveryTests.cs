@@ -6,8 +6,6 @@ namespace DaprSaga.OrderService.Tests;
 
 public sealed class CancellingAndRecoveryTests : ServiceTest
 {
-    private const SagaFlow Choreo = SagaFlow.Choreography;
-
     [Fact]
     public async Task TheCustomerCancelsBeforePaymentAndARepeatChangesNothing()
     {

@@ -5,7 +5,9 @@ namespace DaprSaga.OrderService.Tests;
 /// <summary>The events order-service consumes, delivered through the test sidecar as daprd would.</summary>
 public sealed class ChoreographyTests : ServiceTest
 {
-    private const SagaFlow Choreo = SagaFlow.Choreography;
+    /// <summary>The order's history holds exactly one <paramref name="trigger"/> event, and it changed nothing.</summary>
+    private static void AssertRecordedButNotApplied(OrderView order, string trigger) =>
+        Assert.False(Assert.Single(order.History, h => h.Trigger == trigger).Applied);
 
     [Fact]
     public async Task TheHappyPathMovesTheOrderStepByStepAndAnnouncesEachDecision()
@@ -93,7 +95,7 @@ public sealed class ChoreographyTests : ServiceTest
 
         var order = await Host.GetAsync(id);
         Assert.Equal(OrderStatus.Confirmed, order.Status);
-        Assert.False(order.History.Single(h => h.Trigger == Topics.PaymentRequested).Applied);
+        AssertRecordedButNotApplied(order, Topics.PaymentRequested);
         Assert.Single(Host.Published(Topics.OrderConfirmed));
     }
 
@@ -108,8 +110,7 @@ public sealed class ChoreographyTests : ServiceTest
 
         var order = await Host.GetAsync(id);
         Assert.Equal((OrderStatus.Cancelled, CancellationReason.OutOfStock), (order.Status, order.CancellationReason));
-        var late = Assert.Single(order.History, h => h.Trigger == Topics.PaymentConfirmed);
-        Assert.False(late.Applied);
+        AssertRecordedButNotApplied(order, Topics.PaymentConfirmed);
         Assert.Empty(Host.Published(Topics.OrderConfirmed));
         Assert.Single(Host.Published(Topics.OrderCancelled));
     }
@@ -123,7 +124,7 @@ public sealed class ChoreographyTests : ServiceTest
 
         var order = await Host.GetAsync(id);
         Assert.Equal(OrderStatus.Pending, order.Status);
-        Assert.False(order.History.Single(h => h.Trigger == Topics.PaymentCancelled).Applied);
+        AssertRecordedButNotApplied(order, Topics.PaymentCancelled);
         Assert.Empty(Host.Published(Topics.OrderCancelled));
     }
 

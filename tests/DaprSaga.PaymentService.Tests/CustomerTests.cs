@@ -15,13 +15,20 @@ public sealed class CustomerTests
         Assert.Equal(new LedgerEntry(20.00m, LedgerEntryKind.Debited), after.EntryFor("o-1"));
     }
 
-    [Fact]
-    public void ADebitOfExactlyTheWholeCreditSucceeds()
+    public static TheoryData<decimal, decimal, LedgerEntryKind> DebitsAtOrBeyondTheCredit => new()
     {
-        var after = Bob.Debit("o-1", 50.00m);
+        { 50.00m, 0m, LedgerEntryKind.Debited }, // exactly the whole credit succeeds
+        { 99.00m, 50.00m, LedgerEntryKind.Declined }, // beyond the credit is declined and leaves the credit
+    };
 
-        Assert.Equal(0m, after.Credit);
-        Assert.Equal(LedgerEntryKind.Debited, after.EntryFor("o-1")!.Kind);
+    [Theory]
+    [MemberData(nameof(DebitsAtOrBeyondTheCredit))]
+    public void ADebitAtOrBeyondTheCreditIsDebitedOrDeclined(decimal amount, decimal creditAfter, LedgerEntryKind kind)
+    {
+        var after = Bob.Debit("o-1", amount);
+
+        Assert.Equal(creditAfter, after.Credit);
+        Assert.Equal(kind, after.EntryFor("o-1")!.Kind);
     }
 
     [Fact]
@@ -30,15 +37,6 @@ public sealed class CustomerTests
         var once = Bob.Debit("o-1", 20.00m);
 
         Assert.Same(once, once.Debit("o-1", 20.00m));
-    }
-
-    [Fact]
-    public void ADebitBeyondTheCreditIsDeclinedAndLeavesTheCredit()
-    {
-        var after = Bob.Debit("o-1", 99.00m);
-
-        Assert.Equal(50.00m, after.Credit);
-        Assert.Equal(LedgerEntryKind.Declined, after.EntryFor("o-1")!.Kind);
     }
 
     [Fact]

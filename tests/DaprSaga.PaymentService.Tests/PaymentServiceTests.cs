@@ -22,6 +22,34 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         return problem.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
     }
 
+    /// <summary>A 409 naming <paramref name="reason"/>, the reason the payment's one PaymentCancelled carries too.</summary>
+    private async Task AssertRefusedAndCancelledOnceAsync(HttpResponseMessage response, CancellationReason reason)
+    {
+        Assert.Equal((HttpStatusCode.Conflict, reason.ToString()), (response.StatusCode, await ReasonOf(response)));
+        Assert.Equal(reason, Assert.Single(Host.Published<PaymentCancelled>()).Reason);
+    }
+
+    /// <summary>Moves the stored payment to <paramref name="phase"/> without its effect, as a crash in between would leave it.</summary>
+    private async Task LeaveInPhaseAsync(string orderId, PaymentPhase phase)
+    {
+        var key = PaymentOperations.KeyOf(orderId);
+        var (payment, etag) = await Host.AppDapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
+        Assert.True(await Host.AppDapr.TrySaveStateAsync(Components.PaymentStore, key, payment with { Phase = phase }, etag));
+    }
+
+    /// <summary>The index of payments not yet settled, read and written as the app does.</summary>
+    private UnsettledPayments UnsettledIndex() => new(Host.AppDapr, Components.PaymentStore);
+
+    /// <summary>Bob's payment o-1 ended in <paramref name="status"/> once: his credit, one event, off the unsettled index.</summary>
+    private async Task AssertSettledAsync<TEvent>(UnsettledPayments index, PaymentStatus status, decimal bobsCredit)
+        where TEvent : IIntegrationEvent
+    {
+        Assert.Equal(status, (await Host.PaymentAsync("o-1"))!.Status);
+        Assert.Equal(bobsCredit, await Host.CreditAsync("bob"));
+        Assert.Single(Host.Published<TEvent>());
+        Assert.Empty(await index.ListAsync());
+    }
+
     [Fact]
     public void TheSidecarSubscribesToWhatTopologySaysWithTheDeadLetterTopic()
     {
@@ -112,11 +140,9 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         using var refused = await Host.PostAsync("/payments/o-1/confirm");
         using var again = await Host.PostAsync("/payments/o-1/confirm");
 
-        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Equal("InsufficientCredit", await ReasonOf(refused));
+        await AssertRefusedAndCancelledOnceAsync(refused, CancellationReason.InsufficientCredit);
         Assert.Equal((HttpStatusCode.Conflict, "InsufficientCredit"), (again.StatusCode, await ReasonOf(again)));
         Assert.Equal((PaymentStatus.Cancelled, CancellationReason.InsufficientCredit), ((await Host.PaymentAsync("o-1"))!.Status, (await Host.PaymentAsync("o-1"))!.Reason));
-        Assert.Equal(CancellationReason.InsufficientCredit, Assert.Single(Host.Published<PaymentCancelled>()).Reason);
         Assert.Equal(50.00m, await Host.CreditAsync("bob"));
     }
 
@@ -130,8 +156,7 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         using var confirm = await Host.PostAsync("/payments/o-1/confirm");
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (cancel.StatusCode, repeat.StatusCode));
-        Assert.Equal((HttpStatusCode.Conflict, "PaymentCancelled"), (confirm.StatusCode, await ReasonOf(confirm)));
-        Assert.Equal(CancellationReason.PaymentCancelled, Assert.Single(Host.Published<PaymentCancelled>()).Reason);
+        await AssertRefusedAndCancelledOnceAsync(confirm, CancellationReason.PaymentCancelled);
         Assert.Equal(10000.00m, await Host.CreditAsync("alice"));
     }
 
@@ -166,8 +191,7 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
 
         using var confirm = await Host.PostAsync("/payments/o-1/confirm");
 
-        Assert.Equal((HttpStatusCode.Conflict, "PaymentExpired"), (confirm.StatusCode, await ReasonOf(confirm)));
-        Assert.Equal(CancellationReason.PaymentExpired, Assert.Single(Host.Published<PaymentCancelled>()).Reason);
+        await AssertRefusedAndCancelledOnceAsync(confirm, CancellationReason.PaymentExpired);
         Assert.Equal(10000.00m, await Host.CreditAsync("alice"));
     }
 
@@ -281,52 +305,39 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
     public async Task TheSweepFinishesAConfirmationACrashLeftInFlight()
     {
         await Host.PublishAsync(Reserved("o-1", "bob", 30.00m));
-        // As if the app died between deciding to confirm and applying the debit.
-        using var dapr = Host.Sidecar.NewDaprClient();
         // Listed since it was opened: a crash in flight needs no entry of its own.
-        var index = new UnsettledPayments(dapr, Components.PaymentStore);
+        var index = UnsettledIndex();
         Assert.Equal([new UnsettledEntry("o-1", PaymentPhase.Pending)], await index.ListAsync());
-        var key = PaymentOperations.KeyOf("o-1");
-        var (pending, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
-        Assert.True(await dapr.TrySaveStateAsync(Components.PaymentStore, key, pending with { Phase = PaymentPhase.Confirming }, etag));
+        // As if the app died between deciding to confirm and applying the debit.
+        await LeaveInPhaseAsync("o-1", PaymentPhase.Confirming);
 
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
 
-        Assert.Equal(PaymentStatus.Confirmed, (await Host.PaymentAsync("o-1"))!.Status);
-        Assert.Equal(20.00m, await Host.CreditAsync("bob"));
-        Assert.Single(Host.Published<PaymentConfirmed>());
-        Assert.Empty(await index.ListAsync());
+        await AssertSettledAsync<PaymentConfirmed>(index, PaymentStatus.Confirmed, bobsCredit: 20.00m);
     }
 
     [Fact]
     public async Task TheSweepFinishesARefundACrashLeftInFlight()
     {
         await Host.PublishAsync(Reserved("o-1", "bob", 30.00m, autoConfirm: true));
-        using var dapr = Host.Sidecar.NewDaprClient();
-        var index = new UnsettledPayments(dapr, Components.PaymentStore);
+        var index = UnsettledIndex();
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
         Assert.Empty(await index.ListAsync());
         // As if the app died between deciding to refund (listed again first) and applying the refund.
         await index.EnterAsync("o-1", PaymentPhase.Refunding);
-        var key = PaymentOperations.KeyOf("o-1");
-        var (confirmed, etag) = await dapr.GetStateAndETagAsync<Payment>(Components.PaymentStore, key);
-        Assert.True(await dapr.TrySaveStateAsync(Components.PaymentStore, key, confirmed with { Phase = PaymentPhase.Refunding }, etag));
+        await LeaveInPhaseAsync("o-1", PaymentPhase.Refunding);
 
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
 
-        Assert.Equal(PaymentStatus.Refunded, (await Host.PaymentAsync("o-1"))!.Status);
-        Assert.Equal(50.00m, await Host.CreditAsync("bob"));
-        Assert.Single(Host.Published<PaymentRefunded>());
-        Assert.Empty(await index.ListAsync());
+        await AssertSettledAsync<PaymentRefunded>(index, PaymentStatus.Refunded, bobsCredit: 50.00m);
     }
 
     [Fact]
     public async Task ARefundIsListedAgainAndTheSweepLetsItGoOnlyOnceSettled()
     {
         await Host.PublishAsync(Reserved("o-1", "bob", 30.00m, autoConfirm: true));
-        using var dapr = Host.Sidecar.NewDaprClient();
-        var index = new UnsettledPayments(dapr, Components.PaymentStore);
+        var index = UnsettledIndex();
         var listedWhileOpen = await index.ListAsync();
 
         await Host.PublishAsync(Cancelled("o-1"));
