@@ -8,15 +8,7 @@ namespace DaprSaga.DeliveryService.Tests;
 public sealed class ChoreographyTests() : HostedTest<DeliveryHost>(() => DeliveryHost.StartAsync())
 {
     [Fact]
-    public void TheSidecarSubscribesToWhatTheTopologyListsWithTheAppsDeadLetterTopic()
-    {
-        // Its own dead-letter topic is subscribed too (by MapDeadLetters), without a dead-letter topic of its own.
-        var subscriptions = Host.Sidecar.Subscriptions.Where(s => s.Topic != Topics.DeadLetters(AppIds.DeliveryService)).OrderBy(s => s.Topic, StringComparer.Ordinal).ToList();
-
-        Assert.Equal(Topology.Subscribes[AppIds.DeliveryService].Order(StringComparer.Ordinal), subscriptions.Select(s => s.Topic));
-        Assert.All(subscriptions, s => Assert.Equal(Topics.DeadLetters(AppIds.DeliveryService), s.DeadLetterTopic));
-        Assert.All(subscriptions, s => Assert.Equal(Components.PubSub, s.PubsubName));
-    }
+    public void TheSidecarSubscribesToWhatTheTopologyListsWithTheAppsDeadLetterTopic() => ServiceAssert.SubscribesToItsTopology(Host.Sidecar);
 
     [Fact]
     public async Task AnOrderConfirmedInNorthIsScheduledWithANorthCourier()

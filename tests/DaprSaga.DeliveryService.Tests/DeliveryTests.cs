@@ -1,6 +1,5 @@
 using DaprSaga.DeliveryService.Couriers;
 using DaprSaga.DeliveryService.Deliveries;
-using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.DeliveryService.Tests;
 
@@ -13,7 +12,7 @@ public sealed class DeliveryTests
 
     private static Delivery Scheduled() => Assigning().Ask("c-north-1")!.Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([], null);
 
-    private static T Event<T>(Delivery d) => Assert.Single(d.Outbox).Data.Deserialize<T>(ServiceDefaultsExtensions.JsonOptions)!;
+    private static T Event<T>(Delivery d) where T : IIntegrationEvent => ServiceAssert.SingleEvent<T>(d.Outbox, d.OrderId);
 
     [Fact]
     public void ARequestCreatesAnAssigningDeliveryWithoutStatus()

@@ -8,7 +8,8 @@ namespace DaprSaga.InventoryService.Tests;
 /// </summary>
 public sealed class CallBudgetTests
 {
-    private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    // When the events occurred: the host's start, well inside the retention window.
+    private static readonly DateTimeOffset At = ServiceHostOptions.DefaultStart;
 
     // Reserve: read the products, open (read, write; enter the open index first), hold on the
     // product as read (write), reserved (read, write, enter the outbox index, strike off: read,

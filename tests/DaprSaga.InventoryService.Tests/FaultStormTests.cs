@@ -5,7 +5,8 @@ namespace DaprSaga.InventoryService.Tests;
 /// <summary>Seeded duplicates, reordering, lost acks and sidecar errors, then calm and sweeps: stock still adds up.</summary>
 public sealed class FaultStormTests
 {
-    private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    // When the events occurred: the host's start, well inside the retention window.
+    private static readonly DateTimeOffset At = ServiceHostOptions.DefaultStart;
 
     [Theory]
     [InlineData(1)]

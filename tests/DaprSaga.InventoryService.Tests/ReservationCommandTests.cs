@@ -8,7 +8,8 @@ namespace DaprSaga.InventoryService.Tests;
 /// <summary>The participant commands order-process-service calls: reserve, release, commit.</summary>
 public sealed class ReservationCommandTests() : HostedTest<InventoryApp>(() => InventoryApp.StartAsync())
 {
-    private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    // When the events occurred: the host's start, well inside the retention window.
+    private static readonly DateTimeOffset At = ServiceHostOptions.DefaultStart;
     private static object ReserveBody(params OrderLine[] items) =>
         new { items, flow = "Orchestration", customerId = "alice", amount = items.Sum(i => i.Quantity * i.UnitPrice) };
 

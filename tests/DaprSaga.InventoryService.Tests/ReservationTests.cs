@@ -1,6 +1,5 @@
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
-using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.InventoryService.Tests;
 
@@ -22,13 +21,7 @@ public sealed class ReservationTests
 
     private static Reservation ReservedWidgets() => Reserving(new OrderLine("widget", 2, 10.00m)).AllHeld(Now).WithOutbox([], null);
 
-    private static T SingleEvent<T>(Reservation r) where T : IIntegrationEvent
-    {
-        var message = Assert.Single(r.Outbox);
-        Assert.Equal(T.Topic, message.Topic);
-        Assert.Equal(r.OrderId, message.OrderId);
-        return message.Data.Deserialize<T>(ServiceDefaultsExtensions.JsonOptions)!;
-    }
+    private static T SingleEvent<T>(Reservation r) where T : IIntegrationEvent => ServiceAssert.SingleEvent<T>(r.Outbox, r.OrderId);
 
     [Fact]
     public void AnOrderThatCanBeServedStartsReservingWithoutEvents()

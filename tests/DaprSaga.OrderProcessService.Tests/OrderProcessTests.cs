@@ -110,4 +110,39 @@ public sealed class OrderProcessTests
         Assert.Null(done.Lease("a", Now, TimeSpan.FromSeconds(30)));
         Assert.Same(done, done.Advance(StepResult.Refused(CancellationReason.OutOfStock), Now));
     }
+
+    [Fact]
+    public void OutsideCancelOfAWaitingRunnerTurnsTheWaitIntoARefusalSoCompensationStartsThere()
+    {
+        var waiting = At(3).Advance(StepResult.Waiting, Now);
+
+        var noted = waiting.RequestCancel(CancellationReason.CustomerCancelled)!;
+        var taken = noted.TakeCancel(Now)!;
+
+        Assert.Equal((ProcessStatus.WaitingForPayment, CancellationReason.CustomerCancelled), (noted.Status, noted.CancelRequested));
+        Assert.Equal((ProcessStatus.Compensating, 3, CancellationReason.CustomerCancelled), (taken.Status, taken.CurrentStep, taken.CancellationReason));
+        Assert.Equal(StepLog.Refused("ConfirmPayment", CancellationReason.CustomerCancelled, Now), taken.Steps[^1]);
+        Assert.Null(taken.TakeCancel(Now));
+    }
+
+    [Fact]
+    public void OutsideCancelIsNotedOnceAndNotWhenTheSagaCompensatesOrHasEnded()
+    {
+        var noted = At(1).RequestCancel(CancellationReason.SagaTimedOut)!;
+        var compensating = At(1).Advance(StepResult.Refused(CancellationReason.OutOfStock), Now);
+        var completed = At(OrderSaga.Steps.Count);
+
+        Assert.Null(noted.RequestCancel(CancellationReason.CustomerCancelled));
+        Assert.Null(compensating.RequestCancel(CancellationReason.CustomerCancelled));
+        Assert.Null(completed.RequestCancel(CancellationReason.CustomerCancelled));
+        Assert.Null(At(2).TakeCancel(Now));
+    }
+
+    [Fact]
+    public void OutsideCancelNotedAtThePivotIsNotTakenThereTheSagaOnlyGoesForward()
+    {
+        var atPivot = At(OrderSaga.PivotIndex).RequestCancel(CancellationReason.CustomerCancelled)!;
+
+        Assert.Null(atPivot.TakeCancel(Now));
+    }
 }

@@ -272,4 +272,36 @@ public sealed class OrderSagaWorkflowTests
         Assert.Equal(["CreatePayment", "ReserveStock", "ReserveStock", "ReserveStock", "ReserveStock", "CreateOrder"], Compensations(context));
         Assert.Equal((ProcessStatus.Cancelled, CancellationReason.InsufficientCredit), (status.Status, status.CancellationReason));
     }
+
+    [Fact]
+    public async Task OutsideCancelHeardWhileTheWorkflowBacksOffCompensatesWithoutAnotherAttempt()
+    {
+        var context = Context(c => c is { Step: "CreatePayment", Compensate: false }
+            ? throw new ParticipantUnavailableException(AppIds.PaymentService, "down")
+            : StepResult.Done);
+        context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.OrderCancelled, CancellationReason.CustomerCancelled));
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: true));
+
+        Assert.Equal((ProcessStatus.Cancelled, CancellationReason.CustomerCancelled), (status.Status, status.CancellationReason));
+        // One round of retries, one backoff that heard the cancel, then the compensations in reverse.
+        Assert.Equal([OrderSagaWorkflow.TroubleBackoff], context.Timers.Where(t => t == OrderSagaWorkflow.TroubleBackoff));
+        Assert.Equal(["CreatePayment", "ReserveStock", "CreateOrder"], context.Attempts.Where(a => a.Compensate).Select(a => a.Step));
+    }
+
+    [Fact]
+    public async Task PaymentDecisionHeardWhileTheWorkflowBacksOffEndsTheLaterPaymentWait()
+    {
+        var attempts = 0;
+        var context = Context(c => c is { Step: "CreatePayment", Compensate: false } && ++attempts <= 3
+            ? throw new ParticipantUnavailableException(AppIds.PaymentService, "down")
+            : StepResult.Done);
+        context.Raise(OrderSagaEvents.CustomerDecision, new CustomerDecision(CustomerDecisionKind.PaymentConfirmed));
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: false));
+
+        Assert.Equal(ProcessStatus.Completed, status.Status);
+        Assert.DoesNotContain(OrderSagaWorkflow.PaymentCheckInterval, context.Timers);
+        Assert.Empty(context.Calls("ConfirmPayment"));
+    }
 }

@@ -7,18 +7,7 @@ namespace DaprSaga.OrderService.Tests;
 public sealed class PlacingOrdersTests : ServiceTest
 {
     [Fact]
-    public void TheSidecarSubscribesExactlyTheTopologyWithTheAppsOwnDeadLetterTopic()
-    {
-        // Its own dead-letter topic is subscribed too (by MapDeadLetters), without a dead-letter topic of its own.
-        var subscriptions = Host.Sidecar.Subscriptions.Where(s => s.Topic != Topics.DeadLetters(AppIds.OrderService)).ToList();
-
-        Assert.Equal(Topology.Subscribes[AppIds.OrderService].Order(), subscriptions.Select(s => s.Topic).Order());
-        Assert.All(subscriptions, s =>
-        {
-            Assert.Equal(Components.PubSub, s.PubsubName);
-            Assert.Equal(Topics.DeadLetters(AppIds.OrderService), s.DeadLetterTopic);
-        });
-    }
+    public void TheSidecarSubscribesExactlyTheTopologyWithTheAppsOwnDeadLetterTopic() => ServiceAssert.SubscribesToItsTopology(Host.Sidecar);
 
     [Fact]
     public async Task PlacingAnOrderStoresItPendingAndPublishesOrderPlaced()

@@ -1,6 +1,5 @@
 using DaprSaga.PaymentService.Customers;
 using DaprSaga.PaymentService.Payments;
-using DaprSaga.ServiceDefaults;
 
 namespace DaprSaga.PaymentService.Tests;
 
@@ -15,13 +14,7 @@ public sealed class PaymentRulesTests
     private static Payment InPhase(PaymentPhase phase, CancellationReason? reason = null) =>
         Pending() with { Phase = phase, Reason = reason };
 
-    private static TEvent Single<TEvent>(Payment payment) where TEvent : IIntegrationEvent
-    {
-        var message = Assert.Single(payment.Outbox);
-        Assert.Equal(TEvent.Topic, message.Topic);
-        Assert.Equal(payment.OrderId, message.OrderId);
-        return message.Data.Deserialize<TEvent>(ServiceDefaultsExtensions.JsonOptions)!;
-    }
+    private static TEvent Single<TEvent>(Payment payment) where TEvent : IIntegrationEvent => ServiceAssert.SingleEvent<TEvent>(payment.Outbox, payment.OrderId);
 
     [Fact]
     public void OpeningCreatesAPendingPaymentThatExpiresAfterTheTimeoutAndRequestsPayment()

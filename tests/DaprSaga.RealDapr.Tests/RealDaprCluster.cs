@@ -5,11 +5,6 @@ using DotNet.Testcontainers.Networks;
 using Testcontainers.Kafka;
 using Testcontainers.RabbitMq;
 using Testcontainers.Redis;
-using DeliveryEntry = DaprSaga.DeliveryService.Deliveries.Delivery;
-using InventoryEntry = DaprSaga.InventoryService.Reservations.Reservation;
-using OrderEntry = DaprSaga.OrderService.Orders.Order;
-using PaymentEntry = DaprSaga.PaymentService.Payments.Payment;
-using ProcessEntry = DaprSaga.OrderProcessService.Processes.OrderProcess;
 
 namespace DaprSaga.RealDapr.Tests;
 

@@ -4,7 +4,7 @@ namespace DaprSaga.Scenarios.Tests;
 /// <summary>
 /// A customer cancels an orchestrated order through order-service once it can no longer be undone:
 /// order-service refuses with a 409 and the saga goes on, on either engine. (Before the pivot the saga
-/// compensates at once: OrchestrationScenarioTests and OrderProcessService.Tests/OutsideCancelTests.)
+/// compensates at once: OrchestrationScenarioTests, and OrderProcessTests and OrderSagaWorkflowTests.)
 /// </summary>
 public sealed class OutsideCancelScenarioTests() : HostedTest<SagaCluster>(() => SagaCluster.StartAsync())
 {

@@ -1,11 +1,6 @@
 using DaprSaga.OrderProcessService.Processes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using DeliveryEntry = DaprSaga.DeliveryService.Deliveries.Delivery;
-using InventoryEntry = DaprSaga.InventoryService.Reservations.Reservation;
-using OrderEntry = DaprSaga.OrderService.Orders.Order;
-using PaymentEntry = DaprSaga.PaymentService.Payments.Payment;
-using ProcessEntry = DaprSaga.OrderProcessService.Processes.OrderProcess;
 
 namespace DaprSaga.Scenarios.Tests;
 

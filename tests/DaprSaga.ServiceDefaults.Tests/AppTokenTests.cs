@@ -15,7 +15,8 @@ public sealed class AppTokenTests
 {
     private const string AppToken = "app-secret";
     private const string Binding = "tick";
-    private static readonly DateTimeOffset At = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    // These apps run on the system clock: an event must be newer than the retention window.
+    private static readonly DateTimeOffset At = DateTimeOffset.UtcNow;
 
     /// <summary>What the mapped endpoints were asked to do.</summary>
     private sealed class Calls

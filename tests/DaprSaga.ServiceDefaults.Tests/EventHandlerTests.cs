@@ -6,7 +6,8 @@ namespace DaprSaga.ServiceDefaults.Tests;
 /// <summary>AddSubscription: subscription, dead-letter topic, flow filter, and what each outcome means to daprd.</summary>
 public sealed class EventHandlerTests
 {
-    private static readonly DateTimeOffset At = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    // These apps run on the system clock: an event must be newer than the retention window.
+    private static readonly DateTimeOffset At = DateTimeOffset.UtcNow;
 
     [Fact]
     public async Task AHandlerSubscribesToItsTopicWithTheAppsDeadLetterTopic()

@@ -13,11 +13,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using DeliveryEntry = DaprSaga.DeliveryService.Deliveries.Delivery;
-using InventoryEntry = DaprSaga.InventoryService.Reservations.Reservation;
-using OrderEntry = DaprSaga.OrderService.Orders.Order;
-using PaymentEntry = DaprSaga.PaymentService.Payments.Payment;
-using ProcessEntry = DaprSaga.OrderProcessService.Processes.OrderProcess;
 
 namespace DaprSaga.Bench.Hosts;
 

@@ -1,0 +1,35 @@
+using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
+
+namespace DaprSaga.Tests;
+
+/// <summary>Checks every service's tests make alike, said once.</summary>
+public static class ServiceAssert
+{
+    /// <summary>
+    /// The sidecar subscribed exactly the app's topics of <see cref="Topology"/>, each dead-lettered to the app's
+    /// own topic; that topic is subscribed too (by MapDeadLetters), without a dead-letter topic of its own.
+    /// </summary>
+    public static void SubscribesToItsTopology(Sidecar sidecar)
+    {
+        var deadLetters = Topics.DeadLetters(sidecar.AppId);
+        var subscriptions = sidecar.Subscriptions.Where(s => s.Topic != deadLetters).ToList();
+
+        Assert.Equal(Topology.Subscribes[sidecar.AppId].Order(), subscriptions.Select(s => s.Topic).Order());
+        Assert.All(subscriptions, s =>
+        {
+            Assert.Equal(Components.PubSub, s.PubsubName);
+            Assert.Equal(deadLetters, s.DeadLetterTopic);
+            Assert.Equal($"/events/{s.Topic}", s.Path);
+        });
+    }
+
+    /// <summary>The one event a change queued: of <typeparamref name="TEvent"/>'s topic and for <paramref name="orderId"/>.</summary>
+    public static TEvent SingleEvent<TEvent>(IReadOnlyList<OutboxMessage> outbox, string orderId) where TEvent : IIntegrationEvent
+    {
+        var message = Assert.Single(outbox);
+        Assert.Equal(TEvent.Topic, message.Topic);
+        Assert.Equal(orderId, message.OrderId);
+        return message.Data.Deserialize<TEvent>(ServiceDefaultsExtensions.JsonOptions)!;
+    }
+}
