@@ -9,8 +9,8 @@ namespace DaprSaga.TestSidecar.Workflow;
 /// The workflow engine of one app id, as daprd runs it over its workflow actors (durabletask-go
 /// `backend/executor.go` over dapr `pkg/runtime/wfengine/backends/actors`): one turn per instance
 /// at a time with <c>newEvents = [WorkflowStarted(now)] + inbox</c> and the full history, a fresh
-/// completion token per dispatch (stale ones ignored), activities run at least once, timers on the
-/// testbed's clock. It lives on the <see cref="Testbed"/>, so instances outlive app and sidecar
+/// completion token per dispatch (stale ones ignored), activities run at least once, timers and the
+/// retention purge of finished instances (<see cref="Retention"/>) on the testbed's clock. It lives on the <see cref="Testbed"/>, so instances outlive app and sidecar
 /// restarts as actor state does.
 /// </summary>
 public sealed class WorkflowEngine
