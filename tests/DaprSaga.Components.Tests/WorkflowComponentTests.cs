@@ -3,7 +3,7 @@ namespace DaprSaga.Components.Tests;
 /// <summary>
 /// What Dapr Workflow needs from the resources: one actor state store for the app that runs
 /// workflows (daprd keeps workflow instances as actor state and refuses workflow calls without
-/// one), and concurrency limits in the Configuration, where 1.19 reads them.
+/// one), and concurrency limits and state retention in the Configuration, where 1.19 reads them.
 /// </summary>
 public sealed class WorkflowComponentTests
 {
@@ -54,5 +54,19 @@ public sealed class WorkflowComponentTests
         // pkg/config WorkflowSpec: int32 fields; absent or 0 means no limit at all.
         Assert.InRange(int.Parse(workflow.Scalar("maxConcurrentWorkflowInvocations") ?? "0", System.Globalization.CultureInfo.InvariantCulture), 1, 1000);
         Assert.InRange(int.Parse(workflow.Scalar("maxConcurrentActivityInvocations") ?? "0", System.Globalization.CultureInfo.InvariantCulture), 1, 1000);
+    }
+
+    [Fact]
+    public void TheConfigurationPurgesFinishedWorkflowInstancesAWeekAfterTheyEnd()
+    {
+        var path = RunFile.Load().ConfigFilePath;
+        Assert.NotNull(path);
+        var config = Assert.Single(DaprResource.LoadFile(Repo.Resolve(path)));
+        var policy = config.Spec.Mapping("workflow").Mapping("stateRetentionPolicy");
+
+        // pkg/config WorkflowStateRetentionPolicy: Go durations; anyTerminal covers every terminal
+        // status, and no status of its own overrides it here.
+        Assert.Equal("168h", policy.Scalar("anyTerminal"));
+        Assert.Equal(["anyTerminal"], policy.Entries().Select(e => e.Key));
     }
 }

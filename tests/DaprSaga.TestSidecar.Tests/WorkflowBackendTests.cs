@@ -371,6 +371,78 @@ public sealed class WorkflowBackendTests
         Assert.Empty(rig.Engine.InstanceIds);
     }
 
+    private static FakeTimeProvider NewClock() => new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private static SidecarOptions Retaining(WorkflowStateRetention retention) => Options() with { WorkflowStateRetention = retention };
+
+    private static Task WaitUntilPurgedAsync(Rig rig, string instanceId) =>
+        rig.Engine.WaitUntilAsync(e => !e.InstanceIds.Contains(instanceId), Deadline);
+
+    [Fact]
+    public async Task AFinishedInstanceIsKeptUntilItsRetentionTimeAndPurgedOnceTheClockPassesIt()
+    {
+        var clock = NewClock();
+        await using var rig = await StartAsync(new Testbed(timeProvider: clock), Retaining(new(AnyTerminal: TimeSpan.FromHours(168))));
+
+        await rig.RunAsync(nameof(GreetWorkflow), "retained-1", "Ada");
+        clock.Advance(TimeSpan.FromHours(168) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(WorkflowRuntimeStatus.Completed, (await rig.Client.GetWorkflowStateAsync("retained-1"))!.RuntimeStatus);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await WaitUntilPurgedAsync(rig, "retained-1");
+
+        Assert.False((await rig.Client.GetWorkflowStateAsync("retained-1"))!.Exists);
+        Assert.Empty(rig.Engine.HistoryOf("retained-1"));
+    }
+
+    [Fact]
+    public async Task TheRetentionOfAnInstancesOwnTerminalStatusWinsOverAnyTerminal()
+    {
+        var clock = NewClock();
+        var retention = new WorkflowStateRetention(AnyTerminal: TimeSpan.FromHours(168), Failed: TimeSpan.FromHours(1));
+        await using var rig = await StartAsync(new Testbed(timeProvider: clock), Retaining(retention));
+
+        Assert.Equal(WorkflowRuntimeStatus.Failed, (await rig.RunAsync(nameof(UncaughtWorkflow), "failed-1", "widget")).RuntimeStatus);
+        Assert.Equal(WorkflowRuntimeStatus.Completed, (await rig.RunAsync(nameof(GreetWorkflow), "completed-1", "Ada")).RuntimeStatus);
+        clock.Advance(TimeSpan.FromHours(1));
+        await WaitUntilPurgedAsync(rig, "failed-1");
+
+        Assert.Equal(["completed-1"], rig.Engine.InstanceIds);
+        clock.Advance(TimeSpan.FromHours(167));
+        await WaitUntilPurgedAsync(rig, "completed-1");
+    }
+
+    [Fact]
+    public async Task ARunningInstanceIsNeverPurgedNorOneStartedAgainUnderAFinishedId()
+    {
+        var clock = NewClock();
+        await using var rig = await StartAsync(new Testbed(timeProvider: clock), Retaining(new(AnyTerminal: TimeSpan.FromHours(1))));
+
+        await rig.ScheduleAsync(nameof(WaitingWorkflow), "running-1", "x");
+        await rig.RunAsync(nameof(GreetWorkflow), "again-1", "Ada");
+        clock.Advance(TimeSpan.FromMinutes(30));
+        // The first run's retention reminder still fires at its end + 1 h, and finds the id running
+        // again: daprd drops it (ErrNotCompleted).
+        await rig.ScheduleAsync(nameof(WaitingWorkflow), "again-1", "x");
+        clock.Advance(TimeSpan.FromDays(100));
+
+        foreach (var id in new[] { "running-1", "again-1" })
+            Assert.Equal(WorkflowRuntimeStatus.Running, (await rig.Client.GetWorkflowStateAsync(id))!.RuntimeStatus);
+        Assert.Equal(["again-1", "running-1"], rig.Engine.InstanceIds.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AZeroRetentionPurgesAnInstanceAsSoonAsItEnds()
+    {
+        var clock = NewClock();
+        await using var rig = await StartAsync(new Testbed(timeProvider: clock), Retaining(new(Completed: TimeSpan.Zero)));
+
+        await rig.ScheduleAsync(nameof(GreetWorkflow), "at-once-1", "Ada");
+        await WaitUntilPurgedAsync(rig, "at-once-1");
+
+        Assert.Equal(1, _probe[nameof(GreetActivity)]);
+        Assert.False((await rig.Client.GetWorkflowStateAsync("at-once-1"))!.Exists);
+    }
+
     [Fact]
     public async Task ASuspendedWorkflowReportsSuspendedUntilItIsResumed()
     {

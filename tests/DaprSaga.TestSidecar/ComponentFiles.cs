@@ -1,3 +1,4 @@
+using DaprSaga.TestSidecar.Workflow;
 using YamlDotNet.RepresentationModel;
 
 namespace DaprSaga.TestSidecar;
@@ -29,17 +30,126 @@ public static class ComponentFiles
     /// </summary>
     public static (int? Workflows, int? Activities) WorkflowLimits()
     {
-        var yaml = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(RepoRoot, "components", "config.yaml"));
-        yaml.Load(reader);
-        var spec = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["spec"];
-        if (!spec.Children.TryGetValue(new YamlScalarNode("workflow"), out var node) || node is not YamlMappingNode workflow) return (null, null);
+        if (ConfigurationWorkflow() is not { } workflow) return (null, null);
         int? Limit(string key) =>
             workflow.Children.TryGetValue(new YamlScalarNode(key), out var value)
             && int.TryParse(((YamlScalarNode)value).Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
                 ? n
                 : null;
         return (Limit("maxConcurrentWorkflowInvocations"), Limit("maxConcurrentActivityInvocations"));
+    }
+
+    /// <summary>
+    /// spec.workflow.stateRetentionPolicy of components/config.yaml (Go duration strings), or null
+    /// when it is absent: daprd then never purges finished instances by itself.
+    /// </summary>
+    public static WorkflowStateRetention? WorkflowRetention()
+    {
+        if (ConfigurationWorkflow() is not { } workflow
+            || !workflow.Children.TryGetValue(new YamlScalarNode("stateRetentionPolicy"), out var node)
+            || node is not YamlMappingNode policy)
+        {
+            return null;
+        }
+        TimeSpan? Due(string key) =>
+            policy.Children.TryGetValue(new YamlScalarNode(key), out var value) ? ParseGoDuration(((YamlScalarNode)value).Value ?? "") : null;
+        return new WorkflowStateRetention(Due("anyTerminal"), Due("completed"), Due("failed"), Due("terminated"));
+    }
+
+    private static YamlMappingNode? ConfigurationWorkflow()
+    {
+        var yaml = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(RepoRoot, "components", "config.yaml"));
+        yaml.Load(reader);
+        var spec = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["spec"];
+        return spec.Children.TryGetValue(new YamlScalarNode("workflow"), out var node) ? node as YamlMappingNode : null;
+    }
+
+    /// <summary>
+    /// Go's time.ParseDuration: [-+]?([0-9]*(\.[0-9]*)?unit)+ with units ns, us, µs, ms, s, m, h,
+    /// or "0"; nanoseconds are truncated to TimeSpan ticks. Refused as daprd refuses the file.
+    /// </summary>
+    public static TimeSpan ParseGoDuration(string text)
+    {
+        FormatException Invalid() => new($"time: invalid duration \"{text}\"");
+        const ulong limit = 1UL << 63;
+        var s = text.AsSpan();
+        var negative = false;
+        if (s.Length > 0 && s[0] is '-' or '+')
+        {
+            negative = s[0] == '-';
+            s = s[1..];
+        }
+        if (s is "0") return TimeSpan.Zero;
+        if (s.IsEmpty) throw Invalid();
+        ulong total = 0;
+        while (!s.IsEmpty)
+        {
+            if (s[0] is not ('.' or (>= '0' and <= '9'))) throw Invalid();
+            ulong whole = 0;
+            var wholeDigits = 0;
+            for (; wholeDigits < s.Length && char.IsAsciiDigit(s[wholeDigits]); wholeDigits++)
+            {
+                if (whole > (limit - 1) / 10) throw Invalid();
+                whole = whole * 10 + (ulong)(s[wholeDigits] - '0');
+                if (whole > limit) throw Invalid();
+            }
+            s = s[wholeDigits..];
+            ulong fraction = 0;
+            double scale = 1;
+            var fractionDigits = 0;
+            if (!s.IsEmpty && s[0] == '.')
+            {
+                s = s[1..];
+                var overflowed = false;
+                for (; fractionDigits < s.Length && char.IsAsciiDigit(s[fractionDigits]); fractionDigits++)
+                {
+                    // leadingFraction: digits past int64 precision are consumed and ignored.
+                    if (overflowed || fraction > (limit - 1) / 10)
+                    {
+                        overflowed = true;
+                        continue;
+                    }
+                    var next = fraction * 10 + (ulong)(s[fractionDigits] - '0');
+                    if (next > limit)
+                    {
+                        overflowed = true;
+                        continue;
+                    }
+                    fraction = next;
+                    scale *= 10;
+                }
+                s = s[fractionDigits..];
+            }
+            if (wholeDigits == 0 && fractionDigits == 0) throw Invalid();
+            var unitLength = 0;
+            while (unitLength < s.Length && s[unitLength] is not ('.' or (>= '0' and <= '9'))) unitLength++;
+            if (unitLength == 0) throw new FormatException($"time: missing unit in duration \"{text}\"");
+            var unitName = s[..unitLength].ToString();
+            s = s[unitLength..];
+            ulong unit = unitName switch
+            {
+                "ns" => 1,
+                "us" or "µs" or "μs" => 1_000,
+                "ms" => 1_000_000,
+                "s" => 1_000_000_000,
+                "m" => 60_000_000_000,
+                "h" => 3_600_000_000_000,
+                _ => throw new FormatException($"time: unknown unit \"{unitName}\" in duration \"{text}\""),
+            };
+            if (whole > limit / unit) throw Invalid();
+            whole *= unit;
+            if (fraction > 0)
+            {
+                whole += (ulong)(fraction * (unit / scale));
+                if (whole > limit) throw Invalid();
+            }
+            total += whole;
+            if (total > limit) throw Invalid();
+        }
+        if (!negative && total > limit - 1) throw Invalid();
+        var nanoseconds = unchecked(negative ? -(long)total : (long)total);
+        return TimeSpan.FromTicks(nanoseconds / 100);
     }
 
     /// <summary>

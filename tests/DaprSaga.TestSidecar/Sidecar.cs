@@ -111,6 +111,7 @@ public sealed class Sidecar : IAsyncDisposable
             new Uri($"http://127.0.0.1:{httpListen!.IPEndPoint!.Port}"));
         testbed.Register(sidecar);
         testbed.Workflows(options.AppId).Limits = (options.MaxConcurrentWorkflowInvocations, options.MaxConcurrentActivityInvocations);
+        testbed.Workflows(options.AppId).Retention = options.WorkflowStateRetention;
         return sidecar;
     }
 

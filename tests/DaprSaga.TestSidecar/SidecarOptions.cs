@@ -1,3 +1,5 @@
+using DaprSaga.TestSidecar.Workflow;
+
 namespace DaprSaga.TestSidecar;
 
 /// <summary>What `daprd` would be started with for one app.</summary>
@@ -44,6 +46,15 @@ public sealed record SidecarOptions(string AppId)
         var (workflows, activities) = ComponentFiles.WorkflowLimits();
         return this with { MaxConcurrentWorkflowInvocations = workflows, MaxConcurrentActivityInvocations = activities };
     }
+
+    /// <summary>
+    /// Configuration spec.workflow.stateRetentionPolicy: when finished instances are purged; null
+    /// (daprd's default) keeps them until purged by a client.
+    /// </summary>
+    public WorkflowStateRetention? WorkflowStateRetention { get; init; }
+
+    /// <summary>These options with the workflow state retention policy of the repository's components/config.yaml.</summary>
+    public SidecarOptions WithConfigurationWorkflowRetention() => this with { WorkflowStateRetention = ComponentFiles.WorkflowRetention() };
 
     /// <summary>DAPR_API_TOKEN: when set, every call to the sidecar must carry it.</summary>
     public string? DaprApiToken { get; init; }

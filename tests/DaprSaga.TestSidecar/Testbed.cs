@@ -52,7 +52,7 @@ public sealed class Testbed : IAsyncDisposable
 
     public DeliveryPolicy Delivery { get; }
 
-    /// <summary>The clock stamped on CloudEvents (`time`), and the one workflow turns and timers run on.</summary>
+    /// <summary>The clock for CloudEvent `time` stamps, workflow turns and timers, and state key expiry.</summary>
     public TimeProvider TimeProvider { get; }
 
     public long Redeliveries => Interlocked.Read(ref _redeliveries);
@@ -63,8 +63,8 @@ public sealed class Testbed : IAsyncDisposable
 
     internal CancellationToken Stopping => _stopping.Token;
 
-    /// <summary>A `state.redis` component; the same instance for every sidecar that loads it.</summary>
-    public RedisStateStore StateStore(string name) => _stores.GetOrAdd(name, n => new RedisStateStore(n));
+    /// <summary>A `state.redis` component; the same instance for every sidecar that loads it. Its keys expire on <see cref="TimeProvider"/>.</summary>
+    public RedisStateStore StateStore(string name) => _stores.GetOrAdd(name, n => new RedisStateStore(n, TimeProvider));
 
     /// <summary>A pub/sub component with its metadata (publishingScopes, subscriptionScopes, allowedTopics).</summary>
     public InMemoryPubSub PubSub(string name, IReadOnlyDictionary<string, string>? metadata = null) =>

@@ -188,7 +188,8 @@ public class DaprApi(Sidecar sidecar)
         item.Value.ToByteArray(),
         item.Etag?.Value,
         FirstWrite: item.Options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite,
-        LastWrite: item.Options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyLastWrite);
+        LastWrite: item.Options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyLastWrite,
+        TtlInSeconds: item.Metadata.GetValueOrDefault("ttlInSeconds"));
 
     private RedisStateStore Store(string name)
     {

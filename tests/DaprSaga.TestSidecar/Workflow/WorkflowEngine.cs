@@ -9,8 +9,8 @@ namespace DaprSaga.TestSidecar.Workflow;
 /// The workflow engine of one app id, as daprd runs it over its workflow actors (durabletask-go
 /// `backend/executor.go` over dapr `pkg/runtime/wfengine/backends/actors`): one turn per instance
 /// at a time with <c>newEvents = [WorkflowStarted(now)] + inbox</c> and the full history, a fresh
-/// completion token per dispatch (stale ones ignored), activities run at least once, timers on the
-/// testbed's clock. It lives on the <see cref="Testbed"/>, so instances outlive app and sidecar
+/// completion token per dispatch (stale ones ignored), activities run at least once, timers and the
+/// retention purge of finished instances (<see cref="Retention"/>) on the testbed's clock. It lives on the <see cref="Testbed"/>, so instances outlive app and sidecar
 /// restarts as actor state does.
 /// </summary>
 public sealed class WorkflowEngine
@@ -54,6 +54,22 @@ public sealed class WorkflowEngine
     }
 
     private (int? Workflows, int? Activities) _limits;
+
+    /// <summary>
+    /// Configuration spec.workflow.stateRetentionPolicy of the app's daprd: an instance that ends
+    /// is purged its due time after it ended. Null purges nothing (daprd's default). Set by the
+    /// sidecar at start; it applies to instances that end from then on, as in daprd.
+    /// </summary>
+    public WorkflowStateRetention? Retention
+    {
+        get { lock (_gate) return _retention; }
+        set { lock (_gate) _retention = value; }
+    }
+
+    private WorkflowStateRetention? _retention;
+
+    // The retention reminder of each instance id (daprd names it "retention", one per id).
+    private readonly Dictionary<string, RetentionReminder> _retentionReminders = new(StringComparer.Ordinal);
 
     /// <summary>Instance ids the engine holds state for (purged ones are gone).</summary>
     public IReadOnlyList<string> InstanceIds
@@ -145,6 +161,8 @@ public sealed class WorkflowEngine
                 foreach (var timer in instance.Timers) timer.Dispose();
                 instance.Timers.Clear();
             }
+            foreach (var reminder in _retentionReminders.Values) reminder.Timer?.Dispose();
+            _retentionReminders.Clear();
         }
     }
 
@@ -254,7 +272,10 @@ public sealed class WorkflowEngine
         }
     }
 
-    /// <summary>Purges a finished instance (durabletask-go purgeWorkflowState, recursive as the SDK asks).</summary>
+    /// <summary>
+    /// Purges a finished instance (durabletask-go purgeWorkflowState, recursive as the SDK asks),
+    /// with its retention reminder (orchestrator state.go cleanupWorkflowStateInternal).
+    /// </summary>
     internal int Purge(string instanceId)
     {
         lock (_gate)
@@ -263,12 +284,18 @@ public sealed class WorkflowEngine
                 throw new RpcException(new Status(StatusCode.Unknown, "failed to purge workflow state: failed to fetch workflow state: " + InstanceNotFoundText));
             if (!instance.IsFinished)
                 throw new RpcException(new Status(StatusCode.Unknown, "failed to purge workflow state: orchestration has not yet completed"));
-            _instances.Remove(instanceId);
-            instance.Reset();
-            instance.Signal();
-            Changed();
+            Forget(instance);
+            CancelRetention(instanceId);
             return 1;
         }
+    }
+
+    private void Forget(WorkflowInstance instance)
+    {
+        _instances.Remove(instance.Id);
+        instance.Reset();
+        instance.Signal();
+        Changed();
     }
 
     internal IReadOnlyList<HistoryEvent> History(string instanceId)
@@ -626,11 +653,13 @@ public sealed class WorkflowEngine
         instance.Status = status;
         instance.Output = result;
         instance.Failure = failure;
-        instance.Completed = instance.Updated = _time.GetUtcNow();
+        var completedAt = _time.GetUtcNow();
+        instance.Completed = instance.Updated = completedAt;
         instance.Inbox.Clear();
         instance.Activities.Clear();
         foreach (var timer in instance.Timers) timer.Dispose();
         instance.Timers.Clear();
+        if (_retention?.DueAfter(status) is { } due) ArmRetention(instance.Id, completedAt + due);
     }
 
     private void Arm(WorkflowInstance instance, int generation, int timerId, Timestamp fireAt)
@@ -669,5 +698,69 @@ public sealed class WorkflowEngine
         }
         instance.Inbox.Add(new HistoryEvent { EventId = -1, Timestamp = Now, TimerFired = new TimerFiredEvent { TimerId = timerId, FireAt = fireAt } });
         TryDispatchTurn(instance);
+    }
+
+    /// <summary>
+    /// orchestrator run.go handleRetention: the instance id's one retention reminder, due at its
+    /// completion time + the due time; a later run of the same id that ends replaces it.
+    /// </summary>
+    private void ArmRetention(string instanceId, DateTimeOffset dueAt)
+    {
+        CancelRetention(instanceId);
+        var reminder = new RetentionReminder(dueAt);
+        _retentionReminders[instanceId] = reminder;
+        ScheduleRetention(instanceId, reminder);
+    }
+
+    private void CancelRetention(string instanceId)
+    {
+        if (_retentionReminders.Remove(instanceId, out var reminder)) reminder.Timer?.Dispose();
+    }
+
+    private void ScheduleRetention(string instanceId, RetentionReminder reminder)
+    {
+        var wait = reminder.DueAt - _time.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            // Already due (e.g. "0s"): the reminder fires after the turn that ended the instance is saved.
+            _ = Task.Run(() => FireRetention(instanceId, reminder));
+            return;
+        }
+        reminder.Timer = _time.CreateTimer(_ => FireRetention(instanceId, reminder), null, wait < MaxTimerDue ? wait : MaxTimerDue, Timeout.InfiniteTimeSpan);
+    }
+
+    private void FireRetention(string instanceId, RetentionReminder reminder)
+    {
+        lock (_gate)
+        {
+            // A reminder replaced, cancelled by a purge or stopped never fires.
+            if (_retentionReminders.GetValueOrDefault(instanceId) != reminder) return;
+            reminder.Timer?.Dispose();
+            if (reminder.DueAt > _time.GetUtcNow())
+            {
+                ScheduleRetention(instanceId, reminder);
+                return;
+            }
+            _retentionReminders.Remove(instanceId);
+            PurgeForRetention(instanceId);
+        }
+    }
+
+    /// <summary>
+    /// The retention reminder fired (retentioner.go InvokeReminder): the instance is purged if it is
+    /// finished; gone or running again under the same id, the reminder is dropped (ErrInstanceNotFound,
+    /// ErrNotCompleted), as the new run arms its own when it ends.
+    /// </summary>
+    private void PurgeForRetention(string instanceId)
+    {
+        if (_instances.TryGetValue(instanceId, out var instance) && instance.IsFinished) Forget(instance);
+    }
+
+    /// <summary>A pending retention reminder; its timer is re-armed while the due time is further than a timer reaches.</summary>
+    private sealed class RetentionReminder(DateTimeOffset dueAt)
+    {
+        public DateTimeOffset DueAt { get; } = dueAt;
+
+        public ITimer? Timer { get; set; }
     }
 }
