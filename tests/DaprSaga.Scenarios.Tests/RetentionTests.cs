@@ -59,8 +59,11 @@ public sealed class RetentionTests
         Assert.Equal(2, courier.ActiveDeliveries);
     }
 
+    // The apps' window and daprd's workflow retention alike, as components/config.yaml keeps them.
     private static async Task<SagaCluster> ClusterAsync() =>
-        await SagaCluster.StartAsync(configureServices: s => s.PostConfigure<RetentionOptions>(o => o.Window = Window));
+        await SagaCluster.StartAsync(
+            configureServices: s => s.PostConfigure<RetentionOptions>(o => o.Window = Window),
+            sidecarOptions: o => o with { WorkflowStateRetention = new(AnyTerminal: Window) });
 
     private static string? Stored(SagaCluster cluster, string store, string key) =>
         cluster.Testbed.StateStore(store).Snapshot().Where(e => e.Key.EndsWith("||" + key, StringComparison.Ordinal))
@@ -95,6 +98,50 @@ public sealed class RetentionTests
             Assert.All(first, id => Assert.DoesNotContain(id, record, StringComparison.Ordinal));
         });
         await Expect.CompletedAsync(cluster, next, customer: "alice", credit: 9960.00m, product: "widget", onHand: 996, sold: 4, amount: 10.00m);
+    }
+
+    [Theory]
+    [InlineData(SagaEngine.Runner)]
+    [InlineData(SagaEngine.Workflow)]
+    public async Task RetentionRemovesAFinishedOrchestrationAWindowAfterItEndsAndKeepsItsOrder(SagaEngine engine)
+    {
+        await using var cluster = await ClusterAsync();
+        var id = await cluster.StartProcessAsync(engine, "alice", "north", autoConfirmPayment: true, ("widget", 1, 10.00m));
+        await cluster.SettleProcessAsync(id);
+
+        await cluster.AdvanceAsync(Window - TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, await SagaCluster.StatusOfAsync(cluster.Process, $"/order-processes/{id}"));
+        await cluster.AdvanceAsync(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(HttpStatusCode.NotFound, await SagaCluster.StatusOfAsync(cluster.Process, $"/order-processes/{id}"));
+        Assert.DoesNotContain(id, (await cluster.Process.Http.GetStringAsync(new Uri("/order-processes", UriKind.Relative))), StringComparison.Ordinal);
+        Assert.Equal("Completed", (string?)(await cluster.OrderAsync(id))["status"]);
+        if (engine == SagaEngine.Workflow)
+            Assert.DoesNotContain(id, cluster.Testbed.Workflows(AppIds.OrderProcessService).InstanceIds);
+    }
+
+    [Fact]
+    public async Task RetentionFreesAnIdempotencyKeyAWindowAfterItsFirstUse()
+    {
+        await using var cluster = await ClusterAsync();
+        async Task<string> PlaceAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/order-processes", UriKind.Relative))
+            {
+                Content = JsonContent.Create(new { customerId = "alice", deliveryZone = "north", items = new[] { new { productId = "widget", quantity = 1, unitPrice = 10.00m } } }),
+            };
+            request.Headers.Add("Idempotency-Key", "retried-a-week-later");
+            using var response = await cluster.Process.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["orderId"]!;
+        }
+
+        var first = await PlaceAsync();
+        Assert.Equal(first, await PlaceAsync());
+        await cluster.SettleProcessAsync(first);
+        await cluster.AdvanceAsync(Window + TimeSpan.FromSeconds(1));
+
+        Assert.NotEqual(first, await PlaceAsync());
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public sealed class SagaCluster : IAsyncDisposable
             Bindings = Components.BindingsOf[appId],
             // daprd refuses workflow calls without an actor state store; only the orchestrator uses one.
             ActorStateStore = appId == AppIds.OrderProcessService ? Components.StoreOf[appId] : null,
-        };
+        }.WithConfigurationWorkflowRetention();
         return Testbed.StartSidecarAsync(_sidecarOptions?.Invoke(options) ?? options);
     }
 
