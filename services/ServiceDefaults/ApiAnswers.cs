@@ -4,9 +4,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DaprSaga.ServiceDefaults;
 
-/// <summary>The answers every API gives the same way: a resource by id, and a 409 refusal.</summary>
+/// <summary>The answers every API gives the same way: a resource by id, a 409 refusal, an Idempotency-Key reused.</summary>
 public static class ApiAnswers
 {
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>A key first used with another body is 422, as in the IETF Idempotency-Key draft.</summary>
+    public static ProblemHttpResult IdempotencyKeyReused(string resource) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status422UnprocessableEntity, title: $"{IdempotencyKeyHeader} reused",
+            detail: $"The {IdempotencyKeyHeader} was first used with a different request; use a new key for a new {resource}.");
+
     /// <summary>400 naming <paramref name="field"/> when <paramref name="id"/> is not an id, else the view <paramref name="find"/> gives or 404.</summary>
     public static async Task<Results<Ok<TView>, NotFound, ValidationProblem>> ByIdAsync<TView>(
         string field, string id, Func<Task<TView?>> find) where TView : class

@@ -33,12 +33,8 @@ public sealed class CallBudgetTests(ITestOutputHelper output) : HostedTest<Deliv
         await Host.IdleAsync();
         var calls = Host.Sidecar.Calls.Snapshot().Select(c => (c.Key, Count: c.Value - callsBefore.GetValueOrDefault(c.Key))).Where(c => c.Count > 0);
         output.WriteLine($"calls: {string.Join(", ", calls.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Count}"))}");
-        var counted = Host.Sidecar.Calls.ByKeyFamily()
-            .Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
-            .Where(c => c.Count > 0)
-            .OrderBy(c => c.Key, StringComparer.Ordinal)
-            .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
-        foreach (var (family, count) in counted) output.WriteLine($"{count,3} {family}");
+        var counted = ServiceAssert.SpentSince(Host.Sidecar.Calls, before);
+        foreach (var (family, count) in counted.OrderBy(c => c.Key, StringComparer.Ordinal)) output.WriteLine($"{count,3} {family}");
         output.WriteLine($"{counted.Values.Sum(),3} in all");
         return counted;
     }

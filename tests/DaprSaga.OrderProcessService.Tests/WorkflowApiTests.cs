@@ -1,7 +1,6 @@
 using System.Text;
 using Dapr.DurableTask.Protobuf;
 using Dapr.Workflow.Worker;
-using DaprSaga.OrderProcessService.Processes;
 using DaprSaga.OrderProcessService.Workflows;
 using DaprSaga.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +31,7 @@ public sealed class WorkflowApiTests
     private static async Task<HttpResponseMessage> PostAsync(OrchestratorApp app, object body, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/order-processes", UriKind.Relative)) { Content = JsonContent.Create(body) };
-        if (idempotencyKey is not null) request.Headers.Add(OrderProcessApi.IdempotencyKeyHeader, idempotencyKey);
+        if (idempotencyKey is not null) request.Headers.Add(ApiAnswers.IdempotencyKeyHeader, idempotencyKey);
         return await app.Http.SendAsync(request);
     }
 
@@ -166,7 +165,7 @@ public sealed class WorkflowApiTests
         using var response = await PostAsync(app, Body(), "no spaces allowed");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![OrderProcessApi.IdempotencyKeyHeader]);
+        Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![ApiAnswers.IdempotencyKeyHeader]);
         Assert.Empty(Hub.Starts);
     }
 

@@ -34,11 +34,9 @@ public sealed class CallBudgetTests : ServiceTest
         await Host.PublishAsync(new DeliveryScheduled(id, Choreo, "c-north-1", Host.Now));
         await Host.PublishAsync(new StockCommitted(id, Choreo, Host.Now));
 
-        var spent = Spent(before);
-        var report = Report(spent);
+        var spent = ServiceAssert.SpentSince(Host.Sidecar.Calls, before);
         Assert.Equal(OrderStatus.Completed, (await Host.GetAsync(id)).Status);
-        Assert.All(spent, c => Assert.True(c.Value <= HappySagaBudget.GetValueOrDefault(c.Key), $"over budget: {report}"));
-        Assert.True(spent.Values.Sum() <= HappySagaBudget.Values.Sum(), $"over budget: {report}");
+        ServiceAssert.WithinBudget(spent, HappySagaBudget);
     }
 
     [Fact]
@@ -59,7 +57,7 @@ public sealed class CallBudgetTests : ServiceTest
         Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OrderRecovery));
 
         Assert.Equal([open], [.. OpenIndex()]);
-        var spent = Spent(before);
+        var spent = ServiceAssert.SpentSince(Host.Sidecar.Calls, before);
         var shards = ids.Select(id => DaprSaga.ServiceDefaults.State.ShardedIndex.StableShard(id, 16)).Distinct().Count();
         // Every shard and every listed order in one bulk read each, then one read and write per shard with finished orders.
         Assert.Equal(16 + shards, spent.GetValueOrDefault("StateRead open-orders-index-#"));
@@ -73,13 +71,4 @@ public sealed class CallBudgetTests : ServiceTest
             .Where(e => e.Key.Contains("||open-orders-index-", StringComparison.Ordinal))
             .SelectMany(e => System.Text.Json.JsonSerializer.Deserialize<List<string>>(e.Value) ?? [])
             .ToHashSet(StringComparer.Ordinal);
-
-    private Dictionary<string, long> Spent(IReadOnlyDictionary<string, long> before) =>
-        Host.Sidecar.Calls.ByKeyFamily()
-            .Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
-            .Where(c => c.Count > 0)
-            .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
-
-    private static string Report(Dictionary<string, long> spent) =>
-        string.Join(", ", spent.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
 }

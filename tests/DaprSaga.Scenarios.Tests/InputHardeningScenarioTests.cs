@@ -90,19 +90,12 @@ public sealed class InputHardeningScenarioTests() : HostedTest<SagaCluster>(() =
         Assert.Equal(("Cancelled", "UnknownProduct"), ((string?)order["status"], (string?)order["cancellationReason"]));
     }
 
+    // GET /orders's filters are checked in OrderService.Tests (ListingOrdersTests).
     [Theory]
-    [InlineData("/orders?status=Lost", "status")]
-    [InlineData("/orders?flow=Sideways", "flow")]
-    [InlineData("/orders?status=2", "status")]
-    [InlineData("/orders?page=0", "page")]
     [InlineData("/order-processes?status=Lost", "status")]
     [InlineData("/order-processes?status=1", "status")]
-    public async Task AnUnknownEnumValueInAQueryStringIs400NamingTheField(string pathAndQuery, string field)
-    {
-        var service = pathAndQuery.StartsWith("/orders", StringComparison.Ordinal) ? Host.Order : Host.Process;
-
-        await AssertBadRequestAsync(await service.Http.GetAsync(new Uri(pathAndQuery, UriKind.Relative)), field, pathAndQuery);
-    }
+    public async Task AnUnknownEnumValueInAQueryStringIs400NamingTheField(string pathAndQuery, string field) =>
+        await AssertBadRequestAsync(await Host.Process.Http.GetAsync(new Uri(pathAndQuery, UriKind.Relative)), field, pathAndQuery);
 
     [Fact]
     public async Task BadIdsInPathsAre400NamingTheField()

@@ -8,8 +8,6 @@ namespace DaprSaga.OrderProcessService.Processes;
 /// <summary>Start, read and list orchestrated sagas, for both engines.</summary>
 public static class OrderProcessApi
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-
     public static RouteGroupBuilder MapOrderProcessApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/order-processes").WithTags("Order processes");
@@ -20,14 +18,14 @@ public static class OrderProcessApi
     }
 
     private static async Task<Results<Accepted<OrderProcessView>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        HttpRequest httpRequest, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, OrderProcesses processes,
+        HttpRequest httpRequest, [FromHeader(Name = ApiAnswers.IdempotencyKeyHeader)] string? idempotencyKey, OrderProcesses processes,
         IOptions<ProcessOptions> options, CancellationToken ct)
     {
         // Read, not bound: a wrongly typed field is then a 400 naming it.
         var (body, parseErrors) = await RequestJson.ReadAsync<PlaceOrder>(httpRequest, ct);
         if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
         var errors = NewOrderRules.Validate(body, orchestrated: true, out var order);
-        if (idempotencyKey is not null) errors.Check(InputRules.IsId(idempotencyKey), IdempotencyKeyHeader, InputRules.IdMessage);
+        if (idempotencyKey is not null) errors.Check(InputRules.IsId(idempotencyKey), ApiAnswers.IdempotencyKeyHeader, InputRules.IdMessage);
         if (order is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var request = new SagaRequest(
@@ -37,13 +35,7 @@ public static class OrderProcessApi
         var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = [.. order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal)] });
 
         var view = await processes.StartAsync(request, idempotencyKey, fingerprint, ct);
-        if (view is null)
-        {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
-                detail: $"The {IdempotencyKeyHeader} was first used with a different request; use a new key for a new order process.");
-        }
-        return TypedResults.Accepted($"/order-processes/{view.OrderId}", view);
+        return view is null ? ApiAnswers.IdempotencyKeyReused("order process") : TypedResults.Accepted($"/order-processes/{view.OrderId}", view);
     }
 
     private static async Task<Results<Ok<OrderProcessView>, NotFound, ValidationProblem>> GetAsync(

@@ -28,8 +28,6 @@ public sealed record OrderListPage(IReadOnlyList<OrderView> Items, int Page, int
 
 public static class OrdersApi
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-
     public static RouteGroupBuilder MapOrdersApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/orders").WithTags("Orders");
@@ -43,23 +41,17 @@ public static class OrdersApi
     }
 
     private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
-        HttpRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, OrderBook orders,
+        HttpRequest request, [FromHeader(Name = ApiAnswers.IdempotencyKeyHeader)] string? idempotencyKey, OrderBook orders,
         CancellationToken cancellationToken)
     {
         var (body, parseErrors) = await RequestJson.ReadAsync<PlaceOrder>(request, cancellationToken);
         if (parseErrors is not null) return TypedResults.ValidationProblem(parseErrors);
         var errors = NewOrderRules.Validate(body, orchestrated: false, out var order);
-        if (idempotencyKey is not null) errors.Check(InputRules.IsId(idempotencyKey), IdempotencyKeyHeader, InputRules.IdMessage);
+        if (idempotencyKey is not null) errors.Check(InputRules.IsId(idempotencyKey), ApiAnswers.IdempotencyKeyHeader, InputRules.IdMessage);
         if (errors.Count > 0 || order is null) return TypedResults.ValidationProblem(errors);
 
         var placed = await orders.PlaceAsync(order, SagaFlow.Choreography, idempotencyKey, cancellationToken);
-        if (placed is null)
-        {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
-                detail: $"The {IdempotencyKeyHeader} was first used with a different order; use a new key for a new order.");
-        }
-        return Accepted(placed);
+        return placed is null ? ApiAnswers.IdempotencyKeyReused("order") : Accepted(placed);
     }
 
     private static async Task<Results<Ok<OrderView>, NotFound, ValidationProblem>> GetAsync(

@@ -24,6 +24,21 @@ public static class ServiceAssert
         });
     }
 
+    /// <summary>The state calls per key family made since <paramref name="before"/> (a <see cref="SidecarCalls.ByKeyFamily"/>).</summary>
+    public static Dictionary<string, long> SpentSince(SidecarCalls calls, IReadOnlyDictionary<string, long> before) =>
+        calls.ByKeyFamily()
+            .Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key)))
+            .Where(c => c.Count > 0)
+            .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
+
+    /// <summary>Within <paramref name="budget"/> family by family and in all, or a failure that lists what was spent.</summary>
+    public static void WithinBudget(IReadOnlyDictionary<string, long> spent, IReadOnlyDictionary<string, long> budget)
+    {
+        var report = string.Join(", ", spent.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
+        Assert.All(spent, c => Assert.True(c.Value <= budget.GetValueOrDefault(c.Key), $"over budget: {report}"));
+        Assert.True(spent.Values.Sum() <= budget.Values.Sum(), $"over budget: {report}");
+    }
+
     /// <summary>The one event a change queued: of <typeparamref name="TEvent"/>'s topic and for <paramref name="orderId"/>.</summary>
     public static TEvent SingleEvent<TEvent>(IReadOnlyList<OutboxMessage> outbox, string orderId) where TEvent : IIntegrationEvent
     {
