@@ -51,12 +51,13 @@ public static class Bench
         Console.WriteLine();
         Console.WriteLine($"== {flow}: starting the sidecar and services processes");
         await using var cluster = await Cluster.StartAsync();
-        var workload = new Workload(options.Warmup + options.Sagas + options.PacedSagas);
+        var workload = new Workload(options.Warmup + options.Sagas + options.PacedSagas + options.SoakSagas);
         var customers = await SetUpAsync(cluster, workload);
 
         var warmup = workload.Sagas.Take(options.Warmup).ToList();
         var measured = workload.Sagas.Skip(options.Warmup).Take(options.Sagas).ToList();
-        var paced = workload.Sagas.Skip(options.Warmup + options.Sagas).ToList();
+        var paced = workload.Sagas.Skip(options.Warmup + options.Sagas).Take(options.PacedSagas).ToList();
+        var soak = workload.Sagas.Skip(options.Warmup + options.Sagas + options.PacedSagas).ToList();
         var orderIds = new string[workload.Sagas.Count];
         Console.WriteLine($"   warm-up: {warmup.Count} sagas");
         await DriveAsync(cluster, flow, warmup, customers, options.Concurrency, interval: null, orderIds, progress: null);
@@ -84,6 +85,22 @@ public static class Bench
             await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
         }
 
+        var soakSamples = new List<SoakSample>();
+        if (soak.Count > 0)
+        {
+            Console.WriteLine($"   soak: {soak.Count} sagas arriving at {pacedRate:0.0} sagas/s, sampled ten times");
+            soakSamples.Add(await SampleAsync(cluster, 0));
+            var chunk = (soak.Count + 9) / 10;
+            for (var done = 0; done < soak.Count; done += chunk)
+            {
+                var part = soak.Skip(done).Take(chunk).ToList();
+                await DriveAsync(cluster, flow, part, customers, int.MaxValue, TimeSpan.FromSeconds(1 / pacedRate), orderIds, progress: null);
+                await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
+                soakSamples.Add(await SampleAsync(cluster, done + part.Count));
+                Console.WriteLine($"     {soakSamples[^1].Sagas} of {soak.Count}");
+            }
+        }
+
         Console.WriteLine($"   hop floor: {options.HopDuration.TotalSeconds:0.#} s of app → sidecar → app at concurrency {options.Concurrency}");
         var hop = await MeasureHopFloorAsync(cluster, options);
 
@@ -94,7 +111,15 @@ public static class Bench
         return FlowResult.From(flow, measured.Count, options.Concurrency, elapsed, latencies,
             sidecarsBefore, sidecarsAfter, appsBefore, appsAfter, driverCpu, hop, mismatches,
             measured.GroupBy(s => s.Outcome).ToDictionary(g => g.Key, g => g.Count()),
-            paced.Count, pacedRate, pacedLatencies);
+            paced.Count, pacedRate, pacedLatencies) with { Soak = soakSamples };
+    }
+
+    private static async Task<SoakSample> SampleAsync(Cluster cluster, int sagas)
+    {
+        var apps = await cluster.Apps.SendAsync("memory");
+        var sidecars = await cluster.Sidecars.SendAsync("memory");
+        static double Mb(JsonObject o) => (long)o["heapBytes"]! / 1048576.0;
+        return new SoakSample(sagas, Mb(apps), Mb(sidecars), (long)sidecars["storedKeys"]!, (long)sidecars["storedBytes"]!);
     }
 
     /// <summary>Products, customers and couriers of the benchmark's own, sized for every saga of the run.</summary>

@@ -7,11 +7,13 @@ namespace DaprSaga.Bench.Driver;
 public enum BenchFlow { Choreography, Runner, Workflow }
 
 public sealed record BenchOptions(
-    IReadOnlyList<BenchFlow> Flows, int Sagas, int Concurrency, int Warmup, TimeSpan HopDuration, string? JsonPath, int PacedSagas)
+    IReadOnlyList<BenchFlow> Flows, int Sagas, int Concurrency, int Warmup, TimeSpan HopDuration, string? JsonPath, int PacedSagas,
+    int SoakSagas = 0)
 {
     public const string Usage =
         "usage: DaprSaga.Bench [--flow choreography|runner|workflow|all] [--sagas N] [--concurrency C] [--json path]\n" +
-        "                      [--warmup N] [--hop-seconds S] [--paced N]\n" +
+        "                      [--warmup N] [--hop-seconds S] [--paced N] [--soak N]\n" +
+        "  --soak: N more sagas at half the peak rate, memory and stored keys sampled ten times on the way;\n" +
         "  --flow: all (the default) runs the three one after the other, each on a fresh cluster;\n" +
         "          orchestration is runner, both is choreography and runner.";
 
@@ -20,6 +22,7 @@ public sealed record BenchOptions(
         IReadOnlyList<BenchFlow> flows = [BenchFlow.Choreography, BenchFlow.Runner, BenchFlow.Workflow];
         int sagas = 2000, concurrency = 64;
         int? warmup = null, paced = null;
+        var soak = 0;
         double hopSeconds = 3;
         string? json = null;
         for (var i = 0; i < args.Length; i++)
@@ -36,6 +39,7 @@ public sealed record BenchOptions(
                 case "--concurrency" when int.TryParse(value, out concurrency) && concurrency > 0: break;
                 case "--warmup" when int.TryParse(value, out var w) && w >= 0: warmup = w; break;
                 case "--paced" when int.TryParse(value, out var p) && p >= 0: paced = p; break;
+                case "--soak" when int.TryParse(value, out soak) && soak >= 0: break;
                 case "--hop-seconds" when double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out hopSeconds) && hopSeconds > 0: break;
                 case "--json" when value is not null: json = value; break;
                 default: return null;
@@ -43,6 +47,6 @@ public sealed record BenchOptions(
             i++;
         }
         return new BenchOptions(flows, sagas, concurrency, warmup ?? Math.Min(200, Math.Max(20, sagas / 10)),
-            TimeSpan.FromSeconds(hopSeconds), json, paced ?? Math.Max(20, sagas / 10));
+            TimeSpan.FromSeconds(hopSeconds), json, paced ?? Math.Max(20, sagas / 10), soak);
     }
 }

@@ -8,6 +8,9 @@ public sealed record HopFloorResult(long Hops, long Failed, double HopsPerSecond
 
 public sealed record Latency(double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs);
 
+/// <summary>After <paramref name="Sagas"/> soak sagas: what both processes hold after a full collection, and the keys stored.</summary>
+public sealed record SoakSample(int Sagas, double ServicesHeapMb, double SidecarsHeapMb, long StoredKeys, long StoredBytes);
+
 /// <summary>Everything measured for one flow, per saga where it says so.</summary>
 public sealed record FlowResult(
     BenchFlow Flow,
@@ -42,6 +45,8 @@ public sealed record FlowResult(
     double AchievedOverHopBound,
     IReadOnlyList<string> Mismatches)
 {
+    public IReadOnlyList<SoakSample> Soak { get; init; } = [];
+
     /// <summary>
     /// The kinds that are app ↔ sidecar hops (the binding and metadata kinds are not per saga). A
     /// workflow client call and each of the worker's own calls (a Complete* per turn and per

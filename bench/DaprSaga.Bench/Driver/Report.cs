@@ -41,6 +41,22 @@ public static class Report
         Console.WriteLine("   state keys read or written per saga, by app and key family (top 15):");
         foreach (var (family, perSaga) in r.StateCallsPerSagaByKey.Take(15))
             Console.WriteLine(string.Create(c, $"     {perSaga,7:0.00}  {family}"));
+        if (r.Soak.Count > 2) PrintSoak(r.Soak);
+    }
+
+    // Growth is measured from the first sample after one chunk of soak, once caches and pools are warm.
+    private static void PrintSoak(IReadOnlyList<SoakSample> soak)
+    {
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine("   soak at half the peak, after a full collection in each process:");
+        Console.WriteLine("       sagas  services heap MB  sidecars heap MB  stored keys  keys added per saga");
+        for (var i = 0; i < soak.Count; i++)
+        {
+            var added = i == 0 ? "" : ((soak[i].StoredKeys - soak[i - 1].StoredKeys) / (double)(soak[i].Sagas - soak[i - 1].Sagas)).ToString("0.00", c);
+            Console.WriteLine(string.Create(c, $"     {soak[i].Sagas,7}  {soak[i].ServicesHeapMb,16:0.0}  {soak[i].SidecarsHeapMb,16:0.0}  {soak[i].StoredKeys,11}  {added,19}"));
+        }
+        var (warm, last) = (soak[1], soak[^1]);
+        Console.WriteLine(string.Create(c, $"     services heap growth after warm-up: {100 * (last.ServicesHeapMb - warm.ServicesHeapMb) / warm.ServicesHeapMb:+0.0;-0.0} % over {last.Sagas - warm.Sagas} sagas"));
     }
 
     /// <summary>The flows side by side: one row per measure, one column per flow.</summary>

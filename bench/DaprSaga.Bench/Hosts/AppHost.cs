@@ -51,6 +51,8 @@ public static class AppHost
                         new Uri(echoSidecar!), (int)args["concurrency"]!, TimeSpan.FromMilliseconds((double)args["durationMs"]!));
                 case "stats":
                     return ControlChannel.ProcessStats();
+                case "memory":
+                    return ControlChannel.MemoryAfterCollection();
                 default:
                     throw new InvalidOperationException($"unknown command {command}");
             }

@@ -50,6 +50,16 @@ public sealed class ControlChannel : IDisposable
     public void Dispose() => _out.Dispose();
 
     /// <summary>This process's CPU time and peak working set, for the driver's accounting.</summary>
+    /// <summary>What the process still holds after a full collection: the heap that grows if something leaks.</summary>
+    public static JsonObject MemoryAfterCollection()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var self = Process.GetCurrentProcess();
+        return new JsonObject { ["heapBytes"] = GC.GetTotalMemory(forceFullCollection: true), ["workingSetBytes"] = self.WorkingSet64 };
+    }
+
     public static JsonObject ProcessStats()
     {
         using var self = Process.GetCurrentProcess();

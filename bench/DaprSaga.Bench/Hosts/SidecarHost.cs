@@ -59,6 +59,12 @@ public static class SidecarHost
                 case "idle":
                     await testbed.WaitForIdleAsync(TimeSpan.FromMilliseconds((double)args["timeoutMs"]!));
                     return [];
+                case "memory":
+                    var memory = ControlChannel.MemoryAfterCollection();
+                    var stores = AppIds.All.Select(a => testbed.StateStore(Components.StoreOf[a]).Snapshot()).ToList();
+                    memory["storedKeys"] = stores.Sum(s => s.Count);
+                    memory["storedBytes"] = stores.Sum(s => s.Values.Sum(v => (long)v.Length));
+                    return memory;
                 case "stats":
                     var stats = ControlChannel.ProcessStats();
                     var calls = new JsonObject();
