@@ -112,7 +112,7 @@ public sealed class OrderProcessTests
     }
 
     [Fact]
-    public void OutsideCancelOfAWaitingRunnerTurnsTheWaitIntoARefusalSoCompensationStartsThere()
+    public void OutsideCancelOfAWaitingRunnerRefusesTheWaitAndCompensatesFromTheLastStepBeforeThePivot()
     {
         var waiting = At(3).Advance(StepResult.Waiting, Now);
 
@@ -120,7 +120,8 @@ public sealed class OrderProcessTests
         var taken = noted.TakeCancel(Now)!;
 
         Assert.Equal((ProcessStatus.WaitingForPayment, CancellationReason.CustomerCancelled), (noted.Status, noted.CancelRequested));
-        Assert.Equal((ProcessStatus.Compensating, 3, CancellationReason.CustomerCancelled), (taken.Status, taken.CurrentStep, taken.CancellationReason));
+        // Steps after the last save may have run unsaved: every compensation before the pivot runs.
+        Assert.Equal((ProcessStatus.Compensating, OrderSaga.PivotIndex - 1, CancellationReason.CustomerCancelled), (taken.Status, taken.CurrentStep, taken.CancellationReason));
         Assert.Equal(StepLog.Refused("ConfirmPayment", CancellationReason.CustomerCancelled, Now), taken.Steps[^1]);
         Assert.Null(taken.TakeCancel(Now));
     }
@@ -136,6 +137,23 @@ public sealed class OrderProcessTests
         Assert.Null(compensating.RequestCancel(CancellationReason.CustomerCancelled));
         Assert.Null(completed.RequestCancel(CancellationReason.CustomerCancelled));
         Assert.Null(At(2).TakeCancel(Now));
+    }
+
+    [Fact]
+    public void OutsideCancelTakenFromAnEarlierSaveStillUndoesEveryStepThatMayHaveRunSinceIt()
+    {
+        // Saved at CreateOrder; a crashed runner may have reserved stock and created the payment unsaved.
+        var process = At(0).RequestCancel(CancellationReason.CustomerCancelled)!.TakeCancel(Now)!;
+
+        var undone = new List<string>();
+        while (process.Status == ProcessStatus.Compensating)
+        {
+            if (OrderSaga.Steps[process.CurrentStep].Compensation is not null) undone.Add(process.CurrentStepName);
+            process = process.Compensated(Now);
+        }
+
+        Assert.Equal(["CreatePayment", "ReserveStock", "CreateOrder"], undone);
+        Assert.Equal((ProcessStatus.Cancelled, CancellationReason.CustomerCancelled), (process.Status, process.CancellationReason));
     }
 
     [Fact]

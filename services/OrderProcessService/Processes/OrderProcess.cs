@@ -42,10 +42,14 @@ public sealed record OrderProcess(
     public OrderProcess? RequestCancel(CancellationReason reason) =>
         IsTerminal || Status == ProcessStatus.Compensating || CancelRequested is not null ? null : this with { CancelRequested = reason };
 
-    /// <summary>A noted cancel turns the step at hand into a refusal, so compensation starts from it; null when there is none to take.</summary>
+    /// <summary>
+    /// A noted cancel refuses the step at hand; null when there is none to take. Steps after the last save may
+    /// have run unsaved, so compensation starts at the last step before the pivot: undoing one that never ran
+    /// leaves a tombstone, nothing else.
+    /// </summary>
     public OrderProcess? TakeCancel(DateTimeOffset now) =>
         CancelRequested is { } reason && !IsTerminal && Status != ProcessStatus.Compensating && CurrentStep < OrderSaga.PivotIndex
-            ? Advance(StepResult.Refused(reason), now)
+            ? Moved(new SagaMove(ProcessStatus.Compensating, OrderSaga.PivotIndex - 1, [.. Steps, StepLog.Refused(CurrentStepName, reason, now)], reason), now)
             : null;
 
     public OrderProcess Release() => this with { LeaseOwner = null, LeaseUntil = DateTimeOffset.MinValue };
