@@ -22,10 +22,20 @@ public sealed class FaultStormTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public async Task AFaultStormOfBothFlowsEndsEveryOrderWithEveryInvariantHolding(int seed)
+    public Task AFaultStormOfBothFlowsEndsEveryOrderWithEveryInvariantHolding(int seed) => RunStormAsync(seed, replicas: 1);
+
+    /// <summary>
+    /// Issue "Replicas": the same storm with two instances of every app (both engines of the
+    /// orchestration included), one replica at a time down through a phase of the storm.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task AFaultStormOnTwoReplicasOfEveryAppEndsEveryOrderWithEveryInvariantHolding(int seed) => RunStormAsync(seed, replicas: 2);
+
+    private async Task RunStormAsync(int seed, int replicas)
     {
         var started = Stopwatch.GetTimestamp();
-        await using var cluster = await SagaCluster.StartAsync(new FaultPlan(seed));
+        await using var cluster = await SagaCluster.StartAsync(new FaultPlan(seed), replicas: replicas);
         var run = new StormRun(cluster, seed);
         var check = new StormCheck(cluster, run.Http);
         IReadOnlyList<StormOrder> orders = [];
@@ -42,7 +52,7 @@ public sealed class FaultStormTests(ITestOutputHelper output)
         }
 
         var summary = StormSummary.Format(seed, Stopwatch.GetElapsedTime(started), cluster, run, check, orders, crashed);
-        var file = StormSummary.WriteFile(seed, summary);
+        var file = StormSummary.WriteFile(seed, summary, replicas);
         output.WriteLine(summary);
         output.WriteLine($"(also written to {file})");
         Console.WriteLine(summary);

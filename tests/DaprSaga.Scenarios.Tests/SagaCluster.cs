@@ -25,34 +25,59 @@ public sealed class SagaCluster : IAsyncDisposable
     public ServiceUnderTest Delivery { get; private set; } = null!;
     public ServiceUnderTest Process { get; private set; } = null!;
 
+    /// <summary>The first replica of each app.</summary>
     public IEnumerable<ServiceUnderTest> Services => [Order, Inventory, Payment, Delivery, Process];
+
+    private readonly Dictionary<string, List<ServiceUnderTest>> _replicas = new(StringComparer.Ordinal);
+
+    /// <summary>How many instances of each app run (each beside its own sidecar of the app id).</summary>
+    public int ReplicaCount { get; private set; } = 1;
+
+    /// <summary>Every running instance of <paramref name="appId"/>, the first being <see cref="Order"/> etc.</summary>
+    public IReadOnlyList<ServiceUnderTest> Replicas(string appId) => _replicas[appId];
+
+    /// <summary>Every instance of every app, app by app in the order of <see cref="Services"/>.</summary>
+    public IEnumerable<ServiceUnderTest> AllReplicas => Services.SelectMany(s => _replicas[s.AppId]);
 
     /// <param name="orderServiceOnRealSocket">Hosts order-service on Kestrel (a loopback port) so a browser can open its pages at Order.Http.BaseAddress.</param>
     /// <param name="sidecarOptions">Changes every sidecar's options before it starts (e.g. API tokens).</param>
     /// <param name="defaultEngine">Pins order-process-service's default engine; null keeps the product default (workflow).</param>
+    /// <param name="replicas">Instances of each app, each beside its own sidecar of the app id, all on the same testbed and clock.</param>
     public static async Task<SagaCluster> StartAsync(
         FaultPlan? faults = null, Action<IServiceCollection>? configureServices = null, bool orderServiceOnRealSocket = false,
-        Func<SidecarOptions, SidecarOptions>? sidecarOptions = null, SagaEngine? defaultEngine = null)
+        Func<SidecarOptions, SidecarOptions>? sidecarOptions = null, SagaEngine? defaultEngine = null, int replicas = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(replicas, 1);
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        var cluster = new SagaCluster(new Testbed(faults, timeProvider: clock), clock) { _sidecarOptions = sidecarOptions };
+        var cluster = new SagaCluster(new Testbed(faults, timeProvider: clock), clock) { _sidecarOptions = sidecarOptions, ReplicaCount = replicas };
         cluster.Testbed.PubSub(Components.PubSub, ComponentFiles.PubSubMetadata());
         void UseClock(IServiceCollection s)
         {
             s.AddSingleton<TimeProvider>(clock);
             configureServices?.Invoke(s);
         }
-
-        cluster.Order = ServiceUnderTest.For<OrderEntry>(await cluster.SidecarFor(AppIds.OrderService), UseClock, orderServiceOnRealSocket);
-        cluster.Inventory = ServiceUnderTest.For<InventoryEntry>(await cluster.SidecarFor(AppIds.InventoryService), UseClock);
-        cluster.Payment = ServiceUnderTest.For<PaymentEntry>(await cluster.SidecarFor(AppIds.PaymentService), UseClock);
-        cluster.Delivery = ServiceUnderTest.For<DeliveryEntry>(await cluster.SidecarFor(AppIds.DeliveryService), UseClock);
-        cluster.Process = ServiceUnderTest.For<ProcessEntry>(await cluster.SidecarFor(AppIds.OrderProcessService), s =>
+        void UseProcessOptions(IServiceCollection s)
         {
             UseClock(s);
             if (defaultEngine is { } engine) s.PostConfigure<ProcessOptions>(o => o.DefaultEngine = engine);
-        });
-        foreach (var service in cluster.Services) await service.StartAsync();
+        }
+
+        // The first replica of each app first, so a one-replica cluster starts as it always did.
+        for (var replica = 1; replica <= replicas; replica++)
+        {
+            await cluster.AddAsync<OrderEntry>(AppIds.OrderService, replica, UseClock, orderServiceOnRealSocket);
+            await cluster.AddAsync<InventoryEntry>(AppIds.InventoryService, replica, UseClock);
+            await cluster.AddAsync<PaymentEntry>(AppIds.PaymentService, replica, UseClock);
+            await cluster.AddAsync<DeliveryEntry>(AppIds.DeliveryService, replica, UseClock);
+            await cluster.AddAsync<ProcessEntry>(AppIds.OrderProcessService, replica, UseProcessOptions);
+        }
+        (cluster.Order, cluster.Inventory, cluster.Payment, cluster.Delivery, cluster.Process) = (
+            cluster._replicas[AppIds.OrderService][0], cluster._replicas[AppIds.InventoryService][0], cluster._replicas[AppIds.PaymentService][0],
+            cluster._replicas[AppIds.DeliveryService][0], cluster._replicas[AppIds.OrderProcessService][0]);
+        for (var replica = 0; replica < replicas; replica++)
+        {
+            foreach (var service in cluster.Services) await cluster._replicas[service.AppId][replica].StartAsync();
+        }
 
         // Each service seeds its demo data at start; wait until all of it is there.
         await Eventually.TrueAsync(async () =>
@@ -63,6 +88,14 @@ public sealed class SagaCluster : IAsyncDisposable
     }
 
     private Func<SidecarOptions, SidecarOptions>? _sidecarOptions;
+
+    private async Task AddAsync<TEntryPoint>(string appId, int replica, Action<IServiceCollection> configureServices, bool onRealSocket = false)
+        where TEntryPoint : class
+    {
+        var service = ServiceUnderTest.For<TEntryPoint>(await SidecarFor(appId), configureServices, onRealSocket, replica);
+        if (!_replicas.TryGetValue(appId, out var instances)) _replicas[appId] = instances = [];
+        instances.Add(service);
+    }
 
     private Task<Sidecar> SidecarFor(string appId)
     {
@@ -151,7 +184,8 @@ public sealed class SagaCluster : IAsyncDisposable
 
     public async Task TickAsync()
     {
-        foreach (var service in Services)
+        // Every replica's daprd runs its own cron bindings (components-contrib bindings/cron).
+        foreach (var service in AllReplicas)
         {
             foreach (var binding in service.Sidecar.Options.Bindings) await service.Sidecar.TriggerBindingAsync(binding);
         }
@@ -185,7 +219,7 @@ public sealed class SagaCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in Services) await service.StopAsync();
+        foreach (var service in AllReplicas) await service.StopAsync();
         await Testbed.DisposeAsync();
     }
 }

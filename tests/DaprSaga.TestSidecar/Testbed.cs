@@ -33,7 +33,11 @@ public sealed class Testbed : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, RedisStateStore> _stores = new();
     private readonly ConcurrentDictionary<string, InMemoryPubSub> _pubsubs = new();
-    private readonly ConcurrentDictionary<string, Sidecar> _sidecars = new();
+    // The running replicas of each app id, in start order (one daprd per app instance).
+    private readonly Dictionary<string, List<Sidecar>> _sidecars = new(StringComparer.Ordinal);
+    private readonly Lock _sidecarGate = new();
+    // Each app id's round-robin position (mDNS keeps one address list per app id).
+    private readonly Dictionary<string, long> _resolutions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WorkflowEngine> _workflows = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _idleGate = new();
@@ -78,15 +82,53 @@ public sealed class Testbed : IAsyncDisposable
 
     public Task<Sidecar> StartSidecarAsync(SidecarOptions options) => Sidecar.StartAsync(this, options);
 
+    /// <summary>
+    /// A sidecar joins its app id's replicas: several daprd of one app id run side by side, each
+    /// registered with name resolution under that id (components-contrib `nameresolution/mdns`).
+    /// </summary>
     internal void Register(Sidecar sidecar)
     {
-        if (!_sidecars.TryAdd(sidecar.AppId, sidecar))
-            throw new InvalidOperationException($"a sidecar for app id {sidecar.AppId} is already running");
+        lock (_sidecarGate)
+        {
+            if (!_sidecars.TryGetValue(sidecar.AppId, out var replicas)) _sidecars[sidecar.AppId] = replicas = [];
+            replicas.Add(sidecar);
+        }
     }
 
-    internal void Unregister(Sidecar sidecar) => _sidecars.TryRemove(new(sidecar.AppId, sidecar));
+    internal void Unregister(Sidecar sidecar)
+    {
+        lock (_sidecarGate)
+        {
+            if (_sidecars.TryGetValue(sidecar.AppId, out var replicas) && replicas.Remove(sidecar) && replicas.Count == 0)
+                _sidecars.Remove(sidecar.AppId);
+        }
+    }
 
-    internal Sidecar? FindSidecar(string appId) => _sidecars.GetValueOrDefault(appId);
+    /// <summary>The running sidecars of an app id, in start order.</summary>
+    public IReadOnlyList<Sidecar> Replicas(string appId)
+    {
+        lock (_sidecarGate) return _sidecars.TryGetValue(appId, out var replicas) ? [.. replicas] : [];
+    }
+
+    /// <summary>
+    /// Name resolution for service invocation: one instance of the app id, round robin as mDNS
+    /// does (`nameresolution/mdns` addressList.next). Instances whose app is up come first, as a
+    /// Kubernetes Service lists only ready pods; with none up, any one (the call then fails as
+    /// daprd's does when the app refuses connections). Null when no sidecar has that id.
+    /// </summary>
+    internal Sidecar? ResolveSidecar(string appId)
+    {
+        var replicas = Replicas(appId);
+        if (replicas.Count == 0) return null;
+        var ready = replicas.Where(r => r.App is not null).ToList();
+        var pool = ready.Count > 0 ? ready : replicas;
+        lock (_sidecarGate)
+        {
+            var next = _resolutions.GetValueOrDefault(appId);
+            _resolutions[appId] = next + 1;
+            return pool[(int)(next % pool.Count)];
+        }
+    }
 
     /// <summary>
     /// Completes once no message is queued, in delivery, held back or waiting for redelivery;
@@ -132,7 +174,9 @@ public sealed class Testbed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        foreach (var sidecar in _sidecars.Values) await sidecar.DisposeAsync();
+        List<Sidecar> sidecars;
+        lock (_sidecarGate) sidecars = _sidecars.Values.SelectMany(r => r).ToList();
+        foreach (var sidecar in sidecars) await sidecar.DisposeAsync();
         foreach (var engine in _workflows.Values) engine.StopTimers();
         _stopping.Dispose();
     }

@@ -117,6 +117,7 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         }
 
         EndPhase("rounds under faults");
+        await BringBackDownReplicaAsync();
 
         // Quiet: no more faults; the sweeps finish what the last injected failures left unsent.
         foreach (var kind in Enum.GetValues<FaultKind>()) cluster.Testbed.Faults.With(kind, 0);
@@ -152,8 +153,8 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         // Both take an Idempotency-Key, so a repeat after a 5xx (for a workflow, possibly after
         // its record was stored) starts one saga; the final check counts orders to be sure.
         using var response = order.Flow == SagaFlow.Choreography
-            ? await Http.PostAsync(cluster.Order, "/orders", body, idempotencyKey: $"storm-{seed}-{order.Number}")
-            : await Http.PostAsync(cluster.Process, "/order-processes", new
+            ? await Http.PostAsync(Up(AppIds.OrderService, order.Number), "/orders", body, idempotencyKey: $"storm-{seed}-{order.Number}")
+            : await Http.PostAsync(Up(AppIds.OrderProcessService, order.Number), "/order-processes", new
             {
                 body.customerId,
                 body.items,
@@ -165,19 +166,35 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         order.OrderId = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["orderId"]!;
     }
 
-    private Task MoveAsync(StormOrder order) => order.Move switch
+    private Task MoveAsync(StormOrder order)
     {
-        CustomerMove.Confirm => CommandAsync("confirm", cluster.Payment, $"/payments/{order.OrderId}/confirm"),
-        CustomerMove.CancelPayment => CommandAsync("cancel payment", cluster.Payment, $"/payments/{order.OrderId}/cancel"),
-        CustomerMove.CancelOrder => CommandAsync("cancel order", cluster.Order, $"/orders/{order.OrderId}/cancel"),
-        CustomerMove.ConfirmRacingOrderCancel => Task.WhenAll(
-            CommandAsync("confirm (racing order cancel)", cluster.Payment, $"/payments/{order.OrderId}/confirm"),
-            CommandAsync("cancel order (racing confirm)", cluster.Order, $"/orders/{order.OrderId}/cancel")),
-        CustomerMove.ConfirmRacingPaymentCancel => Task.WhenAll(
-            CommandAsync("confirm (racing payment cancel)", cluster.Payment, $"/payments/{order.OrderId}/confirm"),
-            CommandAsync("cancel payment (racing confirm)", cluster.Payment, $"/payments/{order.OrderId}/cancel")),
-        _ => Task.CompletedTask,
-    };
+        // With replicas, racing commands land on different replicas of the app.
+        var (payment, otherPayment, orders) =
+            (Up(AppIds.PaymentService, order.Number), Up(AppIds.PaymentService, order.Number + 1), Up(AppIds.OrderService, order.Number + 1));
+        return order.Move switch
+        {
+            CustomerMove.Confirm => CommandAsync("confirm", payment, $"/payments/{order.OrderId}/confirm"),
+            CustomerMove.CancelPayment => CommandAsync("cancel payment", payment, $"/payments/{order.OrderId}/cancel"),
+            CustomerMove.CancelOrder => CommandAsync("cancel order", orders, $"/orders/{order.OrderId}/cancel"),
+            CustomerMove.ConfirmRacingOrderCancel => Task.WhenAll(
+                CommandAsync("confirm (racing order cancel)", payment, $"/payments/{order.OrderId}/confirm"),
+                CommandAsync("cancel order (racing confirm)", orders, $"/orders/{order.OrderId}/cancel")),
+            CustomerMove.ConfirmRacingPaymentCancel => Task.WhenAll(
+                CommandAsync("confirm (racing payment cancel)", payment, $"/payments/{order.OrderId}/confirm"),
+                CommandAsync("cancel payment (racing confirm)", otherPayment, $"/payments/{order.OrderId}/cancel")),
+            _ => Task.CompletedTask,
+        };
+    }
+
+    /// <summary>
+    /// A running instance of <paramref name="appId"/>, taking turns by <paramref name="n"/>: with
+    /// one replica always the app itself; with more, never the one the storm has taken down.
+    /// </summary>
+    private ServiceUnderTest Up(string appId, int n = 0)
+    {
+        var running = cluster.Replicas(appId).Where(r => r.IsRunning).ToList();
+        return running[n % running.Count];
+    }
 
     /// <summary>
     /// One customer command. A 5xx is repeated (commands are idempotent per order); a 404 (the
@@ -189,12 +206,33 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         _answers.AddOrUpdate($"{name} {(int)response.StatusCode}", 1, (_, n) => n + 1);
     }
 
+    /// <summary>
+    /// Restarts one instance of a random app. With one replica it goes down and comes straight
+    /// back; with more, it stays down through the next phase while its twin carries the app's
+    /// traffic, and comes back at the next restart: one replica down at a time.
+    /// </summary>
     private async Task RestartOneAsync()
     {
-        var services = cluster.Services.ToList();
+        await BringBackDownReplicaAsync();
+        var services = cluster.AllReplicas.ToList();
         var victim = services[_random.Next(services.Count)];
-        await victim.RestartAsync();
-        _restarts.AddOrUpdate(victim.AppId, 1, (_, n) => n + 1);
+        _restarts.AddOrUpdate(victim.Name, 1, (_, n) => n + 1);
+        if (cluster.ReplicaCount == 1)
+        {
+            await victim.RestartAsync();
+            return;
+        }
+        await victim.StopAsync();
+        _down = victim;
+    }
+
+    private ServiceUnderTest? _down;
+
+    private async Task BringBackDownReplicaAsync()
+    {
+        if (_down is not { } down) return;
+        _down = null;
+        await down.StartAsync();
     }
 
     private async Task AdvanceAsync(TimeSpan by)
@@ -213,7 +251,7 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         try
         {
             await Eventually.TrueAsync(async () =>
-                (await Http.GetExistingAsync<JsonArray>(cluster.Process, "/order-processes?status=Running")).Count == 0, Settling);
+                (await Http.GetExistingAsync<JsonArray>(Up(AppIds.OrderProcessService), "/order-processes?status=Running")).Count == 0, Settling);
         }
         catch (TimeoutException)
         {
@@ -230,7 +268,7 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         try
         {
             await Eventually.TrueAsync(async () =>
-                (await Http.GetExistingAsync<JsonArray>(cluster.Process, "/order-processes"))
+                (await Http.GetExistingAsync<JsonArray>(Up(AppIds.OrderProcessService), "/order-processes"))
                     .All(p => (string?)p!["engine"] != nameof(SagaEngine.Workflow) || IsTerminal(p.AsObject())), WorkerReconnect);
         }
         catch (TimeoutException)
@@ -242,8 +280,8 @@ public sealed class StormRun(SagaCluster cluster, int seed)
     public async Task<int> OpenCountAsync()
     {
         var open = 0;
-        foreach (var order in await ListOrdersAsync(cluster, Http)) open += IsTerminal(order) ? 0 : 1;
-        foreach (var process in await Http.GetExistingAsync<JsonArray>(cluster.Process, "/order-processes"))
+        foreach (var order in await ListOrdersAsync(cluster, Http, Up(AppIds.OrderService))) open += IsTerminal(order) ? 0 : 1;
+        foreach (var process in await Http.GetExistingAsync<JsonArray>(Up(AppIds.OrderProcessService), "/order-processes"))
             open += IsTerminal(process!.AsObject()) ? 0 : 1;
         return open;
     }
@@ -251,12 +289,13 @@ public sealed class StormRun(SagaCluster cluster, int seed)
     public static bool IsTerminal(JsonObject resource) => (string?)resource["status"] is "Completed" or "Cancelled";
 
     /// <summary>Every order order-service lists, all pages.</summary>
-    public static async Task<List<JsonObject>> ListOrdersAsync(SagaCluster cluster, Retrying http)
+    /// <param name="orderService">The instance to ask (by default the first).</param>
+    public static async Task<List<JsonObject>> ListOrdersAsync(SagaCluster cluster, Retrying http, ServiceUnderTest? orderService = null)
     {
         var orders = new List<JsonObject>();
         for (var page = 1; ; page++)
         {
-            var listing = await http.GetExistingAsync<JsonObject>(cluster.Order, $"/orders?page={page}");
+            var listing = await http.GetExistingAsync<JsonObject>(orderService ?? cluster.Order, $"/orders?page={page}");
             var items = listing["items"]!.AsArray();
             orders.AddRange(items.Select(i => i!.AsObject()));
             if (items.Count == 0 || orders.Count >= (int)listing["totalCount"]!) return orders;

@@ -30,7 +30,8 @@ public static class StormSummary
 
         var flows = orders.GroupBy(o => o.Engine is { } engine ? $"{o.Flow} on {engine}" : o.Flow.ToString())
             .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
-        Line($"Fault storm, seed {seed}: {orders.Count} orders ({string.Join(", ", flows)}) in {elapsed.TotalSeconds:F1} s");
+        var replicas = cluster.ReplicaCount == 1 ? "" : $" on {cluster.ReplicaCount} replicas of every app";
+        Line($"Fault storm, seed {seed}{replicas}: {orders.Count} orders ({string.Join(", ", flows)}) in {elapsed.TotalSeconds:F1} s");
         Line($"  terminal states: {Counts(check.Orders.GroupBy(o => o.Status))}");
         foreach (var flow in check.Orders.GroupBy(o => o.Engine is { } engine ? $"{o.Flow} on {engine}" : o.Flow).OrderBy(g => g.Key, StringComparer.Ordinal))
             Line($"    {flow.Key}: {Counts(flow.GroupBy(o => o.Status))}");
@@ -74,13 +75,14 @@ public static class StormSummary
     /// test's output only at detailed verbosity, so it also goes to TestResults/fault-storm/ at
     /// the repository root (git-ignored).
     /// </summary>
-    public static string WriteFile(int seed, string summary)
+    /// <param name="replicas">Instances of each app; a storm on replicas gets a file of its own.</param>
+    public static string WriteFile(int seed, string summary, int replicas = 1)
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "DaprSaga.sln"))) directory = directory.Parent;
         var folder = Path.Combine(directory?.FullName ?? AppContext.BaseDirectory, "TestResults", "fault-storm");
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, $"seed-{seed}.txt");
+        var path = Path.Combine(folder, replicas == 1 ? $"seed-{seed}.txt" : $"seed-{seed}-replicas-{replicas}.txt");
         File.WriteAllText(path, summary);
         return path;
     }

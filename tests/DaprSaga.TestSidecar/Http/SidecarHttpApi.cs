@@ -46,7 +46,7 @@ internal static class SidecarHttpApi
             return;
         }
         sidecar.Calls.Count(SidecarCallKind.Invoke);
-        var target = sidecar.Testbed.FindSidecar(appId);
+        var target = sidecar.Testbed.ResolveSidecar(appId);
         if (target is null)
         {
             await Error(HttpStatusCode.InternalServerError, "ERR_DIRECT_INVOKE",

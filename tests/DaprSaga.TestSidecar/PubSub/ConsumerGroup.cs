@@ -16,14 +16,19 @@ internal interface IMessageConsumer
 /// A consumer group on one topic: a queue worked by up to <see cref="DeliveryPolicy.Concurrency"/>
 /// concurrent deliveries (pubsub.redis `concurrency`, 10 by default, hence no ordering), with
 /// retries as the resiliency policy gives them, then the dead-letter topic, else dropped.
+/// Every replica of the app id joins the same group (daprd's consumerID defaults to the app id,
+/// dapr `pkg/runtime/processor/pubsub/pubsub.go`), so each message goes to one of them: the
+/// replicas take turns, and a message whose replica went away is taken by another (pubsub.redis
+/// reclaims a pending message with XCLAIM under the same group).
 /// </summary>
 internal sealed class ConsumerGroup
 {
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
     private readonly InMemoryPubSub _pubsub;
     private readonly Lock _gate = new();
-    private IMessageConsumer? _consumer;
-    private TaskCompletionSource<IMessageConsumer> _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<IMessageConsumer> _consumers = [];
+    private long _turn;
+    private TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed record Pending(CloudEvent Event, bool HeldBack);
 
@@ -43,8 +48,8 @@ internal sealed class ConsumerGroup
     {
         lock (_gate)
         {
-            _consumer = consumer;
-            _attached.TrySetResult(consumer);
+            if (!_consumers.Contains(consumer)) _consumers.Add(consumer);
+            _attached.TrySetResult();
         }
     }
 
@@ -52,8 +57,7 @@ internal sealed class ConsumerGroup
     {
         lock (_gate)
         {
-            if (!ReferenceEquals(_consumer, consumer)) return;
-            _consumer = null;
+            if (!_consumers.Remove(consumer) || _consumers.Count > 0) return;
             _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
@@ -107,15 +111,23 @@ internal sealed class ConsumerGroup
         }
     }
 
-    private async Task<IMessageConsumer> ConsumerAsync(CancellationToken token)
+    /// <summary>
+    /// The replica that handles a delivery attempt: the one that had it while it is still there
+    /// (daprd retries within itself), else the next one in turn, else the first to attach.
+    /// </summary>
+    private async Task<IMessageConsumer> ConsumerAsync(IMessageConsumer? previous, CancellationToken token)
     {
-        Task<IMessageConsumer> attached;
-        lock (_gate)
+        while (true)
         {
-            if (_consumer is not null) return _consumer;
-            attached = _attached.Task;
+            Task attached;
+            lock (_gate)
+            {
+                if (previous is not null && _consumers.Contains(previous)) return previous;
+                if (_consumers.Count > 0) return _consumers[(int)(_turn++ % _consumers.Count)];
+                attached = _attached.Task;
+            }
+            await attached.WaitAsync(token);
         }
-        return await attached.WaitAsync(token);
     }
 
     private async Task DeliverAsync(CloudEvent cloudEvent, CancellationToken token)
@@ -123,11 +135,12 @@ internal sealed class ConsumerGroup
         var policy = Testbed.Delivery;
         var retries = 0;
         var interval = policy.InitialInterval;
+        IMessageConsumer? consumer = null;
         try
         {
             while (true)
             {
-                var consumer = await ConsumerAsync(token);
+                consumer = await ConsumerAsync(consumer, token);
                 if (Testbed.Faults.Roll(FaultKind.DelayDelivery)) await Task.Delay(Testbed.Faults.NextDelay(), token);
 
                 var outcome = Testbed.Faults.Roll(FaultKind.FailBeforeDelivery)
