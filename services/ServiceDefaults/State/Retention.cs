@@ -2,7 +2,7 @@ namespace DaprSaga.ServiceDefaults.State;
 
 /// <summary>
 /// Configuration section "Retention": how long the saga's bookkeeping is kept (idempotency markers inside
-/// long-lived records, tombstones, finished orchestrations). It must outlast the saga deadline plus the
+/// long-lived records, finished orchestrations, Idempotency-Key claims). It must outlast the saga deadline plus the
 /// longest a dead letter waits for replay: an event older than it is refused, as it can no longer be told
 /// from a new one. Business records (orders, payments, deliveries) are kept for good.
 /// </summary>
