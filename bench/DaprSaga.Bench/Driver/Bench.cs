@@ -111,7 +111,8 @@ public static class Bench
         return FlowResult.From(flow, measured.Count, options.Concurrency, elapsed, latencies,
             sidecarsBefore, sidecarsAfter, appsBefore, appsAfter, driverCpu, hop, mismatches,
             measured.GroupBy(s => s.Outcome).ToDictionary(g => g.Key, g => g.Count()),
-            paced.Count, pacedRate, pacedLatencies) with { Soak = soakSamples };
+            paced.Count, pacedRate, pacedLatencies) with
+        { Soak = soakSamples };
     }
 
     private static async Task<SoakSample> SampleAsync(Cluster cluster, int sagas)
