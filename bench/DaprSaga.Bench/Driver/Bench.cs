@@ -108,11 +108,11 @@ public static class Bench
         var mismatches = await Verifier.VerifyAsync(cluster, flow, workload, orderIds, customers);
 
         var elapsed = Stopwatch.GetElapsedTime(firstPlaced, lastEnded);
-        return FlowResult.From(flow, measured.Count, options.Concurrency, elapsed, latencies,
+        var result = FlowResult.From(flow, measured.Count, options.Concurrency, elapsed, latencies,
             sidecarsBefore, sidecarsAfter, appsBefore, appsAfter, driverCpu, hop, mismatches,
             measured.GroupBy(s => s.Outcome).ToDictionary(g => g.Key, g => g.Count()),
-            paced.Count, pacedRate, pacedLatencies) with
-        { Soak = soakSamples };
+            paced.Count, pacedRate, pacedLatencies);
+        return result with { Soak = soakSamples };
     }
 
     private static async Task<SoakSample> SampleAsync(Cluster cluster, int sagas)
