@@ -1,6 +1,10 @@
 using DaprSaga.DeliveryService.Couriers;
+using DaprSaga.DeliveryService.Deliveries;
 using DaprSaga.InventoryService.Products;
+using DaprSaga.InventoryService.Reservations;
+using DaprSaga.OrderService.Orders;
 using DaprSaga.PaymentService.Customers;
+using DaprSaga.PaymentService.Payments;
 using DaprSaga.ServiceDefaults;
 using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,6 +61,32 @@ public sealed class RetentionTests
         Assert.Equal(HoldState.Held, product.Holds["o-held"].State);
         Assert.Equal(AssignmentState.Active, courier.AnswerFor("o-active"));
         Assert.Equal(2, courier.ActiveDeliveries);
+    }
+
+    [Fact]
+    public void OnlyACompensationThatFoundNothingStoresATombstone()
+    {
+        const SagaFlow flow = SagaFlow.Choreography;
+        var order = new NewOrder("alice", [new OrderLine("widget", 1, 10.00m)], "north", AutoConfirmPayment: true);
+        var request = new ReservationRequest("o-1", flow, "alice", order.Items, order.Total, AutoConfirmPayment: true);
+        var products = new Dictionary<string, Product> { ["widget"] = Product.Create("widget", "Widget", 10.00m, 5) };
+        const CancellationReason reason = CancellationReason.CustomerCancelled;
+
+        Assert.True(Order.Tombstone("o-1", reason, Start).IsTombstone);
+        Assert.True(Reservation.Cancel(null, "o-1", flow, Start).IsTombstone);
+        Assert.True(PaymentRules.Void(null, "o-1", flow, reason, Start).IsTombstone);
+        Assert.True(Delivery.Cancel(null, "o-1", flow, reason)!.IsTombstone);
+
+        var placed = Order.Place("o-1", flow, order, Start);
+        var reserved = Reservation.Open(null, request, products, Start)!;
+        var paid = PaymentRules.Open(null, "o-1", flow, "alice", 10.00m, customerKnown: true, Start, TimeSpan.FromMinutes(5));
+        var delivery = Delivery.Request(null, "o-1", flow, "north")!;
+        Assert.False(placed.IsTombstone || reserved.IsTombstone || paid.IsTombstone || delivery.IsTombstone);
+        // Compensated, they are still the business records they were.
+        Assert.False(placed.CancelFromOutside(OrderTrigger.CustomerCancel, Start)!.IsTombstone);
+        Assert.False(Reservation.Cancel(reserved.AllHeld(Start), "o-1", flow, Start).IsTombstone);
+        Assert.False(PaymentRules.Void(paid, "o-1", flow, reason, Start).IsTombstone);
+        Assert.False(Delivery.Cancel(delivery, "o-1", flow, reason)!.IsTombstone);
     }
 
     // The apps' window and daprd's workflow retention alike, as components/config.yaml keeps them.
@@ -118,6 +148,25 @@ public sealed class RetentionTests
         Assert.Equal("Completed", (string?)(await cluster.OrderAsync(id))["status"]);
         if (engine == SagaEngine.Workflow)
             Assert.DoesNotContain(id, cluster.Testbed.Workflows(AppIds.OrderProcessService).InstanceIds);
+    }
+
+    [Fact]
+    public async Task RetentionRemovesTombstonesTwoWindowsAfterTheyWereStoredAndKeepsTheBusinessRecords()
+    {
+        await using var cluster = await ClusterAsync();
+        // Out of stock: payment and delivery hear order-cancelled with nothing of theirs yet, so each stores a tombstone.
+        var id = await cluster.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("unobtainium", 1, 500.00m));
+        await cluster.QuiesceAsync();
+        string?[] Tombstones() => [Stored(cluster, Components.PaymentStore, $"payment-{id}"), Stored(cluster, Components.DeliveryStore, $"delivery-{id}")];
+        Assert.All(Tombstones(), Assert.NotNull);
+
+        await cluster.AdvanceAsync((2 * Window) - TimeSpan.FromSeconds(1));
+        Assert.All(Tombstones(), Assert.NotNull);
+        await cluster.AdvanceAsync(TimeSpan.FromSeconds(2));
+
+        Assert.All(Tombstones(), Assert.Null);
+        Assert.Equal("Cancelled", (string?)(await cluster.OrderAsync(id))["status"]);
+        Assert.Contains("Rejected", Stored(cluster, Components.InventoryStore, $"reservation-{id}")!, StringComparison.Ordinal);
     }
 
     [Fact]

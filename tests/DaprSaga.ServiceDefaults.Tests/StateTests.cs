@@ -19,6 +19,8 @@ public sealed class StateTests
 
     public sealed record Tally(int Value, IReadOnlyList<OutboxMessage> Outbox, string? OutboxListing = null) : IOutboxRecord<Tally>
     {
+        public bool IsTombstone => false;
+
         public Tally WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
     }
 

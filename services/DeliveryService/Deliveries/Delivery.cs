@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DaprSaga.DeliveryService.Couriers;
 
 namespace DaprSaga.DeliveryService.Deliveries;
@@ -37,6 +38,10 @@ public sealed record Delivery(
     };
 
     public Delivery WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
+
+    // A requested delivery has its order's zone.
+    [JsonIgnore]
+    public bool IsTombstone => Zone.Length == 0;
 
     /// <summary>Created once: any record already there, a cancellation tombstone included, stays as it is.</summary>
     public static Delivery? Request(Delivery? current, string orderId, SagaFlow flow, string zone) =>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DaprSaga.InventoryService.Products;
 
 namespace DaprSaga.InventoryService.Reservations;
@@ -52,6 +53,10 @@ public sealed record Reservation(
     bool TookNoHolds = false) : IOutboxRecord<Reservation>
 {
     public Reservation WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
+
+    // A requested reservation has at least one line.
+    [JsonIgnore]
+    public bool IsTombstone => Items.Count == 0;
 
     public IReadOnlyDictionary<string, int> Quantities =>
         Items.GroupBy(i => i.ProductId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(i => i.Quantity), StringComparer.Ordinal);

@@ -105,6 +105,10 @@ public sealed record Order(
 
     public Order WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
 
+    // A placed order has at least one line.
+    [JsonIgnore]
+    public bool IsTombstone => Items.Count == 0;
+
     private bool HasSeen(string trigger) => History.Any(h => h.Trigger == trigger);
 
     private Order Recorded(string trigger, DateTimeOffset now, string note, ReceivedEvent? received) =>

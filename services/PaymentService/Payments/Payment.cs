@@ -38,6 +38,9 @@ public sealed record Payment(
 
     public Payment WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
 
+    [JsonIgnore]
+    public bool IsTombstone => CustomerId is null;
+
     /// <summary>Moves to <paramref name="phase"/> and queues <paramref name="emitted"/> with the same write.</summary>
     internal Payment Then<TEvent>(PaymentPhase phase, TEvent emitted, CancellationReason? reason = null)
         where TEvent : IIntegrationEvent =>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dapr.Client;
 using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.ServiceDefaults.Messaging;
 
@@ -9,6 +10,9 @@ namespace DaprSaga.ServiceDefaults.Messaging;
 public interface IOutboxRecord<TSelf> where TSelf : class, IOutboxRecord<TSelf>
 {
     IReadOnlyList<OutboxMessage> Outbox { get; }
+
+    /// <summary>Written only so that a late create does nothing: it expires after <see cref="RetentionOptions.TombstoneLife"/>.</summary>
+    bool IsTombstone { get; }
 
     string? OutboxListing { get; }
 
@@ -21,7 +25,8 @@ public interface IOutboxRecord<TSelf> where TSelf : class, IOutboxRecord<TSelf>
 /// so the sweep finds what a crash left unsent. Sent events are struck off lazily, by the record's
 /// next write or the sweep, from what this process remembers sending (docs/architecture.md, Outbox).
 /// </summary>
-public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIdentity service, TimeProvider time, ILogger<Outbox> log)
+public sealed class Outbox(
+    DaprClient dapr, EventPublisher publisher, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention, ILogger<Outbox> log)
 {
     // Left listed a while after listing (its saga is likely under way); a key never written after an hour was abandoned.
     public static readonly TimeSpan ListedAtLeast = TimeSpan.FromSeconds(10);
@@ -42,7 +47,7 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
         where T : class, IOutboxRecord<T>
     {
         List<OutboxMessage> struck = [];
-        var updated = await dapr.UpdateAsync<T>(service.StateStore, key, async (current, ct) =>
+        var updated = await dapr.WriteIfUnchangedAsync<T>(service.StateStore, key, async (current, ct) =>
         {
             var next = decide(current);
             if (next is null || ReferenceEquals(next, current)) return next;
@@ -52,12 +57,15 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
             if (next.Outbox.Count == 0 || next.OutboxListing is not null) return next;
             // The first events of an unlisted record: enter the key before the write can land.
             return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
-        }, cancellationToken);
+        }, MetadataOf, cancellationToken);
         if (updated.Changed) Forget(key, struck);
         // What this change emitted or, when unchanged, what a crash (or a writer still at it) left.
         await SendAsync(key, updated.Value, cancellationToken);
         return updated;
     }
+
+    private IReadOnlyDictionary<string, string>? MetadataOf<T>(T record) where T : class, IOutboxRecord<T> =>
+        record.IsTombstone ? StateStoreExtensions.ExpiresAfter(retention.Value.TombstoneLife) : null;
 
     private async Task SendAsync<T>(string key, T? record, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
@@ -112,7 +120,7 @@ public sealed class Outbox(DaprClient dapr, EventPublisher publisher, ServiceIde
         if ((record.Outbox.Count == 0 && !unlist) || string.IsNullOrEmpty(etag)) return false;
         // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
         var written = await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox([], unlist ? null : record.OutboxListing), etag,
-            cancellationToken: cancellationToken);
+            metadata: MetadataOf(record), cancellationToken: cancellationToken);
         if (written) Forget(entry.Key, record.Outbox);
         return written && unlist;
     }

@@ -2,9 +2,9 @@ namespace DaprSaga.ServiceDefaults.State;
 
 /// <summary>
 /// Configuration section "Retention": how long the saga's bookkeeping is kept (idempotency markers inside
-/// long-lived records, finished orchestrations, Idempotency-Key claims). It must outlast the saga deadline plus the
-/// longest a dead letter waits for replay: an event older than it is refused, as it can no longer be told
-/// from a new one. Business records (orders, payments, deliveries) are kept for good.
+/// long-lived records, tombstones, finished orchestrations, Idempotency-Key claims). It must outlast the
+/// saga deadline plus the longest a dead letter waits for replay: an event older than it is refused, as it
+/// can no longer be told from a new one. Business records (orders, payments, deliveries) are kept for good.
 /// </summary>
 public sealed class RetentionOptions
 {
@@ -13,6 +13,12 @@ public sealed class RetentionOptions
     public static readonly TimeSpan Shortest = TimeSpan.FromHours(1);
 
     public TimeSpan Window { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// A tombstone stops the event that would create its record. That event may be caused by one the
+    /// tombstone's own cause followed, each accepted for a window: so two windows (docs/architecture.md, Retention).
+    /// </summary>
+    public TimeSpan TombstoneLife => 2 * Window;
 }
 
 /// <summary>Settled idempotency markers of a record, forgotten a retention window after they settled.</summary>

@@ -61,7 +61,7 @@ public static class StateStoreExtensions
         where T : class =>
         dapr.WriteIfUnchangedAsync(store, key, decide, metadataOf: null, cancellationToken);
 
-    private static async Task<Updated<T>> WriteIfUnchangedAsync<T>(
+    internal static async Task<Updated<T>> WriteIfUnchangedAsync<T>(
         this DaprClient dapr, string store, string key, Func<T?, CancellationToken, ValueTask<T?>> decide,
         Func<T, IReadOnlyDictionary<string, string>?>? metadataOf, CancellationToken cancellationToken)
         where T : class
