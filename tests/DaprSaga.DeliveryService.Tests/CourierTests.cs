@@ -16,14 +16,18 @@ public sealed class CourierTests
         Assert.Equal(0, courier.ActiveDeliveries);
     }
 
-    [Fact]
-    public void ACourierWithAFreeSlotInTheZoneTakesTheOrder()
+    /// <summary>A free courier takes an order of its own zone, whatever the zone's case, and declines one of another.</summary>
+    [Theory]
+    [InlineData("east", AssignmentState.Active, 1)] // a courier with a free slot in the zone takes the order
+    [InlineData("East", AssignmentState.Active, 1)] // zones match ignoring case
+    [InlineData("west", AssignmentState.Declined, 0)] // a courier of another zone declines
+    public void AFreeCourierTakesAnOrderOfItsZoneAndDeclinesAnyOther(string zone, AssignmentState expected, int active)
     {
-        var (next, answer) = East.Take("o-1", "east");
+        var (next, answer) = East.Take("o-1", zone);
 
-        Assert.Equal(AssignmentState.Active, answer);
-        Assert.Equal(1, next!.ActiveDeliveries);
-        Assert.False(next.HasFreeSlot);
+        Assert.Equal(expected, answer);
+        Assert.Equal(active, next!.ActiveDeliveries);
+        Assert.Equal(active == 0, next.HasFreeSlot);
     }
 
     [Fact]
@@ -37,18 +41,6 @@ public sealed class CourierTests
         Assert.Equal(AssignmentState.Declined, next!.AnswerFor("o-2"));
         Assert.Equal(1, next.ActiveDeliveries);
     }
-
-    [Fact]
-    public void ACourierOfAnotherZoneDeclines()
-    {
-        var (next, answer) = East.Take("o-1", "west");
-
-        Assert.Equal(AssignmentState.Declined, answer);
-        Assert.Equal(0, next!.ActiveDeliveries);
-    }
-
-    [Fact]
-    public void ZonesMatchIgnoringCase() => Assert.Equal(AssignmentState.Active, East.Take("o-1", "East").Answer);
 
     [Fact]
     public void ARepeatedTakeGetsTheSameAnswerAndChangesNothing()

@@ -163,12 +163,18 @@ public sealed class DeliveryTests
         Assert.Null(cancelling.Answered("c-north-1", AssignmentState.Active, Now));
     }
 
+    /// <summary>The phases past which a delivery can be neither cancelled nor reported delivered.</summary>
+    public static TheoryData<DeliveryPhase> FailedCancelledOrDelivered => new()
+    {
+        DeliveryPhase.Failed,
+        DeliveryPhase.Cancelling,
+        DeliveryPhase.Cancelled,
+        DeliveryPhase.Delivering,
+        DeliveryPhase.Delivered,
+    };
+
     [Theory]
-    [InlineData(DeliveryPhase.Failed)]
-    [InlineData(DeliveryPhase.Cancelling)]
-    [InlineData(DeliveryPhase.Cancelled)]
-    [InlineData(DeliveryPhase.Delivering)]
-    [InlineData(DeliveryPhase.Delivered)]
+    [MemberData(nameof(FailedCancelledOrDelivered))]
     public void ACancellationChangesNothingOnceFailedCancelledOrDelivered(DeliveryPhase phase) =>
         Assert.Null(Delivery.Cancel(Scheduled() with { Phase = phase }, "o-1", SagaFlow.Choreography, CancellationReason.CustomerCancelled));
 
@@ -189,11 +195,7 @@ public sealed class DeliveryTests
 
     [Theory]
     [InlineData(DeliveryPhase.Assigning)]
-    [InlineData(DeliveryPhase.Failed)]
-    [InlineData(DeliveryPhase.Cancelling)]
-    [InlineData(DeliveryPhase.Cancelled)]
-    [InlineData(DeliveryPhase.Delivering)]
-    [InlineData(DeliveryPhase.Delivered)]
+    [MemberData(nameof(FailedCancelledOrDelivered))]
     public void OnlyAScheduledDeliveryCanBeReportedDelivered(DeliveryPhase phase) =>
         Assert.Null((Scheduled() with { Phase = phase }).ReportDelivered());
 

@@ -44,6 +44,13 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
         return (await Dapr.GetStateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf("o-1")))!;
     }
 
+    /// <summary><paramref name="orderId"/>'s delivery stands at <paramref name="status"/> and c-east-1 holds <paramref name="eastActive"/> deliveries.</summary>
+    private async Task AssertDeliveryAndEastAsync(string orderId, DeliveryStatus status, int eastActive)
+    {
+        Assert.Equal(status, (await Host.DeliveryAsync(orderId))?.Status);
+        Assert.Equal(eastActive, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+
     [Fact]
     public async Task TheSweepFinishesAnAssignmentThatStoppedBeforeAskingACourier()
     {
@@ -62,8 +69,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
 
         await SweepAsync();
 
-        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-crash"))?.Status);
-        Assert.Equal(1, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+        await AssertDeliveryAndEastAsync("o-crash", DeliveryStatus.Scheduled, eastActive: 1);
         Assert.Single(Host.PublishedData(Topics.DeliveryScheduled));
     }
 
@@ -75,8 +81,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
         await Host.ConfirmAsync("o-crash", "east");
         await Host.IdleAsync();
 
-        Assert.Equal(DeliveryStatus.Scheduled, (await Host.DeliveryAsync("o-crash"))?.Status);
-        Assert.Equal(1, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+        await AssertDeliveryAndEastAsync("o-crash", DeliveryStatus.Scheduled, eastActive: 1);
     }
 
     [Fact]
@@ -87,8 +92,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
 
         await SweepAsync();
 
-        Assert.Equal(DeliveryStatus.Cancelled, (await Host.DeliveryAsync("o-1"))?.Status);
-        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+        await AssertDeliveryAndEastAsync("o-1", DeliveryStatus.Cancelled, eastActive: 0);
         Assert.Single(Host.PublishedData(Topics.DeliveryCancelled));
     }
 
@@ -100,8 +104,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
 
         await SweepAsync();
 
-        Assert.Equal(DeliveryStatus.Delivered, (await Host.DeliveryAsync("o-1"))?.Status);
-        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+        await AssertDeliveryAndEastAsync("o-1", DeliveryStatus.Delivered, eastActive: 0);
     }
 
     [Fact]
@@ -122,8 +125,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
 
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
         Assert.Equal(["o-1"], listed);
-        Assert.Equal(DeliveryStatus.Delivered, (await Host.DeliveryAsync("o-1"))?.Status);
-        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+        await AssertDeliveryAndEastAsync("o-1", DeliveryStatus.Delivered, eastActive: 0);
         Assert.Empty(await new ShardedIndex(Dapr, Store, "unfinished-deliveries").ListAsync());
     }
 

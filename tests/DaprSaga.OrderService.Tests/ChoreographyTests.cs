@@ -5,9 +5,24 @@ namespace DaprSaga.OrderService.Tests;
 /// <summary>The events order-service consumes, delivered through the test sidecar as daprd would.</summary>
 public sealed class ChoreographyTests : ServiceTest
 {
-    /// <summary>The order's history holds exactly one <paramref name="trigger"/> event, and it changed nothing.</summary>
-    private static void AssertRecordedButNotApplied(OrderView order, string trigger) =>
+    /// <summary>
+    /// The order stands at <paramref name="status"/> with <paramref name="reason"/>, and its history holds exactly one
+    /// <paramref name="trigger"/> event, which changed nothing.
+    /// </summary>
+    private async Task AssertRecordedButNotAppliedAsync(string id, OrderStatus status, CancellationReason? reason, string trigger)
+    {
+        var order = await Host.GetAsync(id);
+        Assert.Equal((status, reason), (order.Status, order.CancellationReason));
         Assert.False(Assert.Single(order.History, h => h.Trigger == trigger).Applied);
+    }
+
+    /// <summary>Places an order that inventory then refuses for lack of stock, so the order is cancelled.</summary>
+    private async Task<string> PlaceOutOfStockAsync()
+    {
+        var id = (await Host.PlaceAsync()).OrderId;
+        await Host.PublishAsync(new StockReservationFailed(id, Choreo, CancellationReason.OutOfStock, Host.Now));
+        return id;
+    }
 
     [Fact]
     public async Task TheHappyPathMovesTheOrderStepByStepAndAnnouncesEachDecision()
@@ -93,24 +108,19 @@ public sealed class ChoreographyTests : ServiceTest
         await Host.PublishAsync(new PaymentConfirmed(id, Choreo, 20m, Host.Now));
         await Host.PublishAsync(new PaymentRequested(id, Choreo, "alice", 20m, Host.Now.AddMinutes(15), Host.Now));
 
-        var order = await Host.GetAsync(id);
-        Assert.Equal(OrderStatus.Confirmed, order.Status);
-        AssertRecordedButNotApplied(order, Topics.PaymentRequested);
+        await AssertRecordedButNotAppliedAsync(id, OrderStatus.Confirmed, null, Topics.PaymentRequested);
         Assert.Single(Host.Published(Topics.OrderConfirmed));
     }
 
     [Fact]
     public async Task ALateEventIsRecordedButNotApplied()
     {
-        var id = (await Host.PlaceAsync()).OrderId;
-        await Host.PublishAsync(new StockReservationFailed(id, Choreo, CancellationReason.OutOfStock, Host.Now));
+        var id = await PlaceOutOfStockAsync();
 
         await Host.PublishAsync(new PaymentConfirmed(id, Choreo, 20m, Host.Now));
         await Host.PublishAsync(new PaymentConfirmed(id, Choreo, 20m, Host.Now));
 
-        var order = await Host.GetAsync(id);
-        Assert.Equal((OrderStatus.Cancelled, CancellationReason.OutOfStock), (order.Status, order.CancellationReason));
-        AssertRecordedButNotApplied(order, Topics.PaymentConfirmed);
+        await AssertRecordedButNotAppliedAsync(id, OrderStatus.Cancelled, CancellationReason.OutOfStock, Topics.PaymentConfirmed);
         Assert.Empty(Host.Published(Topics.OrderConfirmed));
         Assert.Single(Host.Published(Topics.OrderCancelled));
     }
@@ -122,17 +132,14 @@ public sealed class ChoreographyTests : ServiceTest
 
         await Host.PublishAsync(new PaymentCancelled(id, SagaFlow.Orchestration, CancellationReason.PaymentCancelled, Host.Now));
 
-        var order = await Host.GetAsync(id);
-        Assert.Equal(OrderStatus.Pending, order.Status);
-        AssertRecordedButNotApplied(order, Topics.PaymentCancelled);
+        await AssertRecordedButNotAppliedAsync(id, OrderStatus.Pending, null, Topics.PaymentCancelled);
         Assert.Empty(Host.Published(Topics.OrderCancelled));
     }
 
     [Fact]
     public async Task FactsAreRecordedOnceForTheTimeline()
     {
-        var id = (await Host.PlaceAsync()).OrderId;
-        await Host.PublishAsync(new StockReservationFailed(id, Choreo, CancellationReason.OutOfStock, Host.Now));
+        var id = await PlaceOutOfStockAsync();
 
         await Host.PublishAsync(new StockReleased(id, Choreo, Host.Now));
         await Host.PublishAsync(new StockReleased(id, Choreo, Host.Now));

@@ -34,15 +34,52 @@ public sealed class PaymentRulesTests
         Assert.Equal(CancellationReason.UnknownCustomer, Single<PaymentCancelled>(payment).Reason);
     }
 
-    [Theory]
-    [InlineData(PaymentPhase.Pending)]
-    [InlineData(PaymentPhase.Confirmed)]
-    [InlineData(PaymentPhase.Cancelled)]
-    public void OpeningAgainKeepsTheFirstPayment(PaymentPhase phase)
+    // Every rule as the theory below names it, each given the payment it acts on.
+    private static readonly Dictionary<string, Func<Payment, Payment?>> Rules = new(StringComparer.Ordinal)
     {
-        var existing = InPhase(phase);
+        ["open again"] = p => PaymentRules.Open(p, "o-1", SagaFlow.Choreography, "alice", 99m, true, Now, Timeout),
+        ["confirm"] = p => PaymentRules.BeginConfirm(p, Now),
+        ["confirm at expiry"] = p => PaymentRules.BeginConfirm(p, Now + Timeout),
+        ["cancel"] = p => PaymentRules.Cancel(p, Now),
+        ["expiry tick a day late"] = p => PaymentRules.Expire(p, Now + TimeSpan.FromDays(1)),
+        ["void"] = p => PaymentRules.Void(p, "o-1", SagaFlow.Choreography, CancellationReason.SagaTimedOut, Now),
+    };
 
-        Assert.Same(existing, PaymentRules.Open(existing, "o-1", SagaFlow.Choreography, "alice", 99m, true, Now, Timeout));
+    /// <summary>A rule given a payment in a phase it no longer acts on answers that very payment, so nothing is saved.</summary>
+    [Theory]
+    // Opening again keeps the first payment.
+    [InlineData("open again", PaymentPhase.Pending)]
+    [InlineData("open again", PaymentPhase.Confirmed)]
+    [InlineData("open again", PaymentPhase.Cancelled)]
+    // Confirming a payment that is no longer pending changes nothing.
+    [InlineData("confirm", PaymentPhase.Confirming)]
+    [InlineData("confirm", PaymentPhase.Confirmed)]
+    [InlineData("confirm", PaymentPhase.Refunding)]
+    [InlineData("confirm", PaymentPhase.Refunded)]
+    [InlineData("confirm", PaymentPhase.Cancelled)]
+    [InlineData("confirm at expiry", PaymentPhase.Confirming)]
+    [InlineData("confirm at expiry", PaymentPhase.Confirmed)]
+    [InlineData("confirm at expiry", PaymentPhase.Refunding)]
+    [InlineData("confirm at expiry", PaymentPhase.Refunded)]
+    [InlineData("confirm at expiry", PaymentPhase.Cancelled)]
+    // A cancel of a payment no longer pending changes nothing.
+    [InlineData("cancel", PaymentPhase.Confirming)]
+    [InlineData("cancel", PaymentPhase.Confirmed)]
+    [InlineData("cancel", PaymentPhase.Refunded)]
+    // The expiry tick leaves payments that are not pending.
+    [InlineData("expiry tick a day late", PaymentPhase.Confirming)]
+    [InlineData("expiry tick a day late", PaymentPhase.Confirmed)]
+    [InlineData("expiry tick a day late", PaymentPhase.Cancelled)]
+    // Voiding leaves in-flight and finished payments as they are, the reason they carry included.
+    [InlineData("void", PaymentPhase.Confirming, CancellationReason.PaymentCancelled)]
+    [InlineData("void", PaymentPhase.Refunding, CancellationReason.PaymentCancelled)]
+    [InlineData("void", PaymentPhase.Refunded, CancellationReason.PaymentCancelled)]
+    [InlineData("void", PaymentPhase.Cancelled, CancellationReason.PaymentCancelled)]
+    public void ARuleLeavesAPaymentItNoLongerActsOnAsItIs(string rule, PaymentPhase phase, CancellationReason? reason = null)
+    {
+        var payment = InPhase(phase, reason);
+
+        Assert.Same(payment, Rules[rule](payment));
     }
 
     [Fact]
@@ -69,20 +106,6 @@ public sealed class PaymentRulesTests
 
         Assert.Equal((PaymentPhase.Cancelled, CancellationReason.PaymentExpired), (expired.Phase, expired.Reason));
         Assert.Equal(CancellationReason.PaymentExpired, Single<PaymentCancelled>(expired).Reason);
-    }
-
-    [Theory]
-    [InlineData(PaymentPhase.Confirming)]
-    [InlineData(PaymentPhase.Confirmed)]
-    [InlineData(PaymentPhase.Refunding)]
-    [InlineData(PaymentPhase.Refunded)]
-    [InlineData(PaymentPhase.Cancelled)]
-    public void ConfirmingAPaymentThatIsNoLongerPendingChangesNothing(PaymentPhase phase)
-    {
-        var payment = InPhase(phase);
-
-        Assert.Same(payment, PaymentRules.BeginConfirm(payment, Now));
-        Assert.Same(payment, PaymentRules.BeginConfirm(payment, Now + Timeout));
     }
 
     [Fact]
@@ -136,17 +159,6 @@ public sealed class PaymentRulesTests
         Assert.Equal(CancellationReason.PaymentExpired, expired.Reason);
     }
 
-    [Theory]
-    [InlineData(PaymentPhase.Confirming)]
-    [InlineData(PaymentPhase.Confirmed)]
-    [InlineData(PaymentPhase.Refunded)]
-    public void ACancelOfAPaymentNoLongerPendingChangesNothing(PaymentPhase phase)
-    {
-        var payment = InPhase(phase);
-
-        Assert.Same(payment, PaymentRules.Cancel(payment, Now));
-    }
-
     [Fact]
     public void TheExpiryTickLeavesAPaymentThatIsNotDueYet()
     {
@@ -163,17 +175,6 @@ public sealed class PaymentRulesTests
         Assert.Equal((PaymentStatus.Cancelled, CancellationReason.PaymentExpired), (expired.Status, expired.Reason));
         Assert.Single(expired.Outbox);
         Assert.Same(expired, PaymentRules.Expire(expired, Now + Timeout));
-    }
-
-    [Theory]
-    [InlineData(PaymentPhase.Confirming)]
-    [InlineData(PaymentPhase.Confirmed)]
-    [InlineData(PaymentPhase.Cancelled)]
-    public void TheExpiryTickLeavesPaymentsThatAreNotPending(PaymentPhase phase)
-    {
-        var payment = InPhase(phase);
-
-        Assert.Same(payment, PaymentRules.Expire(payment, Now + TimeSpan.FromDays(1)));
     }
 
     [Fact]
@@ -201,18 +202,6 @@ public sealed class PaymentRulesTests
 
         Assert.Equal((PaymentPhase.Refunding, PaymentStatus.Confirmed), (refunding.Phase, refunding.Status));
         Assert.Empty(refunding.Outbox);
-    }
-
-    [Theory]
-    [InlineData(PaymentPhase.Confirming)]
-    [InlineData(PaymentPhase.Refunding)]
-    [InlineData(PaymentPhase.Refunded)]
-    [InlineData(PaymentPhase.Cancelled)]
-    public void VoidingLeavesInFlightAndFinishedPaymentsAsTheyAre(PaymentPhase phase)
-    {
-        var payment = InPhase(phase, CancellationReason.PaymentCancelled);
-
-        Assert.Same(payment, PaymentRules.Void(payment, "o-1", SagaFlow.Choreography, CancellationReason.SagaTimedOut, Now));
     }
 
     [Fact]

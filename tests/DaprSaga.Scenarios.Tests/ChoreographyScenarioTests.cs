@@ -7,11 +7,19 @@ namespace DaprSaga.Scenarios.Tests;
 /// </summary>
 public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => SagaCluster.StartAsync())
 {
+    /// <summary>Places an order, then waits until every service is quiet: where most scenarios here start.</summary>
+    private async Task<string> PlaceAndQuiesceAsync(
+        string customerId, string zone, bool autoConfirmPayment, params (string ProductId, int Quantity, decimal UnitPrice)[] items)
+    {
+        var id = await Host.PlaceOrderAsync(customerId, zone, autoConfirmPayment, items);
+        await Host.QuiesceAsync();
+        return id;
+    }
+
     [Fact]
     public async Task AHappyOrderWithAutomaticPaymentCompletesWithStockCreditAndCourierUsedOnce()
     {
-        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync("alice", "north", autoConfirmPayment: true, ("widget", 2, 10.00m));
 
         await Expect.CompletedAsync(Host, id, customer: "alice", credit: 9980.00m, product: "widget", onHand: 998, sold: 2, amount: 20.00m);
     }
@@ -19,8 +27,7 @@ public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => 
     [Fact]
     public async Task AHappyOrderWaitsForTheCustomersConfirmationThenCompletes()
     {
-        var id = await Host.PlaceOrderAsync("alice", "south", autoConfirmPayment: false, ("gadget", 1, 25.00m));
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync("alice", "south", autoConfirmPayment: false, ("gadget", 1, 25.00m));
         Assert.Equal("AwaitingPayment", (string?)(await Host.OrderAsync(id))["status"]);
         Assert.Equal("Pending", (string?)(await Host.PaymentAsync(id))["status"]);
 
@@ -52,8 +59,7 @@ public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => 
         string reason, string customer, string zone, (string, int, decimal)[] items, decimal credit, string product, int onHand,
         string? reservation, string? payment, string? delivery)
     {
-        var id = await Host.PlaceOrderAsync(customer, zone, autoConfirmPayment: true, items);
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync(customer, zone, autoConfirmPayment: true, items);
 
         await Expect.CancelledAsync(Host, id, reason, customer == "zed" ? null : customer, credit, product, onHand);
         if (reservation is not null) Assert.Equal(reservation, (string?)(await Host.ReservationAsync(id))["status"]);
@@ -67,8 +73,7 @@ public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => 
     [InlineData(CustomerAction.CancelOrder, HttpStatusCode.Accepted, "CustomerCancelled", 4)]
     public async Task ACustomerWhoCancelsBeforePayingGetsEverythingUndone(CustomerAction cancel, HttpStatusCode answer, string reason, int quantity)
     {
-        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", quantity, 10.00m));
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync("alice", "north", autoConfirmPayment: false, ("widget", quantity, 10.00m));
 
         Assert.Equal(answer, await Host.ActAsync(cancel, id));
         await Host.QuiesceAsync();
@@ -96,8 +101,7 @@ public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => 
     [Fact]
     public async Task ACustomerWithoutEnoughCreditIsRefusedAndTheOrderCancelled()
     {
-        var id = await Host.PlaceOrderAsync("bob", "north", autoConfirmPayment: false, ("gizmo", 1, 99.00m));
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync("bob", "north", autoConfirmPayment: false, ("gizmo", 1, 99.00m));
 
         using var confirm = await Host.Payment.Http.PostAsync(new Uri($"/payments/{id}/confirm", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Conflict, confirm.StatusCode);
@@ -110,8 +114,7 @@ public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => 
     [Fact]
     public async Task AnUnpaidOrderExpiresByThePaymentsClock()
     {
-        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
 
         await Host.AdvanceAsync(TimeSpan.FromMinutes(14));
         Assert.Equal("AwaitingPayment", (string?)(await Host.OrderAsync(id))["status"]);
@@ -124,8 +127,7 @@ public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => 
     [Fact]
     public async Task AConfirmationAtTheExpiryInstantIsRefusedAsExpired()
     {
-        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
         var expiresAt = DateTimeOffset.Parse((string)(await Host.PaymentAsync(id))["expiresAt"]!, System.Globalization.CultureInfo.InvariantCulture);
         Host.Clock.SetUtcNow(expiresAt);
 
@@ -156,8 +158,7 @@ public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => 
     [Fact]
     public async Task AParticipantRestartedMidSagaPicksUpWhereItStopped()
     {
-        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 2, 10.00m));
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync("alice", "north", autoConfirmPayment: false, ("widget", 2, 10.00m));
         foreach (var service in Host.Services) await service.RestartAsync();
 
         Assert.Equal(HttpStatusCode.OK, await Host.ActAsync(CustomerAction.ConfirmPayment, id));
@@ -169,8 +170,7 @@ public sealed class ChoreographyScenarioTests() : HostedTest<SagaCluster>(() => 
     [Fact]
     public async Task ConfirmCancelAndExpiryRacingEndInOneConsistentOutcome()
     {
-        var id = await Host.PlaceOrderAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
-        await Host.QuiesceAsync();
+        var id = await PlaceAndQuiesceAsync("alice", "north", autoConfirmPayment: false, ("widget", 1, 10.00m));
         var expiresAt = DateTimeOffset.Parse((string)(await Host.PaymentAsync(id))["expiresAt"]!, System.Globalization.CultureInfo.InvariantCulture);
         Host.Clock.SetUtcNow(expiresAt.AddMilliseconds(-1));
 

@@ -112,6 +112,13 @@ public sealed class WorkflowBackendTests
 
     private static int Count(IEnumerable<HistoryEvent> history, EventCase kind) => history.Count(e => e.EventTypeCase == kind);
 
+    /// <summary>The workflow ran to completion and returned <paramref name="output"/>.</summary>
+    private static void AssertCompletedWith<T>(Dapr.Workflow.WorkflowState state, T output)
+    {
+        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal(output, state.ReadOutputAs<T>());
+    }
+
     [Fact]
     public async Task AWorkflowRunsItsActivityAndCompletesWithItsOutputInTwoTurns()
     {
@@ -119,8 +126,7 @@ public sealed class WorkflowBackendTests
 
         var state = await rig.RunAsync(nameof(GreetWorkflow), "greet-1", "Ada");
 
-        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
-        Assert.Equal("Hello, Ada", state.ReadOutputAs<string>());
+        AssertCompletedWith(state, "Hello, Ada");
         Assert.Equal("Ada", state.ReadInputAs<string>());
         Assert.Equal(1, _probe[nameof(GreetActivity)]);
         Assert.Equal(2, rig.Sidecar.Calls[SidecarCallKind.WorkflowTurn]);
@@ -140,8 +146,7 @@ public sealed class WorkflowBackendTests
 
         var state = await rig.RunAsync(nameof(CatchingWorkflow), "catch-1", "widget");
 
-        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
-        Assert.Equal("System.InvalidOperationException|widget is out of stock|True", state.ReadOutputAs<string>());
+        AssertCompletedWith(state, "System.InvalidOperationException|widget is out of stock|True");
         // daprd never retries a failed activity by itself.
         Assert.Equal(1, _probe[nameof(OutOfStockActivity)]);
         Assert.Equal(1, Count(rig.Engine.HistoryOf("catch-1"), EventCase.TaskFailed));
@@ -177,8 +182,7 @@ public sealed class WorkflowBackendTests
         }
         var state = await rig.CompletionAsync("retry-1");
 
-        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
-        Assert.Equal("charge after 3 attempts", state.ReadOutputAs<string>());
+        AssertCompletedWith(state, "charge after 3 attempts");
         var history = rig.Engine.HistoryOf("retry-1");
         Assert.Equal(3, Count(history, EventCase.TaskScheduled));
         Assert.Equal(2, Count(history, EventCase.TaskFailed));
@@ -201,8 +205,7 @@ public sealed class WorkflowBackendTests
         clock.Advance(TimeSpan.FromMinutes(1));
         var state = await rig.CompletionAsync("timer-1");
 
-        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
-        Assert.Equal(10.0, state.ReadOutputAs<double>());
+        AssertCompletedWith(state, 10.0);
     }
 
     [Fact]
@@ -218,8 +221,7 @@ public sealed class WorkflowBackendTests
         _probe.Open("approval-gate");
         var state = await rig.CompletionAsync("approval-1");
 
-        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
-        Assert.Equal("granted", state.ReadOutputAs<string>());
+        AssertCompletedWith(state, "granted");
         var kinds = rig.Engine.HistoryOf("approval-1").Select(e => e.EventTypeCase).ToList();
         Assert.True(kinds.IndexOf(EventCase.EventRaised) < kinds.IndexOf(EventCase.TaskCompleted));
     }
@@ -239,8 +241,7 @@ public sealed class WorkflowBackendTests
         _probe.Open("fanout-gate");
         var state = await rig.CompletionAsync("fanout-1");
 
-        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
-        Assert.Equal("quick+fanout-gate", state.ReadOutputAs<string>());
+        AssertCompletedWith(state, "quick+fanout-gate");
         Assert.Equal(1, plan.Injected[FaultKind.WorkflowStreamDrop]);
         Assert.Equal(1, _probe[$"{nameof(EchoActivity)}:quick"]);
         Assert.Equal(2, _probe[$"{nameof(GatedActivity)}:fanout-gate"]);
@@ -278,8 +279,7 @@ public sealed class WorkflowBackendTests
         await rig.Client.RaiseEventAsync("resume-1", "go", "two");
         var state = await rig.CompletionAsync("resume-1");
 
-        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
-        Assert.Equal("one+two", state.ReadOutputAs<string>());
+        AssertCompletedWith(state, "one+two");
         Assert.Equal(1, _probe[$"{nameof(EchoActivity)}:one"]);
         Assert.Equal(1, _probe[$"{nameof(EchoActivity)}:two"]);
     }
@@ -550,8 +550,7 @@ public sealed class WorkflowBackendTests
 
         var state = await rig.RunAsync(nameof(CountdownWorkflow), "countdown-1", 2);
 
-        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
-        Assert.Equal("lift-off", state.ReadOutputAs<string>());
+        AssertCompletedWith(state, "lift-off");
         Assert.All(new[] { 2, 1, 0 }, n => Assert.Equal(1, _probe[$"{nameof(EchoActivity)}:countdown-{n}"]));
         var history = rig.Engine.HistoryOf("countdown-1");
         Assert.Equal("0", Assert.Single(history, e => e.EventTypeCase == EventCase.ExecutionStarted).ExecutionStarted.Input);

@@ -31,12 +31,18 @@ public static class ServiceAssert
             .Where(c => c.Count > 0)
             .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
 
-    /// <summary>Within <paramref name="budget"/> family by family and in all, or a failure that lists what was spent.</summary>
-    public static void WithinBudget(IReadOnlyDictionary<string, long> spent, IReadOnlyDictionary<string, long> budget)
+    /// <summary>
+    /// Within <paramref name="budget"/>, the state reads and writes allowed each key family, family by family and
+    /// in all; or a failure that lists what was spent.
+    /// </summary>
+    public static void WithinBudget(IReadOnlyDictionary<string, long> spent, params (string Family, long Reads, long Writes)[] budget)
     {
+        var limits = budget
+            .SelectMany(b => new[] { (Key: $"StateRead {b.Family}", Limit: b.Reads), (Key: $"StateWrite {b.Family}", Limit: b.Writes) })
+            .ToDictionary(l => l.Key, l => l.Limit, StringComparer.Ordinal);
         var report = string.Join(", ", spent.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
-        Assert.All(spent, c => Assert.True(c.Value <= budget.GetValueOrDefault(c.Key), $"over budget: {report}"));
-        Assert.True(spent.Values.Sum() <= budget.Values.Sum(), $"over budget: {report}");
+        Assert.All(spent, c => Assert.True(c.Value <= limits.GetValueOrDefault(c.Key), $"over budget: {report}"));
+        Assert.True(spent.Values.Sum() <= limits.Values.Sum(), $"over budget: {report}");
     }
 
     /// <summary>The one event a change queued: of <typeparamref name="TEvent"/>'s topic and for <paramref name="orderId"/>.</summary>
