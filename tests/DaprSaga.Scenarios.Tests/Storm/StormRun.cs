@@ -62,6 +62,9 @@ public sealed class StormRun(SagaCluster cluster, int seed)
 
     public TimeSpan ClockMoved { get; private set; }
 
+    /// <summary>Replays of dead letters once the faults stopped.</summary>
+    public int DeadLetterReplays { get; private set; }
+
     /// <summary>Fault-free rounds it took, once the faults stopped, until every order was terminal.</summary>
     public int SettleRounds { get; private set; }
 
@@ -123,6 +126,7 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         foreach (var kind in Enum.GetValues<FaultKind>()) cluster.Testbed.Faults.With(kind, 0);
         foreach (var step in Settle)
         {
+            await ReplayDeadLettersAsync();
             await AdvanceAsync(step);
             SettleRounds++;
             await AwaitOpenWorkflowsAsync();
@@ -131,6 +135,24 @@ public sealed class StormRun(SagaCluster cluster, int seed)
         await cluster.QuiesceAsync();
         EndPhase("settling");
         return orders;
+    }
+
+    /// <summary>
+    /// A delivery that failed every retry is dead-lettered (the README's "what it does not promise"), and
+    /// the app keeps it for its operator, who replays it: here, each round until a replay is done.
+    /// </summary>
+    private async Task ReplayDeadLettersAsync()
+    {
+        foreach (var appId in cluster.Services.Select(s => s.AppId))
+        {
+            var deadLetters = await Http.GetExistingAsync<JsonArray>(Up(appId), "/dead-letters");
+            var waiting = deadLetters.Select(d => d!.AsObject()).Where(d => (string?)d["lastReplayOutcome"] is not ("Done" or "Drop"));
+            foreach (var id in waiting.Select(d => (string)d["id"]!))
+            {
+                using var replayed = await Http.PostAsync(Up(appId), $"/dead-letters/{id}/replay");
+                DeadLetterReplays++;
+            }
+        }
     }
 
     private async Task<string> OpenStormBuyerAsync()

@@ -45,7 +45,7 @@ public static class StormSummary
             + $" {Injected(FaultKind.LostInvocationResponse)} participant commands repeated after a lost response)");
         Line($"  redeliveries: {cluster.Testbed.Redeliveries} ({Injected(FaultKind.FailBeforeDelivery)} failed before delivery,"
             + $" {Injected(FaultKind.LostAck)} lost acks, the rest RETRY answers or deliveries to a restarting app);"
-            + $" dead-lettered {cluster.Testbed.DeadLettered}, dropped {cluster.Testbed.Dropped}");
+            + $" dead-lettered {cluster.Testbed.DeadLettered} (replayed {run.DeadLetterReplays} times once quiet), dropped {cluster.Testbed.Dropped}");
         Line($"  storm's own calls repeated after a 5xx: {run.Http.Repeated}");
         Line(run.TerminalAfterRound is { } round
             ? $"  every order terminal after {round} round(s) of cron ticks under faults"
