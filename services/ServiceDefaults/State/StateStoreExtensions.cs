@@ -13,23 +13,28 @@ public static class StateStoreExtensions
 {
     private const int MaxAttempts = 25;
 
+    // Keys per bulk read: its answer is one gRPC message, which the client reads into a pooled array of its size.
+    private const int KeysPerBulkRead = 32;
+
     // Creates use first-write concurrency so two racing creators cannot both win.
     public static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
 
     /// <summary>
-    /// One bulk read of <paramref name="keys"/>, by key. A key that is absent, or that the bulk read
-    /// failed on (the SDK drops an item's error), is left out: callers that act on absence read it again.
+    /// Bulk reads of <paramref name="keys"/> (<see cref="KeysPerBulkRead"/> at a time), by key. A key that is absent,
+    /// or that the bulk read failed on (the SDK drops an item's error), is left out: callers that act on absence read it again.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, Stored<T>>> ReadManyAsync<T>(
         this DaprClient dapr, string store, IEnumerable<string> keys, CancellationToken cancellationToken = default)
         where T : class
     {
-        var distinct = keys.Distinct(StringComparer.Ordinal).ToList();
-        // GetBulkStateAsync refuses an empty key list.
-        if (distinct.Count == 0) return new Dictionary<string, Stored<T>>();
-        var items = await dapr.GetBulkStateAsync<T?>(store, distinct, parallelism: 8, cancellationToken: cancellationToken);
-        return items.Where(i => i.Value is not null)
-            .ToDictionary(i => i.Key, i => new Stored<T>(i.Value!, i.ETag), StringComparer.Ordinal);
+        var read = new Dictionary<string, Stored<T>>(StringComparer.Ordinal);
+        // Chunk never yields an empty list, which GetBulkStateAsync refuses.
+        foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(KeysPerBulkRead))
+        {
+            var items = await dapr.GetBulkStateAsync<T?>(store, chunk, parallelism: 8, cancellationToken: cancellationToken);
+            foreach (var item in items.Where(i => i.Value is not null)) read[item.Key] = new Stored<T>(item.Value!, item.ETag);
+        }
+        return read;
     }
 
     /// <summary>
