@@ -26,6 +26,20 @@ public sealed class PaymentRulesTests
     }
 
     [Fact]
+    public void OpeningPreauthorisedStartsTheDebitAndRequestsNothing()
+    {
+        var payment = PaymentRules.Open(null, "o-1", SagaFlow.Choreography, "bob", 20.00m, customerKnown: true, Now, Timeout, preauthorised: true);
+
+        Assert.Equal((PaymentPhase.Confirming, PaymentStatus.Pending, Now + Timeout), (payment.Phase, payment.Status, payment.ExpiresAt));
+        Assert.Empty(payment.Outbox);
+        // The debit's end announces it as for any confirm.
+        Assert.Equal(new PaymentConfirmed("o-1", SagaFlow.Choreography, 20.00m, Now),
+            Single<PaymentConfirmed>(PaymentRules.FinishConfirm(payment, new LedgerEntry(20.00m, LedgerEntryKind.Debited), Now)));
+        var unknown = PaymentRules.Open(null, "o-1", SagaFlow.Choreography, "nobody", 20.00m, customerKnown: false, Now, Timeout, preauthorised: true);
+        Assert.Equal(CancellationReason.UnknownCustomer, Single<PaymentCancelled>(unknown).Reason);
+    }
+
+    [Fact]
     public void OpeningForAnUnknownCustomerCancelsWithUnknownCustomer()
     {
         var payment = PaymentRules.Open(null, "o-1", SagaFlow.Choreography, "nobody", 20.00m, customerKnown: false, Now, Timeout);

@@ -108,9 +108,9 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         var after = Host.Sidecar.Calls.Snapshot();
         long Delta(TestSidecar.SidecarCallKind kind) => after.GetValueOrDefault(kind) - before.GetValueOrDefault(kind);
         Assert.Equal(PaymentStatus.Confirmed, (await Host.PaymentAsync("o-1"))!.Status);
-        // Customer R, payment R, unsettled index R+W, outbox index R+W, payment W (opened straight into Confirming),
-        // customer W (with the ETag read), payment R+W, two publishes.
-        Assert.Equal((5, 5, 2), (Delta(TestSidecar.SidecarCallKind.StateRead), Delta(TestSidecar.SidecarCallKind.StateWrite), Delta(TestSidecar.SidecarCallKind.Publish)));
+        // Customer R, payment R, unsettled index R+W, payment W (opened straight into Confirming, nobody asked),
+        // customer W (with the ETag read), outbox index R+W, payment R+W, one publish: payment-confirmed.
+        Assert.Equal((5, 5, 1), (Delta(TestSidecar.SidecarCallKind.StateRead), Delta(TestSidecar.SidecarCallKind.StateWrite), Delta(TestSidecar.SidecarCallKind.Publish)));
     }
 
     [Fact]
@@ -120,7 +120,8 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         await Host.PublishAsync(Reserved("o-1", "alice", 20.00m, autoConfirm: true));
 
         Assert.Equal(9980.00m, await Host.CreditAsync("alice"));
-        Assert.Single(Host.Published<PaymentRequested>());
+        // Pre-authorised: nobody is asked, so nothing is requested.
+        Assert.Empty(Host.Published<PaymentRequested>());
         Assert.Single(Host.Published<PaymentConfirmed>());
     }
 

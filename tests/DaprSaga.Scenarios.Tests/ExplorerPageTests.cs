@@ -70,7 +70,7 @@ public sealed class ExplorerPageTests
 
         await page.Locator($"tr[data-order-id='{noCourier}'] button").ClickAsync();
         var steps = page.Locator("#diagram g.step");
-        await Assertions.Expect(steps).ToHaveCountAsync(9);
+        await Assertions.Expect(steps).ToHaveCountAsync(8);
         Assert.Equal(
             [AppIds.OrderService, AppIds.InventoryService, AppIds.PaymentService, AppIds.DeliveryService],
             await page.Locator("#diagram text.lane-title").AllTextContentsAsync());
@@ -79,14 +79,14 @@ public sealed class ExplorerPageTests
         [
             "order-service order-placed",
             "inventory-service stock-reserved",
-            "payment-service payment-requested",
+            // Pre-authorised: confirmed without a request to the customer.
             "payment-service payment-confirmed",
             "order-service order-confirmed",
             "delivery-service delivery-failed",
             "order-service order-cancelled",
-        ], drawn[..7]);
+        ], drawn[..6]);
         // Inventory and payment compensate side by side after order-cancelled.
-        Assert.Equal(["inventory-service stock-released", "payment-service payment-refunded"], drawn[7..].Order(StringComparer.Ordinal));
+        Assert.Equal(["inventory-service stock-released", "payment-service payment-refunded"], drawn[6..].Order(StringComparer.Ordinal));
         var compensations = await page.Locator("#diagram g.step.compensation").EvaluateAllAsync<string[]>("gs => gs.map(g => g.dataset.action)");
         Assert.Equal([Topics.OrderCancelled, Topics.PaymentRefunded, Topics.StockReleased], compensations.Order(StringComparer.Ordinal));
         Assert.Equal(drawn.Length, await page.Locator("#diagram text.step-label").CountAsync());
@@ -123,7 +123,7 @@ public sealed class ExplorerPageTests
         if (Environment.GetEnvironmentVariable(ScreenshotVariable) is { Length: > 0 } copy) File.Copy(screenshot, copy, overwrite: true);
 
         await page.Locator($"tr[data-order-id='{noCourier}'] button").ClickAsync();
-        await Assertions.Expect(steps).ToHaveCountAsync(9);
+        await Assertions.Expect(steps).ToHaveCountAsync(8);
         Assert.Empty(pageErrors);
     }
 

@@ -23,7 +23,7 @@ public sealed class PaymentOperations(
     public Task<Payment?> FindAsync(string orderId, CancellationToken cancellationToken) =>
         dapr.GetStateAsync<Payment?>(service.StateStore, KeyOf(orderId), cancellationToken: cancellationToken);
 
-    /// <summary>Creates the payment once; with <paramref name="confirm"/> it goes on to the debit in the same write.</summary>
+    /// <summary>Creates the payment once; with <paramref name="confirm"/> (pre-authorised) it is created debiting.</summary>
     public async Task<Payment> OpenAsync(
         string orderId, SagaFlow flow, string customerId, decimal amount, bool confirm, CancellationToken cancellationToken)
     {
@@ -31,11 +31,9 @@ public sealed class PaymentOperations(
         // Customers are never deleted, so "known" cannot turn false before the write below; its ETag can take the debit.
         var customer = InputRules.IsId(customerId) ? await customers.ReadAsync(customerId, cancellationToken) : null;
         var timeout = options.Value.ConfirmationTimeout;
-        var payment = await ApplyAsync(orderId, (current, now) =>
-        {
-            var opened = PaymentRules.Open(current, orderId, flow, customerId, amount, customer is not null, now, timeout);
-            return confirm ? PaymentRules.BeginConfirm(opened, now) : opened;
-        }, cancellationToken, customer);
+        var payment = await ApplyAsync(orderId,
+            (current, now) => PaymentRules.Open(current, orderId, flow, customerId, amount, customer is not null, now, timeout, preauthorised: confirm),
+            cancellationToken, customer);
         return payment!;
     }
 

@@ -8,10 +8,13 @@ namespace DaprSaga.PaymentService.Payments;
 /// </summary>
 public static class PaymentRules
 {
-    /// <summary>First write wins: an existing payment (a tombstone included) stays as it is.</summary>
+    /// <summary>
+    /// First write wins: an existing payment (a tombstone included) stays as it is. A pre-authorised one
+    /// (autoConfirmPayment) asks nobody, so nothing is requested: it starts the debit in this write.
+    /// </summary>
     public static Payment Open(
         Payment? current, string orderId, SagaFlow flow, string customerId, decimal amount, bool customerKnown,
-        DateTimeOffset now, TimeSpan timeout)
+        DateTimeOffset now, TimeSpan timeout, bool preauthorised = false)
     {
         if (current is not null) return current;
         var opened = new Payment(orderId, flow, customerId, amount, PaymentPhase.Pending, null, null, []);
@@ -21,10 +24,9 @@ public static class PaymentRules
                 new PaymentCancelled(orderId, flow, CancellationReason.UnknownCustomer, now), CancellationReason.UnknownCustomer);
         }
         var expiresAt = now + timeout;
-        return opened.Then(PaymentPhase.Pending, new PaymentRequested(orderId, flow, customerId, amount, expiresAt, now)) with
-        {
-            ExpiresAt = expiresAt,
-        };
+        return preauthorised
+            ? opened with { Phase = PaymentPhase.Confirming, ExpiresAt = expiresAt }
+            : opened.Then(PaymentPhase.Pending, new PaymentRequested(orderId, flow, customerId, amount, expiresAt, now)) with { ExpiresAt = expiresAt };
     }
 
     /// <summary>Refused for an unknown customer; a tombstone is no refusal (the order is already compensated).</summary>
