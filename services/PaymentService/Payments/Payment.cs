@@ -38,6 +38,7 @@ public sealed record Payment(
 
     public Payment WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
 
+    // An opened payment has its customer.
     [JsonIgnore]
     public bool IsTombstone => CustomerId is null;
 
