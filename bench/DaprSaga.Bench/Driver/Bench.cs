@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -88,15 +89,15 @@ public static class Bench
         var soakSamples = new List<SoakSample>();
         if (soak.Count > 0)
         {
-            Console.WriteLine($"   soak: {soak.Count} sagas arriving at {pacedRate:0.0} sagas/s, sampled ten times");
-            soakSamples.Add(await SampleAsync(cluster, 0));
+            Console.WriteLine($"   soak: {soak.Count} sagas arriving at {pacedRate:0.0} sagas/s, sampled ten times (services pid {cluster.Apps.ProcessId})");
+            soakSamples.Add(await SampleAsync(cluster, 0, options.SoakDumps));
             var chunk = (soak.Count + 9) / 10;
             for (var done = 0; done < soak.Count; done += chunk)
             {
                 var part = soak.Skip(done).Take(chunk).ToList();
                 await DriveAsync(cluster, flow, part, customers, int.MaxValue, TimeSpan.FromSeconds(1 / pacedRate), orderIds, progress: null);
                 await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
-                soakSamples.Add(await SampleAsync(cluster, done + part.Count));
+                soakSamples.Add(await SampleAsync(cluster, done + part.Count, options.SoakDumps));
                 Console.WriteLine($"     {soakSamples[^1].Sagas} of {soak.Count}");
             }
         }
@@ -115,12 +116,32 @@ public static class Bench
         return result with { Soak = soakSamples };
     }
 
-    private static async Task<SoakSample> SampleAsync(Cluster cluster, int sagas)
+    private static async Task<SoakSample> SampleAsync(Cluster cluster, int sagas, string? dumps)
     {
         var apps = await cluster.Apps.SendAsync("memory");
         var sidecars = await cluster.Sidecars.SendAsync("memory");
-        static double Mb(JsonObject o) => (long)o["heapBytes"]! / 1048576.0;
-        return new SoakSample(sagas, Mb(apps), Mb(sidecars), (long)sidecars["storedKeys"]!, (long)sidecars["storedBytes"]!);
+        static double Mb(JsonNode? bytes) => (long)bytes! / 1048576.0;
+        var c = CultureInfo.InvariantCulture;
+        var generations = string.Join(" / ", apps["generations"]!.AsArray().Select(g => Mb(g![0]).ToString("0.0", c)));
+        Console.WriteLine(string.Create(c,
+            $"     services at {sagas}: live {Mb(apps["liveBytes"]):0.0} MB (gen0/1/2/LOH/POH {generations}), in ArrayPool.Shared {Mb(apps["pooledBytes"]):0.0} ({apps["pooledArrays"]} arrays), fragmented {Mb(apps["fragmentedBytes"]):0.0}, " +
+            $"committed {Mb(apps["committedBytes"]):0.0}, working set {Mb(apps["workingSetBytes"]):0.0}, {apps["pinnedObjects"]} pinned, {apps["threads"]} threads; " +
+            $"largest stored value {(long)sidecars["largestBytes"]! / 1024.0:0} KB ({sidecars["largestKey"]})"));
+        if (apps["rents"] is JsonArray rents) foreach (var r in rents) Console.WriteLine("       " + r);
+        if (dumps is not null) await GcDumpAsync(cluster.Apps.ProcessId, Path.Combine(dumps, $"services-{sagas}.gcdump"));
+        return new SoakSample(sagas, Mb(apps["heapBytes"]), Mb(apps["pooledBytes"]), Mb(sidecars["heapBytes"]), (long)sidecars["storedKeys"]!, (long)sidecars["storedBytes"]!);
+    }
+
+    /// <summary>A dotnet-gcdump of a process (the tool on the PATH or in ~/.dotnet/tools), for type statistics between samples.</summary>
+    private static async Task GcDumpAsync(int processId, string file)
+    {
+        var tools = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-gcdump");
+        var start = new ProcessStartInfo(File.Exists(tools) ? tools : "dotnet-gcdump") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "collect", "-p", processId.ToString(CultureInfo.InvariantCulture), "-o", file }) start.ArgumentList.Add(arg);
+        using var tool = Process.Start(start)!;
+        var said = await tool.StandardError.ReadToEndAsync() + await tool.StandardOutput.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+        if (tool.ExitCode != 0) Console.Error.WriteLine($"dotnet-gcdump failed: {said}");
     }
 
     /// <summary>Products, customers and couriers of the benchmark's own, sized for every saga of the run.</summary>

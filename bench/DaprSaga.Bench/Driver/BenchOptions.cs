@@ -8,12 +8,14 @@ public enum BenchFlow { Choreography, Runner, Workflow }
 
 public sealed record BenchOptions(
     IReadOnlyList<BenchFlow> Flows, int Sagas, int Concurrency, int Warmup, TimeSpan HopDuration, string? JsonPath, int PacedSagas,
-    int SoakSagas = 0)
+    int SoakSagas = 0, string? SoakDumps = null)
 {
     public const string Usage =
         "usage: DaprSaga.Bench [--flow choreography|runner|workflow|all] [--sagas N] [--concurrency C] [--json path]\n" +
-        "                      [--warmup N] [--hop-seconds S] [--paced N] [--soak N]\n" +
+        "                      [--warmup N] [--hop-seconds S] [--paced N] [--soak N] [--soak-dumps dir]\n" +
         "  --soak: N more sagas at half the peak rate, memory and stored keys sampled ten times on the way;\n" +
+        "  --soak-dumps: a dotnet-gcdump of the services process at each soak sample, into dir\n" +
+        "          (and BENCH_TRACE_RENTS=bytes: who rents arrays that big from ArrayPool<byte>.Shared);\n" +
         "  --flow: all (the default) runs the three one after the other, each on a fresh cluster;\n" +
         "          orchestration is runner, both is choreography and runner.";
 
@@ -24,7 +26,7 @@ public sealed record BenchOptions(
         int? warmup = null, paced = null;
         var soak = 0;
         double hopSeconds = 3;
-        string? json = null;
+        string? json = null, dumps = null;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -42,11 +44,12 @@ public sealed record BenchOptions(
                 case "--soak" when int.TryParse(value, out soak) && soak >= 0: break;
                 case "--hop-seconds" when double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out hopSeconds) && hopSeconds > 0: break;
                 case "--json" when value is not null: json = value; break;
+                case "--soak-dumps" when value is not null: dumps = Path.GetFullPath(value); break;
                 default: return null;
             }
             i++;
         }
         return new BenchOptions(flows, sagas, concurrency, warmup ?? Math.Min(200, Math.Max(20, sagas / 10)),
-            TimeSpan.FromSeconds(hopSeconds), json, paced ?? Math.Max(20, sagas / 10), soak);
+            TimeSpan.FromSeconds(hopSeconds), json, paced ?? Math.Max(20, sagas / 10), soak, dumps);
     }
 }

@@ -8,8 +8,15 @@ public sealed record HopFloorResult(long Hops, long Failed, double HopsPerSecond
 
 public sealed record Latency(double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs);
 
-/// <summary>After <paramref name="Sagas"/> soak sagas: what both processes hold after a full collection, and the keys stored.</summary>
-public sealed record SoakSample(int Sagas, double ServicesHeapMb, double SidecarsHeapMb, long StoredKeys, long StoredBytes);
+/// <summary>
+/// After <paramref name="Sagas"/> soak sagas: what both processes hold after a full collection, of which the
+/// services' <paramref name="ServicesPooledMb"/> in ArrayPool&lt;byte&gt;.Shared's caches, and the keys stored.
+/// </summary>
+public sealed record SoakSample(int Sagas, double ServicesHeapMb, double ServicesPooledMb, double SidecarsHeapMb, long StoredKeys, long StoredBytes)
+{
+    /// <summary>What the services' own code keeps: the heap less the runtime's cache of pooled arrays.</summary>
+    public double ServicesRetainedMb => ServicesHeapMb - ServicesPooledMb;
+}
 
 /// <summary>Everything measured for one flow, per saga where it says so.</summary>
 public sealed record FlowResult(

@@ -48,15 +48,20 @@ public static class Report
     private static void PrintSoak(IReadOnlyList<SoakSample> soak)
     {
         var c = CultureInfo.InvariantCulture;
-        Console.WriteLine("   soak at half the peak, after a full collection in each process:");
-        Console.WriteLine("       sagas  services heap MB  sidecars heap MB  stored keys  keys added per saga");
+        Console.WriteLine("   soak at half the peak, after a full compacting collection in each process:");
+        Console.WriteLine("       sagas  services heap MB  of which pooled  services retained MB  sidecars heap MB  stored keys  keys added per saga");
         for (var i = 0; i < soak.Count; i++)
         {
-            var added = i == 0 ? "" : ((soak[i].StoredKeys - soak[i - 1].StoredKeys) / (double)(soak[i].Sagas - soak[i - 1].Sagas)).ToString("0.00", c);
-            Console.WriteLine(string.Create(c, $"     {soak[i].Sagas,7}  {soak[i].ServicesHeapMb,16:0.0}  {soak[i].SidecarsHeapMb,16:0.0}  {soak[i].StoredKeys,11}  {added,19}"));
+            var s = soak[i];
+            var added = i == 0 ? "" : ((s.StoredKeys - soak[i - 1].StoredKeys) / (double)(s.Sagas - soak[i - 1].Sagas)).ToString("0.00", c);
+            Console.WriteLine(string.Create(c,
+                $"     {s.Sagas,7}  {s.ServicesHeapMb,16:0.0}  {s.ServicesPooledMb,15:0.0}  {s.ServicesRetainedMb,20:0.0}  {s.SidecarsHeapMb,16:0.0}  {s.StoredKeys,11}  {added,19}"));
         }
         var (warm, last) = (soak[1], soak[^1]);
-        Console.WriteLine(string.Create(c, $"     services heap growth after warm-up: {100 * (last.ServicesHeapMb - warm.ServicesHeapMb) / warm.ServicesHeapMb:+0.0;-0.0} % over {last.Sagas - warm.Sagas} sagas"));
+        static double Growth(double from, double to) => 100 * (to - from) / from;
+        Console.WriteLine(string.Create(c,
+            $"     services retained growth after warm-up: {Growth(warm.ServicesRetainedMb, last.ServicesRetainedMb):+0.0;-0.0} % over {last.Sagas - warm.Sagas} sagas " +
+            $"(heap with the pool: {Growth(warm.ServicesHeapMb, last.ServicesHeapMb):+0.0;-0.0} %)"));
     }
 
     /// <summary>The flows side by side: one row per measure, one column per flow.</summary>

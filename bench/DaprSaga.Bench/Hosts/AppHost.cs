@@ -28,6 +28,8 @@ public static class AppHost
         var running = new List<IAsyncDisposable>();
         WebApplication? echo = null;
         string? echoSidecar = null;
+        // BENCH_TRACE_RENTS=bytes: who rents arrays that big from ArrayPool<byte>.Shared, in each memory sample.
+        using var rents = int.TryParse(Environment.GetEnvironmentVariable("BENCH_TRACE_RENTS"), out var minBytes) ? new RentTracer(minBytes) : null;
         channel.Reply(new JsonObject { ["pid"] = Environment.ProcessId });
 
         await channel.ServeAsync(async (command, args) =>
@@ -52,7 +54,9 @@ public static class AppHost
                 case "stats":
                     return ControlChannel.ProcessStats();
                 case "memory":
-                    return ControlChannel.MemoryAfterCollection();
+                    var memory = ControlChannel.MemoryAfterCollection();
+                    if (rents is not null) memory["rents"] = rents.Top();
+                    return memory;
                 default:
                     throw new InvalidOperationException($"unknown command {command}");
             }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using System.Text.Json.Nodes;
 
 namespace DaprSaga.Bench.Hosts;
@@ -49,15 +50,35 @@ public sealed class ControlChannel : IDisposable
 
     public void Dispose() => _out.Dispose();
 
-    /// <summary>This process's CPU time and peak working set, for the driver's accounting.</summary>
-    /// <summary>What the process still holds after a full collection: the heap that grows if something leaks.</summary>
+    /// <summary>
+    /// What the process still holds after a full, compacting collection: the live objects (heap
+    /// size less the free space between them), then where they sit and what the runtime keeps
+    /// committed around them, so a rise can be told apart from fragmentation or pooling.
+    /// </summary>
     public static JsonObject MemoryAfterCollection()
     {
-        GC.Collect();
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var (pooledBytes, pooledArrays) = PooledBuffers.OfSharedBytePool();
         using var self = Process.GetCurrentProcess();
-        return new JsonObject { ["heapBytes"] = GC.GetTotalMemory(forceFullCollection: true), ["workingSetBytes"] = self.WorkingSet64 };
+        var generations = new JsonArray();
+        foreach (var g in info.GenerationInfo) generations.Add(new JsonArray(g.SizeAfterBytes, g.FragmentationAfterBytes));
+        return new JsonObject
+        {
+            ["heapBytes"] = GC.GetTotalMemory(forceFullCollection: false),
+            ["liveBytes"] = info.HeapSizeBytes - info.FragmentedBytes,
+            ["pooledBytes"] = pooledBytes,
+            ["pooledArrays"] = pooledArrays,
+            ["fragmentedBytes"] = info.FragmentedBytes,
+            ["committedBytes"] = info.TotalCommittedBytes,
+            ["pinnedObjects"] = info.PinnedObjectsCount,
+            ["generations"] = generations,
+            ["workingSetBytes"] = self.WorkingSet64,
+            ["threads"] = self.Threads.Count,
+        };
     }
 
     public static JsonObject ProcessStats()

@@ -64,6 +64,10 @@ public static class SidecarHost
                     var stores = AppIds.All.Select(a => testbed.StateStore(Components.StoreOf[a]).Snapshot()).ToList();
                     memory["storedKeys"] = stores.Sum(s => s.Count);
                     memory["storedBytes"] = stores.Sum(s => s.Values.Sum(v => (long)v.Length));
+                    // The largest record bounds the largest message the services read and write.
+                    var largest = stores.SelectMany(s => s).MaxBy(p => p.Value.Length);
+                    memory["largestKey"] = largest.Key;
+                    memory["largestBytes"] = largest.Value?.Length ?? 0;
                     return memory;
                 case "stats":
                     var stats = ControlChannel.ProcessStats();
