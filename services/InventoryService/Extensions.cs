@@ -7,6 +7,8 @@ public static class Extensions
 {
     public static WebApplicationBuilder AddInventory(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<HoldOptions>().BindConfiguration(HoldOptions.Section)
+            .Validate(o => o.TakeWithin > TimeSpan.Zero, "Holds:TakeWithin must be positive").ValidateOnStart();
         builder.Services.AddSingleton<ProductCatalogue>();
         builder.Services.AddDemoData<DemoCatalogue>();
         builder.Services.AddSingleton<StockReservations>();

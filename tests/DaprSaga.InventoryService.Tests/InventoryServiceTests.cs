@@ -5,6 +5,7 @@ using DaprSaga.ServiceDefaults;
 using DaprSaga.ServiceDefaults.Messaging;
 using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.InventoryService.Tests;
 
@@ -374,11 +375,48 @@ public sealed class InventoryServiceTests() : HostedTest<InventoryApp>(() => Inv
         // Another order takes two of the three gizmos after that read.
         await HoldDirectlyAsync("gizmo", "o-other", 2);
 
-        Assert.Equal(HoldOutcome.Short, await catalogue.HoldAsync("gizmo", "o-1", 2, stale, CancellationToken.None));
-        Assert.Equal(HoldOutcome.Held, await catalogue.HoldAsync("gizmo", "o-2", 1, stale, CancellationToken.None));
+        Assert.Equal(HoldOutcome.Short, await catalogue.HoldAsync("gizmo", "o-1", 2, InTime, stale, CancellationToken.None));
+        Assert.Equal(HoldOutcome.Held, await catalogue.HoldAsync("gizmo", "o-2", 1, InTime, stale, CancellationToken.None));
 
         var gizmo = await Host.ProductAsync("gizmo");
         Assert.Equal((0, 3, 3), (gizmo.OnHand, gizmo.Reserved, gizmo.Received));
+    }
+
+    [Fact]
+    public async Task AHoldAskedForPastItsTimeTakesNothingOnceTheOrdersSettledHoldIsForgotten()
+    {
+        var catalogue = Host.Services.GetRequiredService<ProductCatalogue>();
+        Assert.Equal(HoldOutcome.Held, await catalogue.HoldAsync("widget", "o-1", 2, InTime, null, CancellationToken.None));
+        await catalogue.ReleaseAsync("widget", "o-1", CancellationToken.None);
+        Host.Clock.Advance(Holds.SettledLife);
+        // Another order's hold is the product's next write: it forgets o-1's settled hold.
+        await catalogue.HoldAsync("widget", "o-2", 1, Host.Now + Holds.TakeWithin, null, CancellationToken.None);
+        Assert.DoesNotContain("o-1", (await Host.StoredProductAsync("widget"))!.Holds.Keys);
+
+        // A worker still holding o-1's old Reserving view.
+        Assert.Equal(HoldOutcome.Late, await catalogue.HoldAsync("widget", "o-1", 2, InTime, null, CancellationToken.None));
+
+        var widget = await Host.ProductAsync("widget");
+        Assert.Equal((999, 1), (widget.OnHand, widget.Reserved));
+    }
+
+    [Fact]
+    public async Task AReservationThatCannotTakeItsHoldsInTimeTimesOutAndGivesBackWhatItHeld()
+    {
+        // Crashed after holding the widgets; its inventory stayed down past Holds:TakeWithin.
+        var placed = Placed("o-1", new OrderLine("widget", 2, 10.00m), new OrderLine("gadget", 1, 25.00m));
+        await Host.StoreUnfinishedAsync(Open(placed));
+        await HoldDirectlyAsync("widget", "o-1", 2);
+        Host.Clock.Advance(Holds.TakeWithin);
+
+        await Host.SweepAsync();
+        await Host.IdleAsync();
+
+        var reservation = await Host.ReservationAsync("o-1");
+        Assert.Equal((ReservationStatus.Rejected, CancellationReason.SagaTimedOut), (reservation!.Status, reservation.Reason));
+        Assert.Equal((1000, 0), ((await Host.ProductAsync("widget")).OnHand, (await Host.ProductAsync("widget")).Reserved));
+        Assert.Equal(100, (await Host.ProductAsync("gadget")).OnHand);
+        Assert.Equal(CancellationReason.SagaTimedOut, Assert.Single(Host.Published<StockReservationFailed>()).Reason);
     }
 
     [Fact]
@@ -444,6 +482,11 @@ public sealed class InventoryServiceTests() : HostedTest<InventoryApp>(() => Inv
         Assert.Equal(ReservationPhase.Reserving, reservation.Phase);
         return reservation;
     }
+
+    private HoldOptions Holds => Host.Services.GetRequiredService<IOptions<HoldOptions>>().Value;
+
+    // The time a reservation opened at the host's start has to take its holds.
+    private DateTimeOffset InTime => At + Holds.TakeWithin;
 
     private async Task HoldDirectlyAsync(string productId, string orderId, int quantity) =>
         await Host.AppDapr.UpdateAsync<Product>(Components.InventoryStore, ProductCatalogue.KeyOf(productId), p => p!.Hold(orderId, quantity));

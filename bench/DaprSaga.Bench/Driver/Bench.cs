@@ -153,16 +153,15 @@ public static class Bench
                 new { name = $"Bench product {k}", price = Workload.PriceOf(k), onHand = workload.InitialStock[Workload.ProductId(k)] });
         }
         await PutAsync(cluster.Inventory, $"/products/{Workload.EmptyProduct}", new { name = "Bench sold out", price = Workload.EmptyProductPrice, onHand = 0 });
-        for (var k = 0; k < Workload.CourierCount; k++)
+        for (var k = 0; k < workload.CourierCount; k++)
         {
             await PutAsync(cluster.Delivery, $"/couriers/{Workload.CourierId(k)}",
                 new { name = $"Bench courier {k}", zone = Workload.Zone, capacity = workload.CourierCapacity });
         }
-        // Slot -1 (the last entry) is the customer who cannot pay.
-        var customers = new string[Workload.CustomerCount + 1];
-        for (var c = 0; c <= Workload.CustomerCount; c++)
+        var customers = new string[workload.CustomerCount];
+        for (var c = 0; c < customers.Length; c++)
         {
-            var credit = c < Workload.CustomerCount ? workload.InitialCredit[c] : Workload.PoorCustomerCredit;
+            var credit = workload.CreditOf(c).Initial;
             using var response = await cluster.Payment.PostAsJsonAsync(new Uri("/customers", UriKind.Relative), new { name = $"Bench customer {c}", credit });
             if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"POST /customers answered {(int)response.StatusCode}");
             customers[c] = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["customerId"]!;
@@ -176,7 +175,7 @@ public static class Bench
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"PUT {path} answered {(int)response.StatusCode}");
     }
 
-    public static string CustomerOf(SagaPlan saga, string[] customers) => customers[saga.CustomerSlot < 0 ? Workload.CustomerCount : saga.CustomerSlot];
+    public static string CustomerOf(SagaPlan saga, string[] customers) => customers[saga.CustomerSlot];
 
     /// <summary>
     /// Places the sagas, never more than <paramref name="concurrency"/> unfinished at a time and,

@@ -52,15 +52,15 @@ public static class Verifier
         }
         await CheckProductAsync(Workload.EmptyProduct, 0, 0);
 
-        for (var c = 0; c <= Workload.CustomerCount; c++)
+        for (var c = 0; c < workload.CustomerCount; c++)
         {
-            var expected = c < Workload.CustomerCount ? workload.InitialCredit[c] - workload.ExpectedDebit[c] : Workload.PoorCustomerCredit;
+            var expected = workload.CreditOf(c).Final;
             var customer = await Cluster.GetJsonAsync(cluster.Payment, $"/customers/{customers[c]}");
             if ((decimal)customer["credit"]! != expected) mismatches.Enqueue($"customer {c}: credit {customer["credit"]}, expected {expected}");
         }
 
         var active = 0;
-        for (var k = 0; k < Workload.CourierCount; k++)
+        for (var k = 0; k < workload.CourierCount; k++)
             active += (int)(await Cluster.GetJsonAsync(cluster.Delivery, $"/couriers/{Workload.CourierId(k)}"))["activeDeliveries"]!;
         if (active != workload.HappyCount) mismatches.Enqueue($"couriers: {active} active deliveries, expected {workload.HappyCount}");
 

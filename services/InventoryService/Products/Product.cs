@@ -4,13 +4,13 @@ public enum HoldState { Held, Released, Committed }
 
 public sealed record OrderHold(int Quantity, HoldState State);
 
-/// <summary>Settled: the order's hold was already released or committed, so the reservation moved on.</summary>
-public enum HoldOutcome { Held, Short, Settled }
+/// <summary>Settled: the order's hold was already released or committed, so the reservation moved on. Late: asked past its time (<see cref="HoldOptions.TakeWithin"/>).</summary>
+public enum HoldOutcome { Held, Short, Settled, Late }
 
 /// <summary>
 /// OnHand + Reserved + Sold = Received. Holds per order make every change idempotent per order id in
-/// one conditional write; settled holds stay as markers so a late duplicate cannot hold again, until
-/// the retention window after they settled (<see cref="SettledAt"/>).
+/// one conditional write; settled holds stay as markers so a late duplicate cannot hold again, for
+/// <see cref="HoldOptions.SettledLife"/> after they settled (<see cref="SettledAt"/>).
 /// </summary>
 public sealed record Product(
     string ProductId,
@@ -76,10 +76,10 @@ public sealed record Product(
         _ => this,
     };
 
-    /// <summary>Stamps newly settled holds and forgets those settled a <paramref name="window"/> ago; done at each write.</summary>
-    public Product Kept(DateTimeOffset now, TimeSpan window)
+    /// <summary>Stamps newly settled holds and forgets those settled <paramref name="life"/> ago; done at each write.</summary>
+    public Product Kept(DateTimeOffset now, TimeSpan life)
     {
-        var (holds, settledAt) = SettledMarkers.Retain(Holds, SettledAt, h => h.State != HoldState.Held, now, window);
+        var (holds, settledAt) = SettledMarkers.Retain(Holds, SettledAt, h => h.State != HoldState.Held, now, life);
         return this with { Holds = holds, SettledAt = settledAt };
     }
 

@@ -5,9 +5,9 @@ namespace DaprSaga.InventoryService.Products;
 
 /// <summary>
 /// Products, one key each, every change one conditional write; ids are indexed before the product is written.
-/// A write also forgets the holds settled a retention window ago, so a product stops growing.
+/// A write also forgets the holds settled <see cref="HoldOptions.SettledLife"/> ago, so a product's size follows its recent orders.
 /// </summary>
-public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention)
+public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, TimeProvider time, IOptions<HoldOptions> holds)
 {
     private readonly ShardedIndex _ids = new(dapr, service.StateStore, "products", shards: 4);
 
@@ -43,14 +43,24 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, T
         await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(product.ProductId), existing => existing ?? product, cancellationToken);
     }
 
-    /// <summary>Tries the hold on <paramref name="asRead"/> with its ETag first (saves a read); otherwise reads afresh.</summary>
-    public async Task<HoldOutcome> HoldAsync(string productId, string orderId, int quantity, Stored<Product>? asRead, CancellationToken cancellationToken)
+    /// <summary>
+    /// Holds unless it is <paramref name="holdBy"/> already, judged after the read: by then the order's settled
+    /// marker may be forgotten. Tries <paramref name="asRead"/> with its ETag first (saves a read).
+    /// </summary>
+    public async Task<HoldOutcome> HoldAsync(
+        string productId, string orderId, int quantity, DateTimeOffset holdBy, Stored<Product>? asRead, CancellationToken cancellationToken)
     {
-        if (asRead?.Value.Hold(orderId, quantity) is { } held && !ReferenceEquals(held, asRead.Value)
+        var late = false;
+        Product Hold(Product product)
+        {
+            late = time.GetUtcNow() >= holdBy;
+            return late ? product : product.Hold(orderId, quantity);
+        }
+        if (asRead is not null && Hold(asRead.Value) is var held && !ReferenceEquals(held, asRead.Value)
             && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(productId), Kept(held), asRead.ETag, cancellationToken: cancellationToken))
             return held.OutcomeFor(orderId);
-        var updated = await ChangeAsync(productId, p => p.Hold(orderId, quantity), cancellationToken);
-        return updated?.OutcomeFor(orderId) ?? HoldOutcome.Short;
+        var outcome = (await ChangeAsync(productId, Hold, cancellationToken))?.OutcomeFor(orderId) ?? HoldOutcome.Short;
+        return outcome == HoldOutcome.Short && late ? HoldOutcome.Late : outcome;
     }
 
     public Task ReleaseAsync(string productId, string orderId, CancellationToken cancellationToken) =>
@@ -63,5 +73,5 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, T
         (await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(productId),
             p => p is null ? null : change(p) is var next && !ReferenceEquals(next, p) ? Kept(next) : p, cancellationToken)).Value;
 
-    private Product Kept(Product product) => product.Kept(time.GetUtcNow(), retention.Value.Window);
+    private Product Kept(Product product) => product.Kept(time.GetUtcNow(), holds.Value.SettledLife);
 }

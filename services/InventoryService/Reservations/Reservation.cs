@@ -63,6 +63,9 @@ public sealed record Reservation(
 
     public bool IsUnfinished => Phase == ReservationPhase.Reserving;
 
+    /// <summary>When its holds must be taken by; Reserving is written once, so <see cref="UpdatedAt"/> is when it opened.</summary>
+    public DateTimeOffset HoldBy(TimeSpan takeWithin) => UpdatedAt + takeWithin;
+
     public bool IsFinal => Phase is ReservationPhase.Rejected or ReservationPhase.Released or ReservationPhase.Committed;
 
     /// <summary>Ended and may have taken holds, so every product must follow the end; redone whenever in doubt.</summary>
@@ -109,6 +112,10 @@ public sealed record Reservation(
 
     public Reservation ShortOfStock(DateTimeOffset now) => Phase != ReservationPhase.Reserving ? this
         : Rejected(CancellationReason.OutOfStock, now);
+
+    /// <summary>Its holds were not all taken in time: the ones taken go back.</summary>
+    public Reservation TimedOut(DateTimeOffset now) => Phase != ReservationPhase.Reserving ? this
+        : Rejected(CancellationReason.SagaTimedOut, now);
 
     /// <summary>Releases a Reserved one, tombstones a missing one; Reserving stays, and its caller comes back later.</summary>
     public static Reservation Cancel(Reservation? existing, string orderId, SagaFlow flow, DateTimeOffset now) => existing switch

@@ -1,5 +1,6 @@
 using Dapr.Client;
 using DaprSaga.InventoryService.Products;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.InventoryService.Reservations;
 
@@ -9,7 +10,7 @@ namespace DaprSaga.InventoryService.Reservations;
 /// written before the products follow it (Reserving before the holds, each end before they settle).
 /// </summary>
 public sealed class StockReservations(
-    DaprClient dapr, Outbox outbox, ServiceIdentity service, ProductCatalogue catalogue, TimeProvider time)
+    DaprClient dapr, Outbox outbox, ServiceIdentity service, ProductCatalogue catalogue, TimeProvider time, IOptions<HoldOptions> holds)
 {
     // Reservations that may have product steps to do: entered before the Reserving record lands,
     // left in the sweep once it is final and every product follows it (a final record never changes).
@@ -112,13 +113,16 @@ public sealed class StockReservations(
     private async Task<Reservation> HoldAllAsync(
         Reservation reservation, IReadOnlyDictionary<string, Stored<Product>>? asRead, CancellationToken cancellationToken)
     {
+        var holdBy = reservation.HoldBy(holds.Value.TakeWithin);
         foreach (var (productId, quantity) in reservation.Quantities)
         {
             var read = asRead?.GetValueOrDefault(productId);
-            switch (await catalogue.HoldAsync(productId, reservation.OrderId, quantity, read, cancellationToken))
+            switch (await catalogue.HoldAsync(productId, reservation.OrderId, quantity, holdBy, read, cancellationToken))
             {
                 case HoldOutcome.Short:
                     return await ChangeAsync(reservation.OrderId, r => r?.ShortOfStock(Now), cancellationToken);
+                case HoldOutcome.Late:
+                    return await ChangeAsync(reservation.OrderId, r => r?.TimedOut(Now), cancellationToken);
                 case HoldOutcome.Settled:
                     // A hold settles only after the end is written: another worker ended it.
                     var current = await GetAsync(reservation.OrderId, cancellationToken);

@@ -1,0 +1,16 @@
+namespace DaprSaga.InventoryService.Products;
+
+/// <summary>Configuration section "Holds".</summary>
+public sealed class HoldOptions
+{
+    public const string Section = "Holds";
+
+    /// <summary>How long after its reservation opened a hold may still be taken (Holds:TakeWithin); after that the reservation is rejected as timed out.</summary>
+    public TimeSpan TakeWithin { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A settled hold only stops a stale worker from holding again, and none may hold after <see cref="TakeWithin"/>:
+    /// twice that leaves room for the clocks of two replicas to differ.
+    /// </summary>
+    public TimeSpan SettledLife => 2 * TakeWithin;
+}
