@@ -17,7 +17,9 @@ public sealed class StateTests
 
     public sealed record Counter(int Value);
 
-    public sealed record Tally(int Value, IReadOnlyList<OutboxMessage> Outbox, string? OutboxListing = null) : IOutboxRecord<Tally>
+    /// <summary><see cref="IsAtRest"/> false: work of its own left, as an unfinished step or an open saga.</summary>
+    public sealed record Tally(int Value, IReadOnlyList<OutboxMessage> Outbox, string? OutboxListing = null, bool IsAtRest = true)
+        : IOutboxRecord<Tally>
     {
         public bool IsTombstone => false;
 
