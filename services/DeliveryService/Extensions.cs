@@ -13,8 +13,7 @@ public static class Extensions
 
         builder.Services.AddSubscription<OrderConfirmed, ScheduleDeliveryOnOrderConfirmed>(SagaFlow.Choreography);
         builder.Services.AddSubscription<OrderCancelled, CancelDeliveryOnOrderCancelled>(SagaFlow.Choreography);
-        builder.Services.AddScheduledPass<UnfinishedDeliveries>(Components.OutboxSweep);
-        builder.Services.AddOutbox<Delivery>();
+        builder.Services.AddOutbox<Delivery, DeliveryDispatcher>();
         return builder;
     }
 }

@@ -16,8 +16,7 @@ public static class Extensions
         builder.Services.AddSubscription<OrderPlaced, ReserveStockOnOrderPlaced>(SagaFlow.Choreography);
         builder.Services.AddSubscription<OrderCancelled, ReleaseStockOnOrderCancelled>(SagaFlow.Choreography);
         builder.Services.AddSubscription<OrderCompleted, CommitStockOnOrderCompleted>(SagaFlow.Choreography);
-        builder.Services.AddOutbox<Reservation>();
-        builder.Services.AddScheduledPass<UnfinishedReservations>(Components.OutboxSweep);
+        builder.Services.AddOutbox<Reservation, StockReservations>();
         return builder;
     }
 }

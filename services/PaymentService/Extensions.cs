@@ -15,8 +15,7 @@ public static class Extensions
         builder.Services.AddSubscription<StockReserved, OpenPaymentOnStockReserved>(SagaFlow.Choreography);
         builder.Services.AddSubscription<OrderCancelled, VoidPaymentOnOrderCancelled>(SagaFlow.Choreography);
         builder.Services.AddScheduledPass<PaymentExpiry>(Components.PaymentExpiry);
-        builder.Services.AddOutbox<Payment>();
-        builder.Services.AddScheduledPass<UnfinishedPayments>(Components.OutboxSweep);
+        builder.Services.AddOutbox<Payment, PaymentOperations>();
         return builder;
     }
 }

@@ -110,8 +110,7 @@ public sealed class CommandTests() : HostedTest<DeliveryHost>(() => DeliveryHost
     {
         // What a crash after the courier gave its slot, before the delivery recorded it, leaves.
         var asked = Delivery.Request(null, "o-crash", SagaFlow.Orchestration, "east")!.Ask("c-east-1")!;
-        await new ShardedIndex(Host.AppDapr, Components.DeliveryStore, "unfinished-deliveries").AddAsync("o-crash");
-        await Host.AppDapr.UpdateAsync<Delivery>(Components.DeliveryStore, DeliveryDispatcher.KeyOf("o-crash"), _ => asked);
+        await Listing.StoreListedAsync(Host.AppDapr, Components.DeliveryStore, DeliveryDispatcher.KeyOf("o-crash"), asked, Host.Clock);
         await Host.AppDapr.UpdateAsync<Courier>(Components.DeliveryStore, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
 
         using var response = await ScheduleAsync("o-crash", "east");

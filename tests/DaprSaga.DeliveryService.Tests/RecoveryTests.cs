@@ -17,11 +17,10 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     private const string Store = Components.DeliveryStore;
     private DaprClient Dapr => Host.AppDapr;
 
-    private async Task LeaveUnfinishedAsync(Delivery delivery)
-    {
-        await new ShardedIndex(Dapr, Store, "unfinished-deliveries").AddAsync(delivery.OrderId);
-        await Dapr.UpdateAsync<Delivery>(Store, DeliveryDispatcher.KeyOf(delivery.OrderId), _ => delivery);
-    }
+    private Task LeaveUnfinishedAsync(Delivery delivery) =>
+        Listing.StoreListedAsync(Dapr, Store, DeliveryDispatcher.KeyOf(delivery.OrderId), delivery, Host.Clock);
+
+    private Task<IReadOnlyList<string>> ListedAsync() => Listing.KeysAsync(Dapr, Store);
 
     private async Task SweepAsync()
     {
@@ -112,6 +111,10 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     {
         await Host.ConfirmAsync("o-1", "east");
         await Host.IdleAsync();
+        // Scheduled is at rest: once its event is sent, a sweep past its listing time unlists it.
+        Host.Clock.Advance(Outbox.ListedAtLeast);
+        await SweepAsync();
+        Assert.Empty(await ListedAsync());
         // An unreadable courier makes the report fail after it recorded Delivering, as a crash would.
         var courierKey = CourierRoster.KeyOf("c-east-1");
         var (east, etag) = await Dapr.GetStateAndETagAsync<Courier>(Store, courierKey);
@@ -120,21 +123,23 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
         using var failed = await Host.Http.PostAsync("/deliveries/o-1/delivered", null);
         var (_, spoiled) = await Dapr.GetStateAndETagAsync<string>(Store, courierKey);
         Assert.True(await Dapr.TrySaveStateAsync(Store, courierKey, east, spoiled));
-        var listed = await new ShardedIndex(Dapr, Store, "unfinished-deliveries").ListAsync();
+        var listed = await ListedAsync();
         await SweepAsync();
 
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
-        Assert.Equal(["o-1"], listed);
+        Assert.Equal([DeliveryDispatcher.KeyOf("o-1")], listed);
         await AssertDeliveryAndEastAsync("o-1", DeliveryStatus.Delivered, eastActive: 0);
-        Assert.Empty(await new ShardedIndex(Dapr, Store, "unfinished-deliveries").ListAsync());
+        // Delivered is at rest: the next sweep past its listing time unlists it.
+        Host.Clock.Advance(Outbox.ListedAtLeast);
+        await SweepAsync();
+        Assert.Empty(await ListedAsync());
     }
 
     [Fact]
     public async Task TheSweepPublishesEventsACrashLeftUnsent()
     {
         var failed = Delivery.Request(null, "o-unsent", SagaFlow.Choreography, "west")!.NoCourierLeft(DateTimeOffset.UtcNow)!;
-        await new OutboxIndex(Dapr, Store, TimeProvider.System).ListAsync(DeliveryDispatcher.KeyOf("o-unsent"));
-        await Dapr.SaveStateAsync(Store, DeliveryDispatcher.KeyOf("o-unsent"), failed);
+        await Listing.StoreListedAsync(Dapr, Store, DeliveryDispatcher.KeyOf("o-unsent"), failed, Host.Clock);
 
         await SweepAsync();
         await SweepAsync();

@@ -1,7 +1,6 @@
 using DaprSaga.InventoryService.Products;
 using DaprSaga.InventoryService.Reservations;
 using DaprSaga.ServiceDefaults;
-using DaprSaga.ServiceDefaults.State;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DaprSaga.InventoryService.Tests;
@@ -30,12 +29,11 @@ public sealed class InventoryApp : ServiceHost<Reservation>
     public Task<Product?> StoredProductAsync(string productId) =>
         AppDapr.GetStateAsync<Product?>(Components.InventoryStore, ProductCatalogue.KeyOf(productId));
 
-    /// <summary>Leaves a reservation as a crash in the middle of a phase would (record written, steps not done).</summary>
-    public async Task StoreUnfinishedAsync(Reservation reservation)
-    {
-        await new ShardedIndex(AppDapr, Components.InventoryStore, StockReservations.OpenIndexName).AddAsync(reservation.OrderId);
-        await AppDapr.SaveStateAsync(Components.InventoryStore, StockReservations.KeyOf(reservation.OrderId), reservation);
-    }
+    /// <summary>Leaves a reservation as a crash in the middle of a phase would (listed, record written, steps not done).</summary>
+    public Task StoreUnfinishedAsync(Reservation reservation) =>
+        Listing.StoreListedAsync(AppDapr, Components.InventoryStore, StockReservations.KeyOf(reservation.OrderId), reservation, Clock);
+
+    public Task<IReadOnlyList<string>> ListedAsync() => Listing.KeysAsync(AppDapr, Components.InventoryStore);
 
     public Task<System.Net.HttpStatusCode?> SweepAsync() => TriggerAsync(Components.OutboxSweep);
 }

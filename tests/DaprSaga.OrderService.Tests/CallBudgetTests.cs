@@ -1,4 +1,5 @@
 using DaprSaga.OrderService.Orders;
+using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.OrderService.Tests;
 
@@ -22,17 +23,17 @@ public sealed class CallBudgetTests : ServiceTest
 
         var spent = ServiceAssert.SpentSince(Host.Sidecar.Calls, before);
         Assert.Equal(OrderStatus.Completed, (await Host.GetAsync(id)).Status);
-        // Place: enter both indexes (read, write each), the order (read, enter the outbox index, write).
+        // Place: enter the order list (read, write), the order (read, enter the outbox listing, write);
+        // the listing also keeps it while open, so there is no open-orders index to enter any more.
         // Each of the five deliveries: one read and one write of the order, nothing else.
         ServiceAssert.WithinBudget(spent,
             ("order-{id}", Reads: 6, Writes: 6),
             ("orders-index-#", 1, 1),
-            ("open-orders-index-#", 1, 1),
             ("outbox-listing-#", 1, 1));
     }
 
     [Fact]
-    public async Task TheRecoveryPassTakesFinishedOrdersOutOfTheOpenIndexWithOneWritePerShard()
+    public async Task TheDeadlinePassReadsTheListingOnceAndLeavesUnlistingToTheSweep()
     {
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
@@ -43,24 +44,23 @@ public sealed class CallBudgetTests : ServiceTest
             ids.Add(id);
         }
         var open = (await Host.PlaceAsync()).OrderId;
-        Assert.Superset(ids.Append(open).ToHashSet(), OpenIndex());
+        Assert.Equal(ids.Append(open).Select(OrderBook.KeyOf).Order(StringComparer.Ordinal), await Listed());
         var before = Host.Sidecar.Calls.ByKeyFamily();
 
         Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OrderRecovery));
 
-        Assert.Equal([open], [.. OpenIndex()]);
         var spent = ServiceAssert.SpentSince(Host.Sidecar.Calls, before);
-        var shards = ids.Select(id => DaprSaga.ServiceDefaults.State.ShardedIndex.StableShard(id, 16)).Distinct().Count();
-        // Every shard and every listed order in one bulk read each, then one read and write per shard with finished orders.
-        Assert.Equal(16 + shards, spent.GetValueOrDefault("StateRead open-orders-index-#"));
-        Assert.Equal(shards, spent.GetValueOrDefault("StateWrite open-orders-index-#"));
+        // Every listing shard and every listed order in one bulk read each; nothing overdue, so nothing written.
+        Assert.Equal(32, spent.GetValueOrDefault("StateRead outbox-listing-#"));
+        Assert.Equal(0, spent.GetValueOrDefault("StateWrite outbox-listing-#"));
         Assert.Equal(4, spent.GetValueOrDefault("StateRead order-{id}"));
         Assert.Equal(0, spent.GetValueOrDefault("StateWrite order-{id}"));
+
+        // The sweep unlists the terminal orders once their listing is old enough; the open one stays.
+        Host.Clock.Advance(Outbox.ListedAtLeast);
+        Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));
+        Assert.Equal([OrderBook.KeyOf(open)], await Listed());
     }
 
-    private HashSet<string> OpenIndex() =>
-        Host.Testbed.StateStore(Components.OrderStore).Snapshot()
-            .Where(e => e.Key.Contains("||open-orders-index-", StringComparison.Ordinal))
-            .SelectMany(e => System.Text.Json.JsonSerializer.Deserialize<List<string>>(e.Value) ?? [])
-            .ToHashSet(StringComparer.Ordinal);
+    private Task<IReadOnlyList<string>> Listed() => Listing.KeysAsync(Host.AppDapr, Components.OrderStore);
 }

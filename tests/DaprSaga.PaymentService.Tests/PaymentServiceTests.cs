@@ -1,5 +1,6 @@
 using DaprSaga.PaymentService.Payments;
 using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.PaymentService.Tests;
 
@@ -49,18 +50,27 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         Assert.True(await Host.AppDapr.TrySaveStateAsync(Components.PaymentStore, key, payment with { Phase = phase }, etag));
     }
 
-    /// <summary>The index of payments not yet settled, read and written as the app does.</summary>
-    private UnsettledPayments UnsettledIndex() => new(Host.AppDapr, Components.PaymentStore);
+    /// <summary>Moves the stored payment to <paramref name="phase"/> as a crash after listing it again and deciding would leave it.</summary>
+    private async Task LeaveListedInPhaseAsync(string orderId, PaymentPhase phase)
+    {
+        var payment = await Host.AppDapr.GetStateAsync<Payment>(Components.PaymentStore, PaymentOperations.KeyOf(orderId));
+        await Listing.StoreListedAsync(Host.AppDapr, Components.PaymentStore, PaymentOperations.KeyOf(orderId), payment with { Phase = phase }, Host.Clock);
+    }
 
-    /// <summary>After a sweep, Bob's payment o-1 has ended in <paramref name="status"/> once: his credit, one event, off the unsettled index.</summary>
-    private async Task AssertASweepSettlesAsync<TEvent>(UnsettledPayments index, PaymentStatus status, decimal bobsCredit)
+    private Task<IReadOnlyList<string>> ListedAsync() => Listing.KeysAsync(Host.AppDapr, Components.PaymentStore);
+
+    /// <summary>After a sweep, Bob's payment o-1 has ended in <paramref name="status"/> once: his credit, one event; then it leaves the listing.</summary>
+    private async Task AssertASweepSettlesAsync<TEvent>(PaymentStatus status, decimal bobsCredit)
         where TEvent : IIntegrationEvent
     {
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
         Assert.Equal(status, (await Host.PaymentAsync("o-1"))!.Status);
         Assert.Equal(bobsCredit, await Host.CreditAsync("bob"));
         Assert.Single(Host.Published<TEvent>());
-        Assert.Empty(await index.ListAsync());
+        // Settled, so at rest: a sweep past its listing time unlists it.
+        Host.Clock.Advance(Outbox.ListedAtLeast);
+        Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
+        Assert.Empty(await ListedAsync());
     }
 
     [Fact]
@@ -108,9 +118,10 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
         var after = Host.Sidecar.Calls.Snapshot();
         long Delta(TestSidecar.SidecarCallKind kind) => after.GetValueOrDefault(kind) - before.GetValueOrDefault(kind);
         Assert.Equal(PaymentStatus.Confirmed, (await Host.PaymentAsync("o-1"))!.Status);
-        // Customer R, payment R, unsettled index R+W, payment W (opened straight into Confirming, nobody asked),
-        // customer W (with the ETag read), outbox index R+W, payment R+W, one publish: payment-confirmed.
-        Assert.Equal((5, 5, 1), (Delta(TestSidecar.SidecarCallKind.StateRead), Delta(TestSidecar.SidecarCallKind.StateWrite), Delta(TestSidecar.SidecarCallKind.Publish)));
+        // Customer R, payment R, outbox listing R+W (Confirming has work left), payment W (opened straight into
+        // Confirming, nobody asked), customer W (with the ETag read), payment R+W (already listed), one publish:
+        // payment-confirmed. Before the unsettled index merged into the outbox listing: (5, 5, 1).
+        Assert.Equal((4, 4, 1), (Delta(TestSidecar.SidecarCallKind.StateRead), Delta(TestSidecar.SidecarCallKind.StateWrite), Delta(TestSidecar.SidecarCallKind.Publish)));
     }
 
     [Fact]
@@ -308,49 +319,54 @@ public sealed class PaymentServiceTests() : HostedTest<PaymentApp>(() => Payment
     public async Task TheSweepFinishesAConfirmationACrashLeftInFlight()
     {
         await Host.PublishAsync(Reserved("o-1", "bob", 30.00m));
-        // Listed since it was opened: a crash in flight needs no entry of its own.
-        var index = UnsettledIndex();
-        Assert.Equal([new UnsettledEntry("o-1", PaymentPhase.Pending)], await index.ListAsync());
+        // Listed since it was opened (Pending has its expiry left): a crash in flight needs no entry of its own.
+        Assert.Equal([PaymentOperations.KeyOf("o-1")], await ListedAsync());
         // As if the app died between deciding to confirm and applying the debit.
         await LeaveInPhaseAsync("o-1", PaymentPhase.Confirming);
 
-        // Swept twice in all: the second pass must not finish it again.
+        // Swept three times in all: the later passes must not finish it again.
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
 
-        await AssertASweepSettlesAsync<PaymentConfirmed>(index, PaymentStatus.Confirmed, bobsCredit: 20.00m);
+        await AssertASweepSettlesAsync<PaymentConfirmed>(PaymentStatus.Confirmed, bobsCredit: 20.00m);
     }
 
     [Fact]
     public async Task TheSweepFinishesARefundACrashLeftInFlight()
     {
         await Host.PublishAsync(Reserved("o-1", "bob", 30.00m, autoConfirm: true));
-        var index = UnsettledIndex();
+        Host.Clock.Advance(Outbox.ListedAtLeast);
         Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
-        Assert.Empty(await index.ListAsync());
+        Assert.Empty(await ListedAsync());
         // As if the app died between deciding to refund (listed again first) and applying the refund.
-        await index.EnterAsync("o-1", PaymentPhase.Refunding);
-        await LeaveInPhaseAsync("o-1", PaymentPhase.Refunding);
+        await LeaveListedInPhaseAsync("o-1", PaymentPhase.Refunding);
 
-        await AssertASweepSettlesAsync<PaymentRefunded>(index, PaymentStatus.Refunded, bobsCredit: 50.00m);
+        await AssertASweepSettlesAsync<PaymentRefunded>(PaymentStatus.Refunded, bobsCredit: 50.00m);
     }
 
     [Fact]
     public async Task ARefundIsListedAgainAndTheSweepLetsItGoOnlyOnceSettled()
     {
         await Host.PublishAsync(Reserved("o-1", "bob", 30.00m, autoConfirm: true));
-        var index = UnsettledIndex();
-        var listedWhileOpen = await index.ListAsync();
+        var index = new OutboxIndex(Host.AppDapr, Components.PaymentStore, Host.Clock);
+        var listedWhileOpen = await index.EntriesAsync();
+        Host.Clock.Advance(Outbox.ListedAtLeast);
+        Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
+        Assert.Empty(await ListedAsync());
 
         await Host.PublishAsync(Cancelled("o-1"));
 
         Assert.Equal(PaymentStatus.Refunded, (await Host.PaymentAsync("o-1"))!.Status);
-        // Settling left the entry to the sweep; the refund entered it again for its own phase.
-        Assert.Equal([new UnsettledEntry("o-1", PaymentPhase.Refunding)], await index.ListAsync());
-        // A pass that listed it before the refund cannot take out the refund's entry.
-        await index.RemoveAsync(index.ShardOf("o-1"), listedWhileOpen.ToList());
-        Assert.Equal([new UnsettledEntry("o-1", PaymentPhase.Refunding)], await index.ListAsync());
-        Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.PaymentExpiry));
-        Assert.Empty(await index.ListAsync());
+        // Confirmed rested and left the listing; the refund, with work of its own left, entered it again under a new token.
+        Assert.Equal([PaymentOperations.KeyOf("o-1")], await ListedAsync());
+        // A pass that read the listing before the refund cannot take out the refund's entry.
+        await index.UnlistAsync(index.ShardOf(PaymentOperations.KeyOf("o-1")), [.. listedWhileOpen]);
+        Assert.Equal([PaymentOperations.KeyOf("o-1")], await ListedAsync());
+        // Refunded is at rest: the sweep lets it go once its listing is old enough.
+        Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
+        Assert.Equal([PaymentOperations.KeyOf("o-1")], await ListedAsync());
+        Host.Clock.Advance(Outbox.ListedAtLeast);
+        Assert.Equal(HttpStatusCode.OK, await Host.TriggerAsync(Components.OutboxSweep));
+        Assert.Empty(await ListedAsync());
     }
 
     [Fact]

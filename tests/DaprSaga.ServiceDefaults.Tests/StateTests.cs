@@ -17,11 +17,25 @@ public sealed class StateTests
 
     public sealed record Counter(int Value);
 
-    public sealed record Tally(int Value, IReadOnlyList<OutboxMessage> Outbox, string? OutboxListing = null) : IOutboxRecord<Tally>
+    /// <summary><see cref="IsAtRest"/> false: work of its own left, as an unfinished step or an open saga.</summary>
+    public sealed record Tally(int Value, IReadOnlyList<OutboxMessage> Outbox, string? OutboxListing = null, bool IsAtRest = true)
+        : IOutboxRecord<Tally>
     {
         public bool IsTombstone => false;
 
         public Tally WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing) => this with { Outbox = outbox, OutboxListing = listing };
+    }
+
+    /// <summary>A service's sweep work that sees the records not at rest and reports them all at rest, or none.</summary>
+    private sealed class Work(bool findsThemAtRest) : IListedWork<Tally>
+    {
+        public List<string> Seen { get; } = [];
+
+        public Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, Tally> notAtRest, CancellationToken cancellationToken)
+        {
+            Seen.AddRange(notAtRest.Keys);
+            return Task.FromResult<IReadOnlyCollection<string>>(findsThemAtRest ? [.. notAtRest.Keys] : []);
+        }
     }
 
     private static OutboxMessage Completed(string id) => OutboxMessage.For(new OrderCompleted(id, SagaFlow.Choreography, DateTimeOffset.UnixEpoch));
@@ -238,6 +252,54 @@ public sealed class StateTests
 
         _clock.Advance(Outbox.AbandonedAfter);
         await outbox.SweepAsync<Tally>(default);
+        Assert.Equal(0, OutboxEntries(host));
+    }
+
+    [Fact]
+    public async Task ARecordNotAtRestStaysListedAcrossSweepsAndLeavesOnceAtRestWithNothingUnsent()
+    {
+        await using var host = await StartWithClockAsync();
+        var outbox = host.Services.GetRequiredService<Outbox>();
+
+        // No events, but work of its own left: listed before its write lands.
+        await outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [], IsAtRest: false), default);
+        Assert.NotNull((await StoredAsync(host)).OutboxListing);
+        Assert.Equal(1, OutboxEntries(host));
+
+        _clock.Advance(Outbox.ListedAtLeast);
+        await outbox.SweepAsync<Tally>(default);
+        await outbox.SweepAsync<Tally>(default);
+        Assert.Equal(1, OutboxEntries(host));
+
+        // At rest with one event: the next sweep sends nothing twice, strikes it off and unlists the key.
+        await outbox.ChangeAsync<Tally>("t-1", t => t! with { Value = 2, IsAtRest = true, Outbox = [Completed("t-1")] }, default);
+        await outbox.SweepAsync<Tally>(default);
+
+        Assert.Equal(0, OutboxEntries(host));
+        var stored = await StoredAsync(host);
+        Assert.Null(stored.OutboxListing);
+        Assert.Empty(stored.Outbox);
+        Assert.Single(PublishedCompletions(host));
+    }
+
+    [Fact]
+    public async Task TheSweepHandsItsWorkTheRecordsNotAtRestAndUnlistsThoseTheWorkFindsAtRest()
+    {
+        await using var host = await StartWithClockAsync();
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        await outbox.ChangeAsync<Tally>("t-busy", _ => new Tally(1, [], IsAtRest: false), default);
+        await FirstChangeAsync(outbox);
+        _clock.Advance(Outbox.ListedAtLeast);
+
+        var stillBusy = new Work(findsThemAtRest: false);
+        await outbox.SweepAsync(default, stillBusy);
+        // t-1 was at rest and sent, so it left; t-busy stays while its work is not done.
+        Assert.Equal(["t-busy"], stillBusy.Seen);
+        Assert.Equal(1, OutboxEntries(host));
+
+        var done = new Work(findsThemAtRest: true);
+        await outbox.SweepAsync(default, done);
+        Assert.Equal(["t-busy"], done.Seen);
         Assert.Equal(0, OutboxEntries(host));
     }
 }

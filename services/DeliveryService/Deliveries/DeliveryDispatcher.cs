@@ -6,15 +6,14 @@ namespace DaprSaga.DeliveryService.Deliveries;
 /// <summary>
 /// A change across a delivery and a courier is a sequence of one-key writes: the delivery records the
 /// step (and its events), the courier follows (idempotent per order), the delivery records the result.
-/// Whoever finds a step unfinished carries it on; a delivery is listed as unfinished before it is written.
+/// Whoever finds a step unfinished carries it on; the outbox lists a delivery not at rest before it is written.
 /// </summary>
 public sealed class DeliveryDispatcher(
-    DaprClient dapr, Outbox outbox, CourierRoster couriers, ServiceIdentity service, TimeProvider time)
+    DaprClient dapr, Outbox outbox, CourierRoster couriers, ServiceIdentity service, TimeProvider time, ILogger<DeliveryDispatcher> log)
+    : IListedWork<Delivery>
 {
     // Every courier answers at most once per order, so an assignment ends long before this.
     private const int MaxSteps = 1000;
-
-    private readonly ShardedIndex _unfinished = new(dapr, service.StateStore, "unfinished-deliveries");
 
     public static string KeyOf(string orderId) => $"delivery-{orderId}";
 
@@ -44,23 +43,13 @@ public sealed class DeliveryDispatcher(
         return reported is null ? null : await AdvanceAsync(orderId, reported, roster: null, cancellationToken);
     }
 
-    /// <summary>
-    /// Carries on every listed delivery from one bulk read, and takes those at rest off the list, one
-    /// write per shard: deliveries leave the list here rather than one read and write each when they stop.
-    /// </summary>
-    public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
+    /// <summary>The sweep's work: carries every listed delivery that is not at rest on, from the sweep's read, until it rests.</summary>
+    public async Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, Delivery> notAtRest, CancellationToken cancellationToken)
     {
-        var orderIds = await _unfinished.ListAsync(cancellationToken);
-        var read = await dapr.ReadManyAsync<Delivery>(service.StateStore, orderIds.Select(KeyOf), cancellationToken);
-        var atRest = new List<string>();
-        foreach (var orderId in orderIds)
-        {
-            // Absent may be a failed read: read once more before the entry goes.
-            var delivery = read.GetValueOrDefault(KeyOf(orderId))?.Value ?? await FindAsync(orderId, cancellationToken);
-            if (await AdvanceAsync(orderId, delivery, roster: null, cancellationToken) is null or { IsAtRest: true }) atRest.Add(orderId);
-        }
-        await _unfinished.RemoveAllAsync(atRest, cancellationToken);
-        return orderIds.Count;
+        await RecoveryPass.RunAsync(notAtRest.Keys,
+            key => AdvanceAsync(notAtRest[key].OrderId, notAtRest[key], roster: null, cancellationToken), log, cancellationToken);
+        // Each step is a write, so none of them rests as read.
+        return [];
     }
 
     /// <summary>Moves the delivery on until it rests; <paramref name="asRead"/> is the candidate as the choice read it.</summary>
@@ -113,9 +102,5 @@ public sealed class DeliveryDispatcher(
         CourierChoice.Next(delivery, read.Select(r => r.Value)) is { } chosen ? read.First(r => ReferenceEquals(r.Value, chosen)) : null;
 
     private async Task<Delivery?> ChangeAsync(string orderId, Func<Delivery?, Delivery?> decide, CancellationToken cancellationToken) =>
-        (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken, ListIfUnfinishedAsync)).Value;
-
-    // The outbox's hook: an unfinished delivery is listed before its write can land; the sweep unlists it at rest. Idempotent.
-    private Task ListIfUnfinishedAsync(Delivery? current, Delivery next, CancellationToken cancellationToken) =>
-        next.IsAtRest ? Task.CompletedTask : _unfinished.AddAsync(next.OrderId, cancellationToken);
+        (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken)).Value;
 }

@@ -21,9 +21,3 @@ public sealed class CancelDeliveryOnOrderCancelled(DeliveryDispatcher dispatcher
         return delivery.IsAtRest ? HandlerOutcome.Done : HandlerOutcome.Retry;
     }
 }
-
-/// <summary>Carries on the steps a crash or a lost message left unfinished (before the outbox sweep).</summary>
-public sealed class UnfinishedDeliveries(DeliveryDispatcher dispatcher) : IScheduledPass
-{
-    public Task<int> RunAsync(CancellationToken cancellationToken) => dispatcher.ResumeUnfinishedAsync(cancellationToken);
-}

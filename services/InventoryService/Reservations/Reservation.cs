@@ -71,6 +71,10 @@ public sealed record Reservation(
     /// <summary>Ended and may have taken holds, so every product must follow the end; redone whenever in doubt.</summary>
     public bool SettlesHolds => IsFinal && !TookNoHolds;
 
+    /// <summary>Ended without holds to settle; one that settles holds rests once the sweep saw every product follow it.</summary>
+    [JsonIgnore]
+    public bool IsAtRest => IsFinal && !SettlesHolds;
+
     public ReservationStatus? Status => Phase switch
     {
         ReservationPhase.Reserved => ReservationStatus.Reserved,

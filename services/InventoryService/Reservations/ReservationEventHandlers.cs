@@ -36,9 +36,3 @@ public sealed class CommitStockOnOrderCompleted(StockReservations reservations) 
         return reservation is null or { Phase: ReservationPhase.Reserving } ? HandlerOutcome.Retry : HandlerOutcome.Done;
     }
 }
-
-/// <summary>Finishes the product steps a crash left undone (after the outbox sweep).</summary>
-public sealed class UnfinishedReservations(StockReservations reservations) : IScheduledPass
-{
-    public Task<int> RunAsync(CancellationToken cancellationToken) => reservations.ResumeUnfinishedAsync(cancellationToken);
-}

@@ -7,17 +7,13 @@ namespace DaprSaga.InventoryService.Reservations;
 /// <summary>
 /// The reservation operations of both flows, idempotent per order id: the record decides once and
 /// every product step is a one-key conditional write that is a no-op when done. The record is
-/// written before the products follow it (Reserving before the holds, each end before they settle).
+/// written before the products follow it (Reserving before the holds, each end before they settle);
+/// a reservation not at rest stays in the outbox listing, whose sweep carries it on.
 /// </summary>
 public sealed class StockReservations(
-    DaprClient dapr, Outbox outbox, ServiceIdentity service, ProductCatalogue catalogue, TimeProvider time, IOptions<HoldOptions> holds)
+    DaprClient dapr, Outbox outbox, ServiceIdentity service, ProductCatalogue catalogue, TimeProvider time, IOptions<HoldOptions> holds,
+    ILogger<StockReservations> log) : IListedWork<Reservation>
 {
-    // Reservations that may have product steps to do: entered before the Reserving record lands,
-    // left in the sweep once it is final and every product follows it (a final record never changes).
-    private readonly ShardedIndex _open = new(dapr, service.StateStore, OpenIndexName);
-
-    public const string OpenIndexName = "reservations-open";
-
     public static string KeyOf(string orderId) => "reservation-" + orderId;
 
     public Task<Reservation?> GetAsync(string orderId, CancellationToken cancellationToken) =>
@@ -28,8 +24,7 @@ public sealed class StockReservations(
         // No read of the record first: the change reads it anyway; the holds start from this product read.
         var asRead = await catalogue.ReadManyAsync(request.Items.Select(i => i.ProductId), cancellationToken);
         var products = asRead.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
-        var reservation = await ChangeAsync(request.OrderId, r => Reservation.Open(r, request, products, Now), cancellationToken,
-            (_, next, ct) => next.IsUnfinished ? _open.AddAsync(next.OrderId, ct) : Task.CompletedTask);
+        var reservation = await ChangeAsync(request.OrderId, r => Reservation.Open(r, request, products, Now), cancellationToken);
         return await ProgressAsync(reservation, cancellationToken, asRead);
     }
 
@@ -60,31 +55,21 @@ public sealed class StockReservations(
     }
 
     /// <summary>
-    /// From one bulk read of the listed reservations and one of their products: finishes what is
-    /// unfinished, and takes off the index, one write per shard, every final one its products follow.
+    /// The sweep's work, from its read of the listed reservations not at rest and one bulk read of their products:
+    /// finishes what is unfinished and makes every product follow a final one, which is then at rest (a final record never changes).
     /// </summary>
-    public async Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, Reservation> notAtRest, CancellationToken cancellationToken)
     {
-        var orderIds = await _open.ListAsync(cancellationToken);
-        var read = await dapr.ReadManyAsync<Reservation>(service.StateStore, orderIds.Select(KeyOf), cancellationToken);
         var products = await catalogue.GetManyAsync(
-            read.Values.Select(r => r.Value).Where(r => r.SettlesHolds).SelectMany(r => r.Quantities.Keys), cancellationToken);
-        var resumed = 0;
-        var done = new List<string>();
-        foreach (var orderId in orderIds)
+            notAtRest.Values.Where(r => r.SettlesHolds).SelectMany(r => r.Quantities.Keys), cancellationToken);
+        var rested = new List<string>();
+        await RecoveryPass.RunAsync(notAtRest.Keys, async key =>
         {
-            // Absent may be a failed read; still missing, it may be being created by its first writer: its entry stays.
-            var reservation = read.GetValueOrDefault(KeyOf(orderId))?.Value ?? await GetAsync(orderId, cancellationToken);
-            if (reservation is null) continue;
-            if (!reservation.IsFinal || (reservation.SettlesHolds && !ProductsFollow(reservation, products)))
-            {
-                resumed++;
-                reservation = await ProgressAsync(reservation, cancellationToken);
-            }
-            if (reservation.IsFinal) done.Add(orderId);
-        }
-        await _open.RemoveAllAsync(done, cancellationToken);
-        return resumed;
+            var reservation = notAtRest[key];
+            if (!reservation.IsFinal || !ProductsFollow(reservation, products)) await ProgressAsync(reservation, cancellationToken);
+            if (reservation.IsFinal) rested.Add(key);
+        }, log, cancellationToken);
+        return rested;
     }
 
     // Each product holds the order's end: committed, or given back (a marker of 0 where it never held).
@@ -136,9 +121,7 @@ public sealed class StockReservations(
 
     private DateTimeOffset Now => time.GetUtcNow();
 
-    private async Task<Reservation> ChangeAsync(
-        string orderId, Func<Reservation?, Reservation?> decide, CancellationToken cancellationToken,
-        Func<Reservation?, Reservation, CancellationToken, Task>? beforeWrite = null) =>
-        (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken, beforeWrite)).Value
+    private async Task<Reservation> ChangeAsync(string orderId, Func<Reservation?, Reservation?> decide, CancellationToken cancellationToken) =>
+        (await outbox.ChangeAsync(KeyOf(orderId), decide, cancellationToken)).Value
         ?? throw new InvalidOperationException($"reservation {orderId} vanished");
 }

@@ -109,6 +109,10 @@ public sealed record Order(
     [JsonIgnore]
     public bool IsTombstone => Items.Count == 0;
 
+    /// <summary>Terminal: its saga has ended, so the saga-deadline pass no longer needs to find it.</summary>
+    [JsonIgnore]
+    public bool IsAtRest => Status.IsTerminal();
+
     private bool HasSeen(string trigger) => History.Any(h => h.Trigger == trigger);
 
     private Order Recorded(string trigger, DateTimeOffset now, string note, ReceivedEvent? received) =>

@@ -6,9 +6,9 @@ namespace DaprSaga.OrderService.Orders;
 public sealed record OrderPage(IReadOnlyList<Order> Orders, int Page, int PageSize, int TotalCount);
 
 /// <summary>
-/// One key per order (with its outbox), an index of every order and one of open orders. Both are
-/// entered before the record's first write; the recovery pass takes terminal orders out of the open
-/// one, so a crash leaves at worst an id a reader skips, never a record nobody can find.
+/// One key per order (with its outbox) and an index of every order, entered before the record's first
+/// write, so a crash leaves at worst an id a reader skips. An open order stays in the outbox listing
+/// until it is terminal, where the saga-deadline pass finds it.
 /// </summary>
 public sealed class OrderBook(
     DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention, ILogger<OrderBook> log)
@@ -17,7 +17,6 @@ public sealed class OrderBook(
 
     private readonly string _store = service.StateStore;
     private readonly ShardedIndex _all = new(dapr, service.StateStore, "orders");
-    private readonly ShardedIndex _open = new(dapr, service.StateStore, "open-orders");
 
     public static string KeyOf(string orderId) => $"order-{orderId}";
 
@@ -41,15 +40,11 @@ public sealed class OrderBook(
     /// <summary>Creates the order unless it exists (then returns it as stored, maybe a tombstone); rerun after a crash, it completes it.</summary>
     public Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken) =>
         outbox.ChangeAsync<Order>(
-            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, EnterIndexesAsync);
+            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, EnterIndexAsync);
 
-    // Before the first write of an order: the listing and the recovery pass must find it whatever follows.
-    private async Task EnterIndexesAsync(Order? current, Order next, CancellationToken cancellationToken)
-    {
-        if (current is not null) return;
-        await _all.AddAsync(next.OrderId, cancellationToken);
-        if (!next.Status.IsTerminal()) await _open.AddAsync(next.OrderId, cancellationToken);
-    }
+    // Before the first write of an order: the order list must find it whatever follows.
+    private Task EnterIndexAsync(Order? current, Order next, CancellationToken cancellationToken) =>
+        current is null ? _all.AddAsync(next.OrderId, cancellationToken) : Task.CompletedTask;
 
     /// <summary>
     /// The orchestrator's compensation never refuses: the order takes it, or, with no order yet, a
@@ -60,13 +55,12 @@ public sealed class OrderBook(
         var cancel = OrderTrigger.Compensate(reason);
         var updated = await outbox.ChangeAsync<Order>(
             KeyOf(orderId), o => o is null ? Order.Tombstone(orderId, reason, time.GetUtcNow()) : o.Take(cancel, time.GetUtcNow()),
-            cancellationToken, EnterIndexesAsync);
+            cancellationToken, EnterIndexAsync);
         return updated.Value!;
     }
 
     /// <summary>
     /// Applies <paramref name="decide"/> (null: nothing to change) and sends what it emitted; null when there is no such order.
-    /// A terminal order stays in the open index until the recovery pass lists it.
     /// </summary>
     public async Task<Order?> ChangeAsync(string orderId, Func<Order, DateTimeOffset, Order?> decide, CancellationToken cancellationToken) =>
         (await outbox.ChangeAsync<Order>(KeyOf(orderId), o => o is null ? null : decide(o, time.GetUtcNow()), cancellationToken)).Value;
@@ -80,19 +74,18 @@ public sealed class OrderBook(
         return new OrderPage(orders.Skip((page - 1) * PageSize).Take(PageSize).ToList(), page, PageSize, orders.Count);
     }
 
+    /// <summary>Cancels every listed open order older than <paramref name="deadline"/>; the outbox sweep unlists it once terminal.</summary>
     public async Task<int> CancelOverdueAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
         var cancelled = 0;
-        var orders = await LoadAsync(await _open.ListAsync(cancellationToken), cancellationToken);
-        await RecoveryPass.RunAsync(orders.Where(o => !o.Status.IsTerminal()), async order =>
+        var overdue = (await outbox.ListedNotAtRestAsync<Order>(cancellationToken))
+            .Where(o => time.GetUtcNow() - o.CreatedAt >= deadline)
+            .Select(o => o.OrderId);
+        await RecoveryPass.RunAsync(overdue, async orderId =>
         {
-            if (time.GetUtcNow() - order.CreatedAt < deadline) return;
-            var after = await ChangeAsync(order.OrderId, (o, now) => o.CancelFromOutside(OrderTrigger.SagaDeadline, now), cancellationToken);
+            var after = await ChangeAsync(orderId, (o, now) => o.CancelFromOutside(OrderTrigger.SagaDeadline, now), cancellationToken);
             if (after is { Status: OrderStatus.Cancelled, CancellationReason: CancellationReason.SagaTimedOut }) cancelled++;
         }, log, cancellationToken);
-        // A terminal order stays terminal, so its entry can go: one write per shard, not one per saga.
-        var finished = orders.Where(o => o.Status.IsTerminal()).Select(o => o.OrderId).GroupBy(_open.KeyOf);
-        await RecoveryPass.RunAsync(finished, shard => _open.RemoveAllAsync(shard, cancellationToken), log, cancellationToken);
         return cancelled;
     }
 

@@ -20,9 +20,9 @@ public sealed record Payment(
     [JsonIgnore]
     public bool IsInFlight => Phase is PaymentPhase.Confirming or PaymentPhase.Refunding;
 
-    /// <summary>Pending (until it expires) or in flight: a recovery pass must be able to find it.</summary>
+    /// <summary>Settled: neither Pending (until it expires) nor in flight, which the expiry and the sweep must find.</summary>
     [JsonIgnore]
-    public bool IsUnsettled => Phase == PaymentPhase.Pending || IsInFlight;
+    public bool IsAtRest => Phase != PaymentPhase.Pending && !IsInFlight;
 
     [JsonIgnore]
     public PaymentStatus Status => Phase switch

@@ -26,9 +26,3 @@ public sealed class PaymentExpiry(PaymentOperations payments) : IScheduledPass
 {
     public Task<int> RunAsync(CancellationToken cancellationToken) => payments.ExpireDueAsync(cancellationToken);
 }
-
-/// <summary>Finishes the confirms and refunds a crash left in flight.</summary>
-public sealed class UnfinishedPayments(PaymentOperations payments) : IScheduledPass
-{
-    public Task<int> RunAsync(CancellationToken cancellationToken) => payments.ResumeUnfinishedAsync(cancellationToken);
-}

@@ -7,16 +7,15 @@ namespace DaprSaga.PaymentService.Payments;
 /// <summary>
 /// The payment commands of both flows. A change that moves money is three single-key writes
 /// anchored in the payment: decide the phase, apply it to the customer's ledger (once per order),
-/// finish the phase. Whoever finds a payment in flight finishes it; every step is idempotent.
+/// finish the phase. Whoever finds a payment in flight finishes it; every step is idempotent. An
+/// unsettled payment stays in the outbox listing, where the sweep and the expiry find it.
 /// </summary>
 public sealed class PaymentOperations(
     DaprClient dapr, Outbox outbox, ServiceIdentity service, CustomerStore customers, DemoSeeding seeding,
-    TimeProvider clock, IOptions<PaymentOptions> options, ILogger<PaymentOperations> log)
+    TimeProvider clock, IOptions<PaymentOptions> options, ILogger<PaymentOperations> log) : IListedWork<Payment>
 {
     private const int MaxRounds = 8;
     private static readonly TimeSpan SeedWait = TimeSpan.FromSeconds(10);
-
-    private readonly UnsettledPayments _unsettled = new(dapr, service.StateStore);
 
     public static string KeyOf(string orderId) => $"payment-{orderId}";
 
@@ -51,36 +50,26 @@ public sealed class PaymentOperations(
         return payment!;
     }
 
-    public Task<int> ExpireDueAsync(CancellationToken cancellationToken) =>
-        RecoverAsync(p => p.Phase == PaymentPhase.Pending && PaymentRules.IsDue(p, clock.GetUtcNow()), PaymentRules.Expire,
-            after => after is { Reason: CancellationReason.PaymentExpired }, cancellationToken);
-
-    /// <summary>Finishes every confirmation or refund a crash left half done.</summary>
-    public Task<int> ResumeUnfinishedAsync(CancellationToken cancellationToken) =>
-        RecoverAsync(p => p.IsInFlight, (current, _) => current, _ => true, cancellationToken);
-
-    /// <summary>Applies <paramref name="decide"/> to the listed payments <paramref name="due"/> picks; unlists settled ones per shard.</summary>
-    private async Task<int> RecoverAsync(
-        Func<Payment, bool> due, Func<Payment?, DateTimeOffset, Payment?> decide, Func<Payment?, bool> counts, CancellationToken cancellationToken)
+    public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
     {
-        var entries = await _unsettled.ListAsync(cancellationToken);
-        if (entries.Count == 0) return 0;
-        var payments = await dapr.ReadManyAsync<Payment>(service.StateStore, entries.Select(e => KeyOf(e.OrderId)), cancellationToken);
-        var (acted, settled) = (0, new List<UnsettledEntry>());
-        await RecoveryPass.RunAsync(entries, async entry =>
+        var due = (await outbox.ListedNotAtRestAsync<Payment>(cancellationToken))
+            .Where(p => p.Phase == PaymentPhase.Pending && PaymentRules.IsDue(p, clock.GetUtcNow()))
+            .Select(p => p.OrderId);
+        var expired = 0;
+        await RecoveryPass.RunAsync(due, async orderId =>
         {
-            var payment = payments.GetValueOrDefault(KeyOf(entry.OrderId))?.Value;
-            if (payment is not null && due(payment))
-            {
-                payment = await ApplyAsync(entry.OrderId, decide, cancellationToken);
-                if (counts(payment)) acted++;
-            }
-            // Absent (its creation may be under way, or the bulk read failed) stays listed, as does an entry for a later phase.
-            if (payment is { IsUnsettled: false } && payment.Phase > entry.EnteredFor) settled.Add(entry);
+            if (await ApplyAsync(orderId, PaymentRules.Expire, cancellationToken) is { Reason: CancellationReason.PaymentExpired }) expired++;
         }, log, cancellationToken);
-        foreach (var shard in settled.GroupBy(e => _unsettled.ShardOf(e.OrderId)))
-            await RecoveryPass.RunAsync([shard.Key], key => _unsettled.RemoveAsync(key, shard.ToList(), cancellationToken), log, cancellationToken);
-        return acted;
+        return expired;
+    }
+
+    /// <summary>The sweep's work: finishes every confirmation or refund a crash left in flight; a Pending one waits for its customer or its expiry.</summary>
+    public async Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, Payment> notAtRest, CancellationToken cancellationToken)
+    {
+        await RecoveryPass.RunAsync(notAtRest.Values.Where(p => p.IsInFlight).Select(p => p.OrderId),
+            orderId => ApplyAsync(orderId, (current, _) => current, cancellationToken), log, cancellationToken);
+        // Finishing moves a payment on, so none of them rests as read.
+        return [];
     }
 
     /// <summary>Finishes any phase in flight, then decides on the settled payment: callers only see settled payments.</summary>
@@ -116,13 +105,7 @@ public sealed class PaymentOperations(
             : PaymentRules.FinishRefund(current, entry, clock.GetUtcNow()), cancellationToken);
     }
 
-    /// <summary>One conditional write with its events; a payment becoming unsettled is listed before the write can land.</summary>
-    private async Task<Payment?> ChangeAsync(string orderId, Func<Payment?, Payment?> decide, CancellationToken cancellationToken)
-    {
-        var updated = await outbox.ChangeAsync<Payment>(KeyOf(orderId), decide, cancellationToken,
-            beforeWrite: (current, next, ct) => next.IsUnsettled && current?.IsUnsettled != true
-                ? _unsettled.EnterAsync(orderId, next.Phase, ct)
-                : Task.CompletedTask);
-        return updated.Value;
-    }
+    /// <summary>One conditional write with its events; the outbox lists a payment becoming unsettled before the write can land.</summary>
+    private async Task<Payment?> ChangeAsync(string orderId, Func<Payment?, Payment?> decide, CancellationToken cancellationToken) =>
+        (await outbox.ChangeAsync<Payment>(KeyOf(orderId), decide, cancellationToken)).Value;
 }

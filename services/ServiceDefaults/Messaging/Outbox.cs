@@ -14,16 +14,32 @@ public interface IOutboxRecord<TSelf> where TSelf : class, IOutboxRecord<TSelf>
     /// <summary>Written only so that a late create does nothing: it expires after <see cref="RetentionOptions.TombstoneLife"/>.</summary>
     bool IsTombstone { get; }
 
+    /// <summary>Nothing of its own left to do (unfinished steps, a pending expiry, an open saga): the sweep may unlist it once sent.</summary>
+    bool IsAtRest { get; }
+
     string? OutboxListing { get; }
 
     TSelf WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing);
 }
 
 /// <summary>
+/// A service's own work on its listed records that are not at rest, done by each sweep from the sweep's one read.
+/// </summary>
+public interface IListedWork<T> where T : class, IOutboxRecord<T>
+{
+    /// <summary>
+    /// Carries on <paramref name="notAtRest"/> (by key, as the sweep read them) and returns the keys of those that, as
+    /// read, turn out to have nothing left to do after all, so the sweep may unlist them (e.g. a final reservation its products follow).
+    /// </summary>
+    Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, T> notAtRest, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// Transactional outbox on Dapr state: a decision and its events are one conditional write of one
-/// key, then published. The key is listed in the <see cref="OutboxIndex"/> before its first events,
-/// so the sweep finds what a crash left unsent. Sent events are struck off lazily, by the record's
-/// next write or the sweep, from what this process remembers sending (docs/architecture.md, Outbox).
+/// key, then published. The key is listed in the <see cref="OutboxIndex"/> before the record first
+/// has events or work of its own left, so the sweep finds what a crash left unsent or unfinished.
+/// Sent events are struck off lazily, by the record's next write or the sweep, from what this process
+/// remembers sending (docs/architecture.md, Outbox).
 /// </summary>
 public sealed class Outbox(
     DaprClient dapr, EventPublisher publisher, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention, ILogger<Outbox> log)
@@ -54,8 +70,8 @@ public sealed class Outbox(
             if (beforeWrite is not null) await beforeWrite(current, next, ct);
             struck = next.Outbox.Where(m => WasSent(key, m)).ToList();
             if (struck.Count > 0) next = next.WithOutbox(next.Outbox.Where(m => !WasSent(key, m)).ToList(), next.OutboxListing);
-            if (next.Outbox.Count == 0 || next.OutboxListing is not null) return next;
-            // The first events of an unlisted record: enter the key before the write can land.
+            if (next.OutboxListing is not null || (next.Outbox.Count == 0 && next.IsAtRest)) return next;
+            // An unlisted record that gets events or work left: enter the key before the write can land.
             return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
         }, MetadataOf, cancellationToken);
         if (updated.Changed) Forget(key, struck);
@@ -87,25 +103,52 @@ public sealed class Outbox(
         if (ids.IsEmpty) _sent.TryRemove(KeyValuePair.Create(key, ids));
     }
 
-    /// <summary>Sends what a crash left unsent, strikes off what was sent, and unlists records with nothing left.</summary>
-    public async Task<int> SweepAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
+    /// <summary>
+    /// Sends what a crash left unsent, strikes off what was sent, has <paramref name="work"/> carry on the records
+    /// not at rest, and unlists records at rest with nothing left to send.
+    /// </summary>
+    public async Task<int> SweepAsync<T>(CancellationToken cancellationToken, IListedWork<T>? work = null) where T : class, IOutboxRecord<T>
     {
         var now = time.GetUtcNow();
         var entries = await _index.EntriesAsync(cancellationToken);
         var records = await dapr.ReadManyAsync<T>(service.StateStore, entries.Select(e => e.Key), cancellationToken);
+        var notAtRest = records.Where(r => !r.Value.Value.IsAtRest).ToDictionary(r => r.Key, r => r.Value.Value, StringComparer.Ordinal);
+        var rested = new HashSet<string>(StringComparer.Ordinal);
+        // Before settling, as only the work may know a record is at rest; its failure must not keep events unsent.
+        if (work is not null && notAtRest.Count > 0)
+        {
+            try
+            {
+                rested.UnionWith(await work.CarryOnAsync(notAtRest, cancellationToken));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning(e, "The sweep's work on listed {Record} records failed; the next tick tries again", typeof(T).Name);
+            }
+        }
         var done = new List<OutboxEntry>();
         await RecoveryPass.RunAsync(entries, async entry =>
         {
             var read = records.GetValueOrDefault(entry.Key);
-            if (await SettleAsync(entry, read?.Value, read?.ETag, now, cancellationToken)) done.Add(entry);
+            var atRest = read is not null && (read.Value.IsAtRest || rested.Contains(entry.Key));
+            if (await SettleAsync(entry, read?.Value, read?.ETag, atRest, now, cancellationToken)) done.Add(entry);
         }, log, cancellationToken);
         foreach (var shard in done.GroupBy(e => _index.ShardOf(e.Key)))
             await _index.UnlistAsync(shard.Key, shard.ToList(), cancellationToken);
         return entries.Count;
     }
 
+    /// <summary>The listed records of <typeparamref name="T"/> that are not at rest, for a service's own passes (e.g. an expiry): one read of each.</summary>
+    public async Task<IReadOnlyList<T>> ListedNotAtRestAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
+    {
+        var entries = await _index.EntriesAsync(cancellationToken);
+        var records = await dapr.ReadManyAsync<T>(service.StateStore, entries.Select(e => e.Key), cancellationToken);
+        return [.. records.Values.Select(r => r.Value).Where(r => !r.IsAtRest)];
+    }
+
     // True when the entry can go.
-    private async Task<bool> SettleAsync<T>(OutboxEntry entry, T? record, string? etag, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> SettleAsync<T>(
+        OutboxEntry entry, T? record, string? etag, bool atRest, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
     {
         if (record is null)
@@ -116,7 +159,7 @@ public sealed class Outbox(
             return await dapr.GetStateAsync<T>(service.StateStore, entry.Key, cancellationToken: cancellationToken) is null;
         }
         await SendAsync(entry.Key, record, cancellationToken);
-        var unlist = now - entry.ListedAt >= ListedAtLeast;
+        var unlist = atRest && now - entry.ListedAt >= ListedAtLeast;
         if ((record.Outbox.Count == 0 && !unlist) || string.IsNullOrEmpty(etag)) return false;
         // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
         var written = await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox([], unlist ? null : record.OutboxListing), etag,

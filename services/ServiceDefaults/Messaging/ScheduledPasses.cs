@@ -16,9 +16,9 @@ public sealed record ScheduledPassReport(string Binding, int Handled);
 
 public sealed record ScheduledPass(string Binding, Type PassType);
 
-public sealed class OutboxSweep<T>(Outbox outbox) : IScheduledPass where T : class, IOutboxRecord<T>
+public sealed class OutboxSweep<T>(Outbox outbox, IListedWork<T>? work = null) : IScheduledPass where T : class, IOutboxRecord<T>
 {
-    public Task<int> RunAsync(CancellationToken cancellationToken) => outbox.SweepAsync<T>(cancellationToken);
+    public Task<int> RunAsync(CancellationToken cancellationToken) => outbox.SweepAsync(cancellationToken, work);
 }
 
 public static class ScheduledPasses
@@ -34,6 +34,16 @@ public static class ScheduledPasses
 
     public static IServiceCollection AddOutbox<T>(this IServiceCollection services) where T : class, IOutboxRecord<T> =>
         services.AddScheduledPass<OutboxSweep<T>>(Contracts.Components.OutboxSweep);
+
+    /// <summary>An outbox whose sweep also has <typeparamref name="TWork"/> carry on the listed records not at rest.</summary>
+    public static IServiceCollection AddOutbox<T, TWork>(this IServiceCollection services)
+        where T : class, IOutboxRecord<T>
+        where TWork : class, IListedWork<T>
+    {
+        services.TryAddSingleton<TWork>();
+        services.AddSingleton<IListedWork<T>>(sp => sp.GetRequiredService<TWork>());
+        return services.AddOutbox<T>();
+    }
 
     // daprd probes OPTIONS /{binding} at start and fires only on 2xx or 405: the probe stays open.
     internal static void MapScheduledPasses(this IEndpointRouteBuilder endpoints)
