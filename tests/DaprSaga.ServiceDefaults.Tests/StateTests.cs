@@ -110,6 +110,29 @@ public sealed class StateTests
     }
 
     [Fact]
+    public async Task AFreshKeyIsWrittenUnreadAndOneThatExistsAfterAllIsReadAndDecidedAgain()
+    {
+        await using var host = await TestHost.StartAsync(_ => { });
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        // Created as every record is, with first-write: state.redis refuses a second first-write over it.
+        await host.Dapr.UpdateAsync<Tally>(Store, "t-taken", _ => new Tally(5, []));
+        var seen = new List<int?>();
+        Tally Increment(Tally? t)
+        {
+            seen.Add(t?.Value);
+            return new Tally((t?.Value ?? 0) + 1, []);
+        }
+
+        await outbox.ChangeAsync<Tally>("t-1", Increment, default, freshKey: true);
+        await outbox.ChangeAsync<Tally>("t-taken", Increment, default, freshKey: true);
+
+        // The first decision of each is on nothing, unread; the taken key's first write is refused, so it reads.
+        Assert.Equal([null, null, 5], seen);
+        Assert.Equal(1, (await StoredAsync(host)).Value);
+        Assert.Equal(6, (await host.Dapr.GetStateAsync<Tally>(Store, "t-taken")).Value);
+    }
+
+    [Fact]
     public async Task AChangeAndItsEventsAreWrittenTogetherThenPublishedAndStruckOffByTheSweep()
     {
         await using var host = await TestHost.StartAsync(_ => { });

@@ -27,7 +27,7 @@ public sealed class OrderBook(
     public async Task<Order?> PlaceAsync(NewOrder order, SagaFlow flow, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var orderId = Guid.CreateVersion7(time.GetUtcNow()).ToString();
-        if (idempotencyKey is null) return (await CreateAsync(orderId, flow, order, cancellationToken)).Value!;
+        if (idempotencyKey is null) return (await CreateAsync(orderId, flow, order, cancellationToken, freshId: true)).Value!;
 
         // First write wins, so racing retries agree on one order id.
         var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = [.. order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal)] });
@@ -37,10 +37,13 @@ public sealed class OrderBook(
         return (await CreateAsync(use.ResourceId, flow, order, cancellationToken)).Value!;
     }
 
-    /// <summary>Creates the order unless it exists (then returns it as stored, maybe a tombstone); rerun after a crash, it completes it.</summary>
-    public Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Creates the order unless it exists (then returns it as stored, maybe a tombstone); rerun after a crash, it completes it.
+    /// An id made just now (<paramref name="freshId"/>) cannot exist, so it is not read first.
+    /// </summary>
+    public Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken, bool freshId = false) =>
         outbox.ChangeAsync<Order>(
-            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, EnterIndexAsync);
+            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, EnterIndexAsync, freshId);
 
     // Before the first write of an order: the order list must find it whatever follows.
     private Task EnterIndexAsync(Order? current, Order next, CancellationToken cancellationToken) =>

@@ -56,10 +56,12 @@ public sealed class Outbox(
 
     /// <summary>
     /// Applies <paramref name="decide"/> and sends what it emitted. <paramref name="beforeWrite"/>
-    /// runs before each write attempt (e.g. an index entry), so it must be idempotent.
+    /// runs before each write attempt (e.g. an index entry), so it must be idempotent. With
+    /// <paramref name="freshKey"/> (an id made just now) the first attempt decides on nothing, unread.
     /// </summary>
     public async Task<Updated<T>> ChangeAsync<T>(
-        string key, Func<T?, T?> decide, CancellationToken cancellationToken, Func<T?, T, CancellationToken, Task>? beforeWrite = null)
+        string key, Func<T?, T?> decide, CancellationToken cancellationToken, Func<T?, T, CancellationToken, Task>? beforeWrite = null,
+        bool freshKey = false)
         where T : class, IOutboxRecord<T>
     {
         List<OutboxMessage> struck = [];
@@ -73,7 +75,7 @@ public sealed class Outbox(
             if (next.OutboxListing is not null || (next.Outbox.Count == 0 && next.IsAtRest)) return next;
             // An unlisted record that gets events or work left: enter the key before the write can land.
             return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
-        }, MetadataOf, cancellationToken);
+        }, MetadataOf, cancellationToken, freshKey);
         if (updated.Changed) Forget(key, struck);
         // What this change emitted or, when unchanged, what a crash (or a writer still at it) left.
         await SendAsync(key, updated.Value, cancellationToken);

@@ -68,12 +68,15 @@ public static class StateStoreExtensions
 
     internal static async Task<Updated<T>> WriteIfUnchangedAsync<T>(
         this DaprClient dapr, string store, string key, Func<T?, CancellationToken, ValueTask<T?>> decide,
-        Func<T, IReadOnlyDictionary<string, string>?>? metadataOf, CancellationToken cancellationToken)
+        Func<T, IReadOnlyDictionary<string, string>?>? metadataOf, CancellationToken cancellationToken, bool freshKey = false)
         where T : class
     {
         for (var attempt = 1; ; attempt++)
         {
-            var (current, etag) = await dapr.GetStateAndETagAsync<T>(store, key, cancellationToken: cancellationToken);
+            // A fresh key is taken as absent unread: the first write refuses it if it exists after all.
+            var (current, etag) = attempt == 1 && freshKey
+                ? (null, null)
+                : await dapr.GetStateAndETagAsync<T>(store, key, cancellationToken: cancellationToken);
             var next = await decide(current, cancellationToken);
             if (next is null || ReferenceEquals(next, current)) return new(current, false);
             var metadata = metadataOf?.Invoke(next);
