@@ -8,9 +8,6 @@ public sealed class HoldOptions
     /// <summary>How long after its reservation opened a hold may still be taken (Holds:TakeWithin); after that the reservation is rejected as timed out.</summary>
     public TimeSpan TakeWithin { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>
-    /// A settled hold only stops a stale worker from holding again, and none may hold after <see cref="TakeWithin"/>:
-    /// twice that leaves room for the clocks of two replicas to differ.
-    /// </summary>
+    /// <summary>No worker holds after <see cref="TakeWithin"/>; twice that allows for replicas' clocks to differ.</summary>
     public TimeSpan SettledLife => 2 * TakeWithin;
 }

@@ -43,10 +43,7 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, T
         await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(product.ProductId), existing => existing ?? product, cancellationToken);
     }
 
-    /// <summary>
-    /// Holds unless it is <paramref name="holdBy"/> already, judged after the read: by then the order's settled
-    /// marker may be forgotten. Tries <paramref name="asRead"/> with its ETag first (saves a read).
-    /// </summary>
+    /// <summary>Holds unless it is <paramref name="holdBy"/>, judged after the read (its settled hold may be gone by then); tries <paramref name="asRead"/> first.</summary>
     public async Task<HoldOutcome> HoldAsync(
         string productId, string orderId, int quantity, DateTimeOffset holdBy, Stored<Product>? asRead, CancellationToken cancellationToken)
     {

@@ -37,10 +37,7 @@ public sealed class OrderBook(
         return (await CreateAsync(use.ResourceId, flow, order, cancellationToken)).Value!;
     }
 
-    /// <summary>
-    /// Creates the order unless it exists (then returns it as stored, maybe a tombstone); rerun after a crash, it completes it.
-    /// An id made just now (<paramref name="freshId"/>) cannot exist, so it is not read first.
-    /// </summary>
+    /// <summary>Creates the order unless it exists (then returns it as stored); a <paramref name="freshId"/>, made just now, is not read first.</summary>
     public Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken, bool freshId = false) =>
         outbox.ChangeAsync<Order>(
             KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, EnterIndexAsync, freshId);
