@@ -112,8 +112,7 @@ public sealed class Outbox(
     public async Task<int> SweepAsync<T>(CancellationToken cancellationToken, IListedWork<T>? work = null) where T : class, IOutboxRecord<T>
     {
         var now = time.GetUtcNow();
-        var entries = await _index.EntriesAsync(cancellationToken);
-        var records = await dapr.ReadManyAsync<T>(service.StateStore, entries.Select(e => e.Key), cancellationToken);
+        var (entries, records) = await ReadListedAsync<T>(cancellationToken);
         var notAtRest = records.Where(r => !r.Value.Value.IsAtRest).ToDictionary(r => r.Key, r => r.Value.Value, StringComparer.Ordinal);
         var rested = new HashSet<string>(StringComparer.Ordinal);
         // Before settling, as only the work may know a record is at rest; its failure must not keep events unsent.
@@ -143,9 +142,15 @@ public sealed class Outbox(
     /// <summary>The listed records of <typeparamref name="T"/> that are not at rest, for a service's own passes (e.g. an expiry): one read of each.</summary>
     public async Task<IReadOnlyList<T>> ListedNotAtRestAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
     {
-        var entries = await _index.EntriesAsync(cancellationToken);
-        var records = await dapr.ReadManyAsync<T>(service.StateStore, entries.Select(e => e.Key), cancellationToken);
+        var (_, records) = await ReadListedAsync<T>(cancellationToken);
         return [.. records.Values.Select(r => r.Value).Where(r => !r.IsAtRest)];
+    }
+
+    private async Task<(IReadOnlyList<OutboxEntry> Entries, IReadOnlyDictionary<string, Stored<T>> Records)> ReadListedAsync<T>(
+        CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
+    {
+        var entries = await _index.EntriesAsync(cancellationToken);
+        return (entries, await dapr.ReadManyAsync<T>(service.StateStore, entries.Select(e => e.Key), cancellationToken));
     }
 
     // True when the entry can go.
