@@ -1,4 +1,5 @@
 using DaprSaga.Contracts;
+using DaprSaga.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -39,7 +40,7 @@ public static class ParticipantCommands
         builder.RequireDaprAppToken().AddEndpointFilter(async (context, next) =>
             RefuseOtherCaller(context.HttpContext.Request, appId) ?? await next(context));
 
-    /// <summary>A group of participant commands under <paramref name="prefix"/>, served only to the orchestrator.</summary>
+    /// <summary>A group of participant commands under <paramref name="prefix"/>, served only to the orchestrator, which repeats each until answered.</summary>
     public static RouteGroupBuilder MapParticipantCommands(this IEndpointRouteBuilder endpoints, string prefix) =>
-        endpoints.MapGroup(prefix).WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService);
+        endpoints.MapGroup(prefix).WithTags(Tag).OnlyFromCaller(AppIds.OrderProcessService).RepeatedByItsCaller();
 }

@@ -17,8 +17,9 @@ public sealed class StateTests
 
     public sealed record Counter(int Value);
 
-    /// <summary><see cref="IsAtRest"/> false: work of its own left, as an unfinished step or an open saga.</summary>
-    public sealed record Tally(int Value, IReadOnlyList<OutboxMessage> Outbox, string? OutboxListing = null, bool IsAtRest = true)
+    /// <summary><see cref="IsAtRest"/> false: work of its own left, as an unfinished step or an open saga; <see cref="AwaitsAPass"/>: an expiry.</summary>
+    public sealed record Tally(
+        int Value, IReadOnlyList<OutboxMessage> Outbox, string? OutboxListing = null, bool IsAtRest = true, bool AwaitsAPass = false)
         : IOutboxRecord<Tally>
     {
         public bool IsTombstone => false;
@@ -324,5 +325,58 @@ public sealed class StateTests
         await outbox.SweepAsync(default, done);
         Assert.Equal(["t-busy"], done.Seen);
         Assert.Equal(0, OutboxEntries(host));
+    }
+
+    [Fact]
+    public async Task AChangeByACallItsCallerRepeatsIsNotListedAndTheRepeatSendsWhatTheFirstCouldNot()
+    {
+        var faults = new FaultPlan(seed: 3).With(FaultKind.PublishError, 1.0);
+        await using var host = await TestHost.StartAsync(_ => { }, faults);
+        var outbox = host.Services.GetRequiredService<Outbox>();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => CallRepeats.ServeAsync(() => FirstChangeAsync(outbox)));
+        var stored = await StoredAsync(host);
+        Assert.Single(stored.Outbox);
+        Assert.Null(stored.OutboxListing);
+        Assert.Equal(0, OutboxEntries(host));
+        Assert.Empty(PublishedCompletions(host));
+
+        // The repeat decides the same (nothing to write) and sends what the record still holds.
+        faults.With(FaultKind.PublishError, 0);
+        var repeat = await CallRepeats.ServeAsync(() => outbox.ChangeAsync<Tally>("t-1", t => t ?? new Tally(1, [Completed("t-1")]), default));
+        Assert.False(repeat.Changed);
+        Assert.Single(PublishedCompletions(host));
+        Assert.Equal(0, OutboxEntries(host));
+        Assert.False(CallRepeats.UntilDone);
+    }
+
+    [Fact]
+    public async Task ARepeatedCallStillListsARecordThatAwaitsAPass()
+    {
+        await using var host = await TestHost.StartAsync(_ => { });
+        var outbox = host.Services.GetRequiredService<Outbox>();
+
+        await CallRepeats.ServeAsync(() => outbox.ChangeAsync<Tally>("t-1", _ => new Tally(1, [], AwaitsAPass: true, IsAtRest: false), default));
+
+        Assert.NotNull((await StoredAsync(host)).OutboxListing);
+        Assert.Equal(1, OutboxEntries(host));
+    }
+
+    [Fact]
+    public async Task WhatWasSentIsForgottenAfterAWhileSoAnUnlistedRecordDoesNotHoldMemory()
+    {
+        await using var host = await StartWithClockAsync();
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        await CallRepeats.ServeAsync(() => FirstChangeAsync(outbox));
+
+        _clock.Advance(Outbox.RemembersSentFor + TimeSpan.FromSeconds(1));
+        await outbox.SweepAsync<Tally>(default);
+        await CallRepeats.ServeAsync(() => outbox.ChangeAsync<Tally>("t-1", t => t! with { Value = 2 }, default));
+
+        // Forgotten, so not struck off: the next write keeps it and sends it again (same CloudEvent id), as after a restart.
+        var published = PublishedCompletions(host);
+        Assert.Equal(2, published.Count);
+        Assert.Single(published.Select(e => e.Id).Distinct());
+        Assert.Single((await StoredAsync(host)).Outbox);
     }
 }

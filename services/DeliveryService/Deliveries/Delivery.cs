@@ -26,6 +26,10 @@ public sealed record Delivery(
 {
     public bool IsAtRest => Phase is DeliveryPhase.Scheduled or DeliveryPhase.Failed or DeliveryPhase.Cancelled or DeliveryPhase.Delivered;
 
+    // A step under way is carried on by whoever started it, or by the call that repeats it.
+    [JsonIgnore]
+    public bool AwaitsAPass => false;
+
     public string? SlotHolder => CourierId ?? Candidate;
 
     public DeliveryStatus? Status => Phase switch

@@ -75,6 +75,10 @@ public sealed record Reservation(
     [JsonIgnore]
     public bool IsAtRest => IsFinal && !SettlesHolds;
 
+    // Holds are taken and settled by the call that decided, or by its repeat; a cancellation finishes one still taking them.
+    [JsonIgnore]
+    public bool AwaitsAPass => false;
+
     public ReservationStatus? Status => Phase switch
     {
         ReservationPhase.Reserved => ReservationStatus.Reserved,

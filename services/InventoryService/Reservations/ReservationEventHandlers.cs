@@ -21,9 +21,8 @@ public sealed class ReleaseStockOnOrderCancelled(StockReservations reservations)
 {
     public async Task<HandlerOutcome> HandleAsync(OrderCancelled cancelled, CancellationToken cancellationToken)
     {
-        var reservation = await reservations.ReleaseAsync(cancelled.OrderId, cancelled.Flow, cancellationToken);
-        // Still taking its holds: release once they are all taken.
-        return reservation.Phase == ReservationPhase.Reserving ? HandlerOutcome.Retry : HandlerOutcome.Done;
+        await reservations.ReleaseAsync(cancelled.OrderId, cancelled.Flow, cancellationToken);
+        return HandlerOutcome.Done;
     }
 }
 

@@ -113,6 +113,9 @@ public sealed record Order(
     [JsonIgnore]
     public bool IsAtRest => Status.IsTerminal();
 
+    [JsonIgnore]
+    public bool AwaitsAPass => !IsAtRest;
+
     private bool HasSeen(string trigger) => History.Any(h => h.Trigger == trigger);
 
     private Order Recorded(string trigger, DateTimeOffset now, string note, ReceivedEvent? received) =>

@@ -24,6 +24,10 @@ public sealed record Payment(
     [JsonIgnore]
     public bool IsAtRest => Phase != PaymentPhase.Pending && !IsInFlight;
 
+    /// <summary>Pending until confirmed, cancelled or expired: no call comes back for the expiry.</summary>
+    [JsonIgnore]
+    public bool AwaitsAPass => Phase == PaymentPhase.Pending;
+
     [JsonIgnore]
     public PaymentStatus Status => Phase switch
     {

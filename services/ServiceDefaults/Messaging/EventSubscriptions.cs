@@ -79,6 +79,7 @@ public static class EventSubscriptions
                 };
             })
             .WithTopic(new TopicOptions { PubsubName = Components.PubSub, Name = subscription.Topic, DeadLetterTopic = Topics.DeadLetters(appId) })
+            .RepeatedByItsCaller()
             .RequireDaprAppToken()
             .ExcludeFromDescription();
         }

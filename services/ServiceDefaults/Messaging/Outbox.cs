@@ -17,6 +17,9 @@ public interface IOutboxRecord<TSelf> where TSelf : class, IOutboxRecord<TSelf>
     /// <summary>Nothing of its own left to do (unfinished steps, a pending expiry, an open saga): the sweep may unlist it once sent.</summary>
     bool IsAtRest { get; }
 
+    /// <summary>Left to a scheduled pass (an expiry, a saga deadline), so listed even by a call its caller repeats until done.</summary>
+    bool AwaitsAPass { get; }
+
     string? OutboxListing { get; }
 
     TSelf WithOutbox(IReadOnlyList<OutboxMessage> outbox, string? listing);
@@ -51,8 +54,11 @@ public sealed class Outbox(
 
     private readonly OutboxIndex _index = new(dapr, service.StateStore, time);
 
-    // Ids this process published per key and not yet struck off; lost on restart, when the sweep sends them again.
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _sent = new(StringComparer.Ordinal);
+    // Long enough for a record's next write to strike off what this process sent; an unlisted record may never have one.
+    public static readonly TimeSpan RemembersSentFor = TimeSpan.FromMinutes(2);
+
+    // Ids this process published per key, and when, until struck off or forgotten; lost on restart, when they may go again.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _sent = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Applies <paramref name="decide"/> and sends what it emitted. <paramref name="beforeWrite"/>
@@ -72,7 +78,7 @@ public sealed class Outbox(
             if (beforeWrite is not null) await beforeWrite(current, next, ct);
             struck = next.Outbox.Where(m => WasSent(key, m)).ToList();
             if (struck.Count > 0) next = next.WithOutbox(next.Outbox.Where(m => !WasSent(key, m)).ToList(), next.OutboxListing);
-            if (next.OutboxListing is not null || (next.Outbox.Count == 0 && next.IsAtRest)) return next;
+            if (next.OutboxListing is not null || !MustBeListed(next)) return next;
             // An unlisted record that gets events or work left: enter the key before the write can land.
             return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
         }, MetadataOf, cancellationToken, freshKey);
@@ -81,6 +87,10 @@ public sealed class Outbox(
         await SendAsync(key, updated.Value, cancellationToken);
         return updated;
     }
+
+    // A repeated call sends again what it could not; only work no call will come back for needs the sweep.
+    private static bool MustBeListed<T>(T record) where T : class, IOutboxRecord<T> =>
+        CallRepeats.UntilDone ? record.AwaitsAPass : record.Outbox.Count > 0 || !record.IsAtRest;
 
     private IReadOnlyDictionary<string, string>? MetadataOf<T>(T record) where T : class, IOutboxRecord<T> =>
         record.IsTombstone ? StateStoreExtensions.ExpiresAfter(retention.Value.TombstoneLife) : null;
@@ -92,11 +102,23 @@ public sealed class Outbox(
         foreach (var message in record.Outbox.Where(m => !WasSent(key, m)))
         {
             await publisher.PublishAsync(message, cancellationToken);
-            _sent.GetOrAdd(key, _ => new(StringComparer.Ordinal))[message.Id] = 0;
+            _sent.GetOrAdd(key, _ => new(StringComparer.Ordinal))[message.Id] = time.GetUtcNow();
         }
     }
 
     private bool WasSent(string key, OutboxMessage message) => _sent.TryGetValue(key, out var ids) && ids.ContainsKey(message.Id);
+
+    private void ForgetSentBefore(DateTimeOffset cutoff)
+    {
+        foreach (var (key, ids) in _sent)
+        {
+            foreach (var (id, sentAt) in ids)
+            {
+                if (sentAt < cutoff) ids.TryRemove(KeyValuePair.Create(id, sentAt));
+            }
+            if (ids.IsEmpty) _sent.TryRemove(KeyValuePair.Create(key, ids));
+        }
+    }
 
     private void Forget(string key, IEnumerable<OutboxMessage> struck)
     {
@@ -112,6 +134,7 @@ public sealed class Outbox(
     public async Task<int> SweepAsync<T>(CancellationToken cancellationToken, IListedWork<T>? work = null) where T : class, IOutboxRecord<T>
     {
         var now = time.GetUtcNow();
+        ForgetSentBefore(now - RemembersSentFor);
         var (entries, records) = await ReadListedAsync<T>(cancellationToken);
         var notAtRest = records.Where(r => !r.Value.Value.IsAtRest).ToDictionary(r => r.Key, r => r.Value.Value, StringComparer.Ordinal);
         var rested = new HashSet<string>(StringComparer.Ordinal);

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace DaprSaga.ServiceDefaults.Messaging;
+
+/// <summary>
+/// Whether the call being served is one its caller repeats until it succeeds: daprd redelivers an event until
+/// its handler answers SUCCESS, and the orchestrator repeats a command until it has an answer. Such a call
+/// fails if it could not send its events, and its repeat finds them in the record and sends them, so the
+/// outbox need not list the record for them (docs/architecture.md, Outbox).
+/// </summary>
+public static class CallRepeats
+{
+    private static readonly AsyncLocal<bool> Serving = new();
+
+    public static bool UntilDone => Serving.Value;
+
+    /// <summary>Runs <paramref name="call"/> as such a call; the mark ends with it.</summary>
+    public static async Task<T> ServeAsync<T>(Func<Task<T>> call)
+    {
+        Serving.Value = true;
+        return await call();
+    }
+
+    /// <summary>Serves the endpoints as calls their caller repeats until done.</summary>
+    public static TBuilder RepeatedByItsCaller<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter((context, next) => new ValueTask<object?>(ServeAsync(() => next(context).AsTask())));
+}
