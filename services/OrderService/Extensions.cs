@@ -8,7 +8,6 @@ public static class Extensions
     public static WebApplicationBuilder AddOrders(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<OrderOptions>().BindConfiguration(OrderOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<OrderBook>();
         builder.Services.AddSingleton<OrchestratorSteps>();
 
         builder.Services.AddSubscription<StockReservationFailed, ApplyToOrder<StockReservationFailed>>();
@@ -24,7 +23,7 @@ public static class Extensions
         builder.Services.AddSubscription<DeliveryCancelled, ApplyToOrder<DeliveryCancelled>>();
 
         builder.Services.AddScheduledPass<OverdueOrders>(Components.OrderRecovery);
-        builder.Services.AddOutbox<Order>();
+        builder.Services.AddOutbox<Order, OrderBook>();
         return builder;
     }
 }

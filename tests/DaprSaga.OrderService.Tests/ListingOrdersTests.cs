@@ -1,5 +1,7 @@
 using DaprSaga.OrderService.Orders;
 using DaprSaga.ServiceDefaults;
+using DaprSaga.ServiceDefaults.Messaging;
+using DaprSaga.ServiceDefaults.State;
 
 namespace DaprSaga.OrderService.Tests;
 
@@ -37,6 +39,25 @@ public sealed class ListingOrdersTests : ServiceTest
         Assert.Equal([ids[2], ids[0]], pending.Items.Select(o => o.OrderId));
         Assert.Empty(orchestrated.Items);
     }
+
+    [Fact]
+    public async Task AnOrderIsListedFromPlacementAndTheSweepMovesItToTheIndexOnceTerminal()
+    {
+        var open = (await Host.PlaceAsync()).OrderId;
+        var cancelled = (await Host.PlaceAsync()).OrderId;
+        using (await Host.CancelAsync(cancelled)) { }
+        Assert.Empty(await IndexedAsync());
+
+        Host.Clock.Advance(Outbox.ListedAtLeast);
+        Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));
+
+        // Only the terminal one left the listing, entering the index first; the list still shows both.
+        Assert.Equal([cancelled], await IndexedAsync());
+        Assert.Equal([OrderBook.KeyOf(open)], await Listing.KeysAsync(Host.AppDapr, Components.OrderStore));
+        Assert.Equal(new[] { cancelled, open }.Order(StringComparer.Ordinal), (await ListAsync("")).Items.Select(o => o.OrderId).Order(StringComparer.Ordinal));
+    }
+
+    private Task<IReadOnlyList<string>> IndexedAsync() => new ShardedIndex(Host.AppDapr, Components.OrderStore, "orders").ListAsync();
 
     [Fact]
     public async Task ListsArePagedByFifty()

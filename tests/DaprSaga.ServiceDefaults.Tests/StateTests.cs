@@ -379,4 +379,36 @@ public sealed class StateTests
         Assert.Single(published.Select(e => e.Id).Distinct());
         Assert.Single((await StoredAsync(host)).Outbox);
     }
+
+    /// <summary>Work whose step before unlisting fails, then succeeds: what it was given, each time.</summary>
+    private sealed class FailingFirstWork : IListedWork<Tally>
+    {
+        public List<IReadOnlyCollection<Tally>> Given { get; } = [];
+
+        public Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, Tally> notAtRest, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyCollection<string>>([]);
+
+        public Task LeavingTheListingAsync(IReadOnlyCollection<Tally> resting, CancellationToken cancellationToken)
+        {
+            Given.Add(resting);
+            return Given.Count == 1 ? throw new InvalidOperationException("index unavailable") : Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task ARecordLeavesTheListingOnlyOnceTheWorkBeforeUnlistingSucceeded()
+    {
+        await using var host = await StartWithClockAsync();
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        await FirstChangeAsync(outbox);
+        _clock.Advance(Outbox.ListedAtLeast);
+        var work = new FailingFirstWork();
+
+        await outbox.SweepAsync(default, work);
+        Assert.Equal(1, OutboxEntries(host));
+
+        await outbox.SweepAsync(default, work);
+        Assert.Equal(0, OutboxEntries(host));
+        Assert.Equal([1, 1], work.Given.Select(g => Assert.Single(g).Value));
+    }
 }

@@ -6,19 +6,22 @@ namespace DaprSaga.OrderService.Orders;
 public sealed record OrderPage(IReadOnlyList<Order> Orders, int Page, int PageSize, int TotalCount);
 
 /// <summary>
-/// One key per order (with its outbox) and an index of every order, entered before the record's first
-/// write, so a crash leaves at worst an id a reader skips. An open order stays in the outbox listing
-/// until it is terminal, where the saga-deadline pass finds it.
+/// One key per order (with its outbox). An order is listed in the outbox listing from before its first
+/// write until it is terminal (the saga-deadline pass finds it there); as the sweep unlists it, it enters
+/// the index of every order, a shard's orders in one write. The order list reads both.
 /// </summary>
 public sealed class OrderBook(
     DaprClient dapr, Outbox outbox, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention, ILogger<OrderBook> log)
+    : IListedWork<Order>
 {
     public const int PageSize = 50;
 
     private readonly string _store = service.StateStore;
     private readonly ShardedIndex _all = new(dapr, service.StateStore, "orders");
 
-    public static string KeyOf(string orderId) => $"order-{orderId}";
+    private const string KeyPrefix = "order-";
+
+    public static string KeyOf(string orderId) => KeyPrefix + orderId;
 
     public async Task<Order?> GetAsync(string orderId, CancellationToken cancellationToken) =>
         await dapr.GetStateAsync<Order?>(_store, KeyOf(orderId), cancellationToken: cancellationToken);
@@ -37,12 +40,15 @@ public sealed class OrderBook(
         return (await CreateAsync(use.ResourceId, flow, order, cancellationToken)).Value!;
     }
 
-    /// <summary>Creates the order unless it exists (then returns it as stored); a <paramref name="freshId"/>, made just now, is not read first.</summary>
+    /// <summary>
+    /// Creates the order unless it exists (then returns it as stored); a <paramref name="freshId"/>, made just now, is not read first.
+    /// Open, it is listed before the write can land, so the order list finds it.
+    /// </summary>
     public Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken, bool freshId = false) =>
         outbox.ChangeAsync<Order>(
-            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, EnterIndexAsync, freshId);
+            KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, freshKey: freshId);
 
-    // Before the first write of an order: the order list must find it whatever follows.
+    // A tombstone is terminal from its first write, never listed: it enters the order list before it.
     private Task EnterIndexAsync(Order? current, Order next, CancellationToken cancellationToken) =>
         current is null ? _all.AddAsync(next.OrderId, cancellationToken) : Task.CompletedTask;
 
@@ -67,7 +73,11 @@ public sealed class OrderBook(
 
     public async Task<OrderPage> ListAsync(OrderStatus? status, SagaFlow? flow, int page, CancellationToken cancellationToken)
     {
-        var orders = (await LoadAsync(await _all.ListAsync(cancellationToken), cancellationToken))
+        // Listed first: the sweep enters an order in the index before it unlists it, so none falls between the two reads.
+        var listed = (await outbox.ListedKeysAsync(cancellationToken))
+            .Where(k => k.StartsWith(KeyPrefix, StringComparison.Ordinal)).Select(k => k[KeyPrefix.Length..]);
+        var ids = listed.Concat(await _all.ListAsync(cancellationToken)).Distinct(StringComparer.Ordinal).ToList();
+        var orders = (await LoadAsync(ids, cancellationToken))
             .Where(o => (status is null || o.Status == status) && (flow is null || o.Flow == flow))
             .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.OrderId, StringComparer.Ordinal)
             .ToList();
@@ -88,6 +98,13 @@ public sealed class OrderBook(
         }, log, cancellationToken);
         return cancelled;
     }
+
+    /// <summary>Orders have no work of their own for the sweep (the deadline is its own pass).</summary>
+    public Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, Order> notAtRest, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyCollection<string>>([]);
+
+    public Task LeavingTheListingAsync(IReadOnlyCollection<Order> resting, CancellationToken cancellationToken) =>
+        _all.AddAllAsync(resting.Select(o => o.OrderId), cancellationToken);
 
     // Ids whose record is not there yet (creation under way or crashed before the write) are skipped.
     private async Task<IReadOnlyList<Order>> LoadAsync(IReadOnlyList<string> orderIds, CancellationToken cancellationToken) =>

@@ -35,6 +35,12 @@ public interface IListedWork<T> where T : class, IOutboxRecord<T>
     /// read, turn out to have nothing left to do after all, so the sweep may unlist them (e.g. a final reservation its products follow).
     /// </summary>
     Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, T> notAtRest, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs before the sweep unlists <paramref name="resting"/> (e.g. to enter them in a list of their own, in one write per shard);
+    /// if it fails they stay listed until a later sweep.
+    /// </summary>
+    Task LeavingTheListingAsync(IReadOnlyCollection<T> resting, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -150,17 +156,39 @@ public sealed class Outbox(
                 log.LogWarning(e, "The sweep's work on listed {Record} records failed; the next tick tries again", typeof(T).Name);
             }
         }
+        var leaving = entries
+            .Where(e => records.TryGetValue(e.Key, out var read) && (read.Value.IsAtRest || rested.Contains(e.Key)) && now - e.ListedAt >= ListedAtLeast)
+            .Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+        if (work is not null && leaving.Count > 0 && !await LetLeaveAsync(work, [.. leaving.Select(k => records[k].Value)], cancellationToken)) leaving.Clear();
         var done = new List<OutboxEntry>();
         await RecoveryPass.RunAsync(entries, async entry =>
         {
             var read = records.GetValueOrDefault(entry.Key);
-            var atRest = read is not null && (read.Value.IsAtRest || rested.Contains(entry.Key));
-            if (await SettleAsync(entry, read?.Value, read?.ETag, atRest, now, cancellationToken)) done.Add(entry);
+            if (await SettleAsync(entry, read?.Value, read?.ETag, leaving.Contains(entry.Key), now, cancellationToken)) done.Add(entry);
         }, log, cancellationToken);
         foreach (var shard in done.GroupBy(e => _index.ShardOf(e.Key)))
             await _index.UnlistAsync(shard.Key, shard.ToList(), cancellationToken);
         return entries.Count;
     }
+
+    private async Task<bool> LetLeaveAsync<T>(IListedWork<T> work, IReadOnlyCollection<T> resting, CancellationToken cancellationToken)
+        where T : class, IOutboxRecord<T>
+    {
+        try
+        {
+            await work.LeavingTheListingAsync(resting, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "The sweep's work before unlisting {Record} records failed; they stay listed", typeof(T).Name);
+            return false;
+        }
+    }
+
+    /// <summary>The keys listed now, of records of any state (e.g. for a list that shows the records not yet in it): one read of the listing.</summary>
+    public async Task<IReadOnlyList<string>> ListedKeysAsync(CancellationToken cancellationToken) =>
+        [.. (await _index.EntriesAsync(cancellationToken)).Select(e => e.Key)];
 
     /// <summary>The listed records of <typeparamref name="T"/> that are not at rest, for a service's own passes (e.g. an expiry): one read of each.</summary>
     public async Task<IReadOnlyList<T>> ListedNotAtRestAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
@@ -178,7 +206,7 @@ public sealed class Outbox(
 
     // True when the entry can go.
     private async Task<bool> SettleAsync<T>(
-        OutboxEntry entry, T? record, string? etag, bool atRest, DateTimeOffset now, CancellationToken cancellationToken)
+        OutboxEntry entry, T? record, string? etag, bool unlist, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class, IOutboxRecord<T>
     {
         if (record is null)
@@ -189,7 +217,6 @@ public sealed class Outbox(
             return await dapr.GetStateAsync<T>(service.StateStore, entry.Key, cancellationToken: cancellationToken) is null;
         }
         await SendAsync(entry.Key, record, cancellationToken);
-        var unlist = atRest && now - entry.ListedAt >= ListedAtLeast;
         if ((record.Outbox.Count == 0 && !unlist) || string.IsNullOrEmpty(etag)) return false;
         // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
         var written = await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox([], unlist ? null : record.OutboxListing), etag,

@@ -10,10 +10,22 @@ public sealed class ShardedIndex(DaprClient dapr, string store, string name, int
 {
     public string KeyOf(string id) => $"{name}-index-{Shard(id)}";
 
-    public Task AddAsync(string id, CancellationToken cancellationToken = default) =>
-        dapr.UpdateAsync<SortedSet<string>>(store, KeyOf(id), set =>
-            set?.Contains(id) == true ? set : new SortedSet<string>(set ?? [], StringComparer.Ordinal) { id },
-            cancellationToken);
+    public Task AddAsync(string id, CancellationToken cancellationToken = default) => AddAllAsync([id], cancellationToken);
+
+    /// <summary>One conditional write per shard that lacks any of <paramref name="ids"/>.</summary>
+    public async Task AddAllAsync(IEnumerable<string> ids, CancellationToken cancellationToken = default)
+    {
+        foreach (var shard in ids.GroupBy(KeyOf))
+        {
+            await dapr.UpdateAsync<SortedSet<string>>(store, shard.Key, set =>
+            {
+                if (set is not null && shard.All(set.Contains)) return set;
+                var next = new SortedSet<string>(set ?? [], StringComparer.Ordinal);
+                next.UnionWith(shard);
+                return next;
+            }, cancellationToken);
+        }
+    }
 
     public Task RemoveAsync(string id, CancellationToken cancellationToken = default) => RemoveAllAsync([id], cancellationToken);
 
