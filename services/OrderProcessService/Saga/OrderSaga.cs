@@ -42,21 +42,26 @@ public static class OrderSaga
     public static int PivotIndex { get; } = Steps.Select((s, i) => (s, i)).Single(x => x.s.Name == Pivot).i;
 
     // Null when nothing moves. Past the pivot a refusal is retried like trouble: the saga only goes forward there.
-    public static SagaMove? Forward(SagaRequest request, int step, IReadOnlyList<StepLog> log, StepResult result, DateTimeOffset now) =>
-        result.Outcome switch
+    public static SagaMove? Forward(SagaRequest request, int step, IReadOnlyList<StepLog> log, StepResult result, DateTimeOffset now)
     {
-        StepOutcome.Done when NextFor(request, step) is var next => new(
-            next == Steps.Count ? ProcessStatus.Completed : ProcessStatus.Running, next, [.. log, StepLog.Done(Steps[step].Name, now)], null),
-        StepOutcome.Refused when step <= PivotIndex => new(
-            ProcessStatus.Compensating, step, [.. log, StepLog.Refused(Steps[step].Name, result.Reason, now)], result.Reason),
-        _ => null,
-    };
+        var next = NextFor(request, step);
+        return result.Outcome switch
+        {
+            StepOutcome.Done => new(
+                next == Steps.Count ? ProcessStatus.Completed : ProcessStatus.Running, next, [.. log, StepLog.Done(Steps[step].Name, now)], null),
+            StepOutcome.Refused when step <= PivotIndex => new(
+                ProcessStatus.Compensating, step, [.. log, StepLog.Refused(Steps[step].Name, result.Reason, now)], result.Reason),
+            _ => null,
+        };
+    }
 
-    /// <summary>The compensation of <paramref name="step"/> is done: one step back, or cancelled after the first.</summary>
-    public static SagaMove Back(SagaRequest request, int step, IReadOnlyList<StepLog> log, DateTimeOffset now) =>
-        PreviousFor(request, step) is var previous && previous < 0
-            ? new(ProcessStatus.Cancelled, 0, StepLog.Compensate(log, Steps[step].Name, now), null)
-            : new(ProcessStatus.Compensating, previous, StepLog.Compensate(log, Steps[step].Name, now), null);
+    /// <summary>The compensation of <paramref name="step"/> is done: back to the step before that applies, or cancelled after the first.</summary>
+    public static SagaMove Back(SagaRequest request, int step, IReadOnlyList<StepLog> log, DateTimeOffset now)
+    {
+        var previous = PreviousFor(request, step);
+        return new(previous < 0 ? ProcessStatus.Cancelled : ProcessStatus.Compensating, Math.Max(previous, 0),
+            StepLog.Compensate(log, Steps[step].Name, now), null);
+    }
 
     /// <summary>The first step after <paramref name="step"/> that applies to the request; <see cref="Steps"/>.Count after the last.</summary>
     public static int NextFor(SagaRequest request, int step)
