@@ -26,7 +26,8 @@ public sealed record CancelOrder(CancellationReason? Reason = null);
 public sealed record ReserveStock(
     IReadOnlyList<OrderLineInput?>? Items = null, SagaFlow? Flow = null, string? CustomerId = null, decimal? Amount = null);
 
-public sealed record CreatePayment(string? CustomerId = null, decimal? Amount = null, SagaFlow? Flow = null);
+/// <summary>POST /payments/{orderId}; Preauthorised (default false): created debiting, with no customer to ask, as for autoConfirmPayment.</summary>
+public sealed record CreatePayment(string? CustomerId = null, decimal? Amount = null, SagaFlow? Flow = null, bool? Preauthorised = null);
 
 public sealed record VoidPayment(CancellationReason? Reason = null);
 

@@ -7,11 +7,14 @@ namespace DaprSaga.OrderProcessService.Tests;
 public sealed class OrderProcessTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-    private static readonly SagaRequest Request = new("o-1", "alice", [new OrderLine("widget", 2, 10m)], "north", AutoConfirmPayment: true);
+    // The customer confirms the payment: every step applies, so a step's number is its index.
+    private static readonly SagaRequest Request = new("o-1", "alice", [new OrderLine("widget", 2, 10m)], "north", AutoConfirmPayment: false);
 
-    private static OrderProcess At(int step)
+    private static readonly SagaRequest Preauthorised = Request with { AutoConfirmPayment = true, PaymentPreauthorised = true };
+
+    private static OrderProcess At(int step, SagaRequest? request = null)
     {
-        var p = OrderProcess.Start(Request, Now);
+        var p = OrderProcess.Start(request ?? Request, Now);
         for (var i = 0; i < step; i++) p = p.Advance(StepResult.Done, Now);
         return p;
     }
@@ -162,5 +165,56 @@ public sealed class OrderProcessTests
         var atPivot = At(OrderSaga.PivotIndex).RequestCancel(CancellationReason.CustomerCancelled)!;
 
         Assert.Null(atPivot.TakeCancel(Now));
+    }
+
+    [Fact]
+    public void APreauthorisedPaymentPassesOverConfirmPaymentWithNoLogLine()
+    {
+        var p = At(3, Preauthorised);
+        Assert.Equal(("ConfirmOrder", 4), (p.CurrentStepName, p.CurrentStep));
+
+        while (p.Status == ProcessStatus.Running) p = p.Advance(StepResult.Done, Now);
+
+        Assert.Equal(ProcessStatus.Completed, p.Status);
+        Assert.Equal(OrderSaga.Steps.Select(s => s.Name).Where(n => n != "ConfirmPayment"), p.Steps.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void APreauthorisedPaymentRefusedForCreditCompensatesFromCreatePayment()
+    {
+        var p = At(2, Preauthorised).Advance(StepResult.Refused(CancellationReason.InsufficientCredit), Now);
+        Assert.Equal((ProcessStatus.Compensating, "CreatePayment", CancellationReason.InsufficientCredit), (p.Status, p.CurrentStepName, p.CancellationReason));
+
+        for (var i = 0; i < 3; i++) p = p.Compensated(Now);
+
+        Assert.Equal((ProcessStatus.Cancelled, CancellationReason.InsufficientCredit), (p.Status, p.CancellationReason));
+        Assert.Equal(StepLog.Refused("CreatePayment", CancellationReason.InsufficientCredit, Now), p.Steps[^1]);
+    }
+
+    [Fact]
+    public void CompensationFromThePivotWalksBackOverConfirmPaymentWhenItDidNotApply()
+    {
+        var p = At(3, Preauthorised).Advance(StepResult.Done, Now).Advance(StepResult.Refused(CancellationReason.NoCourierAvailable), Now);
+        Assert.Equal((ProcessStatus.Compensating, OrderSaga.PivotIndex), (p.Status, p.CurrentStep));
+
+        var visited = new List<string>();
+        while (p.Status == ProcessStatus.Compensating)
+        {
+            visited.Add(p.CurrentStepName);
+            p = p.Compensated(Now);
+        }
+
+        Assert.Equal(["ScheduleDelivery", "ConfirmOrder", "CreatePayment", "ReserveStock", "CreateOrder"], visited);
+        Assert.Equal(ProcessStatus.Cancelled, p.Status);
+    }
+
+    [Fact]
+    public void AnAutoConfirmInstanceStoredWithoutPreauthorisationKeepsItsConfirmPaymentStep()
+    {
+        var stored = Request with { AutoConfirmPayment = true };
+
+        Assert.Equal("ConfirmPayment", At(3, stored).CurrentStepName);
+        Assert.True(OrderSaga.Steps[3].Applies(stored));
+        Assert.False(OrderSaga.Steps[3].Applies(Preauthorised));
     }
 }

@@ -9,8 +9,12 @@ public sealed class OrderSagaWorkflowTests
     private static readonly DateTime StartedAt = new(2026, 11, 23, 9, 0, 0, DateTimeKind.Utc);
     private static readonly string[] AllSteps = [.. OrderSaga.Steps.Select(s => s.Name)];
 
-    private static OrderSagaInput Input(bool autoConfirmPayment = true) =>
-        new(new SagaRequest("o-1", "alice", [new OrderLine("widget", 2, 10m)], "north", autoConfirmPayment, Engine: SagaEngine.Workflow), StartedAt);
+    // With autoConfirmPayment the payment is created pre-authorised, as the API starts it: ConfirmPayment does not apply.
+    private static readonly string[] PreauthorisedSteps = [.. AllSteps.Where(s => s != OrderSagaWorkflow.ConfirmPayment)];
+
+    private static OrderSagaInput Input(bool autoConfirmPayment = true, bool? preauthorised = null) =>
+        new(new SagaRequest("o-1", "alice", [new OrderLine("widget", 2, 10m)], "north", autoConfirmPayment, Engine: SagaEngine.Workflow,
+            PaymentPreauthorised: preauthorised ?? autoConfirmPayment), StartedAt);
 
     private static FakeWorkflowContext Context(Func<SagaStepCall, StepResult>? participants = null) =>
         new("o-1", StartedAt) { Participants = participants ?? (_ => StepResult.Done) };
@@ -37,14 +41,28 @@ public sealed class OrderSagaWorkflowTests
 
         var status = await RunAsync(context, Input());
 
-        Assert.Equal(AllSteps, Forward(context));
+        Assert.Equal(PreauthorisedSteps, Forward(context));
         Assert.Empty(context.Timers);
         Assert.Equal((ProcessStatus.Completed, "Done", null), (status.Status, status.CurrentStep, status.CancellationReason));
-        Assert.Equal(AllSteps, status.Steps.Select(s => s.Name));
+        Assert.Equal(PreauthorisedSteps, status.Steps.Select(s => s.Name));
         Assert.All(status.Steps, s => Assert.Equal((StepAnswer.Done, new DateTimeOffset(StartedAt)), (s.Outcome, s.At)));
         Assert.Equal(status, context.LastStatus);
         // The status GET serves moved with every step: the start, then once per step.
-        Assert.Equal(1 + AllSteps.Length, context.Statuses.Count);
+        Assert.Equal(1 + PreauthorisedSteps.Length, context.Statuses.Count);
+        Assert.DoesNotContain(context.Statuses.Cast<OrderSagaStatus>(), s => s.CurrentStep == OrderSagaWorkflow.ConfirmPayment);
+    }
+
+    [Fact]
+    public async Task AnAutoConfirmInstanceStartedWithoutPreauthorisationStillConfirmsInItsOwnStep()
+    {
+        var context = Context();
+
+        var status = await RunAsync(context, Input(autoConfirmPayment: true, preauthorised: false));
+
+        Assert.Equal(AllSteps, Forward(context));
+        Assert.Equal(0, context.Waits);
+        Assert.Equal(ProcessStatus.Completed, status.Status);
+        Assert.Equal(AllSteps, status.Steps.Select(s => s.Name));
     }
 
     [Fact]
@@ -60,20 +78,21 @@ public sealed class OrderSagaWorkflowTests
     }
 
     [Theory]
-    [InlineData(0, CancellationReason.UnknownProduct)]
-    [InlineData(1, CancellationReason.PriceChanged)]
-    [InlineData(2, CancellationReason.UnknownCustomer)]
-    [InlineData(3, CancellationReason.InsufficientCredit)]
-    [InlineData(4, CancellationReason.SagaTimedOut)]
-    [InlineData(5, CancellationReason.NoCourierAvailable)]
-    public async Task WorkflowCompensatesEveryStepBeforeARefusalUpToThePivotInReverseWithTheReason(int refusedAt, CancellationReason reason)
+    [InlineData("CreateOrder", CancellationReason.UnknownProduct)]
+    [InlineData("ReserveStock", CancellationReason.PriceChanged)]
+    [InlineData("CreatePayment", CancellationReason.UnknownCustomer)]
+    [InlineData("CreatePayment", CancellationReason.InsufficientCredit)]
+    [InlineData("ConfirmOrder", CancellationReason.SagaTimedOut)]
+    [InlineData("ScheduleDelivery", CancellationReason.NoCourierAvailable)]
+    public async Task WorkflowCompensatesEveryStepBeforeARefusalUpToThePivotInReverseWithTheReason(string refused, CancellationReason reason)
     {
-        var context = Context(c => !c.Compensate && c.Step == AllSteps[refusedAt] ? StepResult.Refused(reason) : StepResult.Done);
+        var context = Context(c => !c.Compensate && c.Step == refused ? StepResult.Refused(reason) : StepResult.Done);
 
         var status = await RunAsync(context, Input());
 
-        Assert.Equal(AllSteps[..(refusedAt + 1)], Forward(context));
-        AssertCompensatedInReverse(context, status, refusedAt, reason);
+        Assert.Equal(PreauthorisedSteps[..(Array.IndexOf(PreauthorisedSteps, refused) + 1)], Forward(context));
+        AssertCompensatedInReverse(context, status, Array.IndexOf(AllSteps, refused), reason);
+        Assert.Equal(StepLog.Refused(refused, reason, new DateTimeOffset(StartedAt)), status.Steps[^1]);
     }
 
     [Fact]
@@ -130,7 +149,7 @@ public sealed class OrderSagaWorkflowTests
         }
 
         // Each generation carries the progress and starts at the step that failed, so its history is the same size.
-        Assert.Equal(AllSteps[..5], input.Progress!.Steps.Select(s => s.Name));
+        Assert.Equal(PreauthorisedSteps[..4], input.Progress!.Steps.Select(s => s.Name));
         Assert.Equal([histories[1], histories[1]], histories[1..]);
         // A round: three attempts, two retry delays, and a backoff that also listens for the customer's decision.
         Assert.InRange(histories.Max(), 1, OrderSagaWorkflow.RoundsPerGeneration * 7 + AllSteps.Length);
@@ -139,7 +158,7 @@ public sealed class OrderSagaWorkflowTests
         var done = await RunAsync(context, input);
         Assert.Equal(ProcessStatus.Completed, done.Status);
         Assert.Equal(["ScheduleDelivery", "CompleteOrder"], Forward(context));
-        Assert.Equal(AllSteps, done.Steps.Select(s => s.Name));
+        Assert.Equal(PreauthorisedSteps, done.Steps.Select(s => s.Name));
     }
 
     [Fact]

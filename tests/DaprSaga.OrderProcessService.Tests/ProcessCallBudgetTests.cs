@@ -14,14 +14,21 @@ public sealed class ProcessCallBudgetTests(ITestOutputHelper output)
     /// <summary>State calls of a recovery pass looking at three waiting sagas: 11 before (R 5, W 6).</summary>
     private const long RecoveryPassBudget = 2;
 
+    /// <summary>
+    /// Service invocations per happy auto-confirm saga: one per step, none for ConfirmPayment (the
+    /// payment is created pre-authorised), and two for the last (commit the stock, complete the order).
+    /// </summary>
+    private const long HappySagaInvocationBudget = 7;
+
     [Fact]
     public async Task AHappySagaStaysWithinItsBudgetOfStateCallsAndCallsEachStepOnce()
     {
         await using var app = await OrchestratorApp.StartAsync();
         app.CreateIndexShards();
         // payment-service announces the confirmation to both flows, so the orchestrator hears of
-        // its own confirm while it drives the rest of the saga (as in the bench).
-        app.Participants[AppIds.PaymentService].Answer = call => call.EndsWith("/confirm", StringComparison.Ordinal)
+        // its own pre-authorised create while it drives the rest of the saga (as in the bench).
+        var payments = app.Participants[AppIds.PaymentService];
+        payments.Answer = call => call.StartsWith("POST /payments/", StringComparison.Ordinal) && call.Count(c => c == '/') == 2
             ? AnnounceConfirmationAsync(app, call.Split('/')[2])
             : null;
         var before = Counts(app);
@@ -31,7 +38,8 @@ public sealed class ProcessCallBudgetTests(ITestOutputHelper output)
         await app.IdleAsync();
 
         var (kinds, families) = Spent(app, before);
-        Assert.Equal(8, kinds.GetValueOrDefault(SidecarCallKind.Invoke)); // 7 steps; the last commits stock, then completes the order
+        Assert.Equal(HappySagaInvocationBudget, kinds.GetValueOrDefault(SidecarCallKind.Invoke));
+        Assert.Equal([$"POST /payments/{id}"], payments.Calls);
         Assert.Equal(1, kinds.GetValueOrDefault(SidecarCallKind.StateTransaction)); // both index shards at once
         Assert.InRange(StateCalls(kinds), 1, HappySagaBudget);
         // Per instance: one create, then a read (for the ETag) and a write after the pivot and at the end.
@@ -69,7 +77,7 @@ public sealed class ProcessCallBudgetTests(ITestOutputHelper output)
     private static async Task<HttpResponseMessage> AnnounceConfirmationAsync(OrchestratorApp app, string orderId)
     {
         await app.SendAsync(new PaymentConfirmed(orderId, SagaFlow.Orchestration, 20.00m, app.Clock.GetUtcNow()));
-        return ParticipantStub.Json(HttpStatusCode.OK, new { orderId, status = "Confirmed" });
+        return ParticipantStub.Json(HttpStatusCode.OK, new PaymentView(orderId, "alice", 20.00m, PaymentStatus.Confirmed, null, null));
     }
 
     private static long StateCalls(IReadOnlyDictionary<SidecarCallKind, long> kinds) =>

@@ -64,9 +64,9 @@ public sealed class OrchestratedTimelineTests
         var process = Process(SagaEngine.Workflow, ProcessStatus.Cancelled, CancellationReason.NoCourierAvailable, At(20),
             new ProcessStepView("CreateOrder", AppIds.OrderService, StepAnswer.Done, At(1), Compensated: true),
             new ProcessStepView("ReserveStock", AppIds.InventoryService, StepAnswer.Done, At(2), Compensated: true),
+            // Pre-authorised (autoConfirmPayment), the payment is settled by its create: no ConfirmPayment step.
             new ProcessStepView("CreatePayment", AppIds.PaymentService, StepAnswer.Done, At(3), Compensated: true),
             // Engines may mark a step without a compensation compensated as they walk back past it.
-            new ProcessStepView("ConfirmPayment", AppIds.PaymentService, StepAnswer.Done, At(4), Compensated: true),
             new ProcessStepView("ConfirmOrder", AppIds.OrderService, StepAnswer.Done, At(5), Compensated: true),
             new ProcessStepView("ScheduleDelivery", AppIds.DeliveryService, StepAnswer.Refused, At(6), CancellationReason.NoCourierAvailable));
 
@@ -92,6 +92,21 @@ public sealed class OrchestratedTimelineTests
         var timeline = SagaTimeline.Of(order, new OrchestratorAnswer(OrchestratorLane.Drawn, process));
 
         Assert.Equal(["order-service order-placed Published", "order-process-service CreateOrder Done"], Lines(timeline));
+    }
+
+    [Fact]
+    public void APreauthorisedPaymentRefusedForCreditIsRefusedAtCreatePaymentAndVoidedAsItsCompensation()
+    {
+        var process = Process(SagaEngine.Runner, ProcessStatus.Cancelled, CancellationReason.InsufficientCredit, At(9),
+            new ProcessStepView("CreateOrder", AppIds.OrderService, StepAnswer.Done, At(1), Compensated: true, CompensatedAt: At(8)),
+            new ProcessStepView("ReserveStock", AppIds.InventoryService, StepAnswer.Done, At(2), Compensated: true, CompensatedAt: At(7)),
+            new ProcessStepView("CreatePayment", AppIds.PaymentService, StepAnswer.Refused, At(3), CancellationReason.InsufficientCredit));
+
+        var steps = SagaTimeline.OrchestratorStepsOf(process).ToList();
+
+        Assert.Equal(["CreateOrder", "ReserveStock", "CreatePayment", "ReleaseStock", "CancelOrder"], steps.Select(s => s.Action));
+        var refused = steps.Single(s => s.Action == "CreatePayment");
+        Assert.Equal((StepOutcome.Refused, AppIds.PaymentService, "Refused: InsufficientCredit"), (refused.Outcome, refused.Participant, refused.Note));
     }
 
     [Fact]

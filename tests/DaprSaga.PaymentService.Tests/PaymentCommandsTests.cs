@@ -13,6 +13,9 @@ public sealed class PaymentCommandsTests() : HostedTest<PaymentApp>(() => Paymen
     private Task<HttpResponseMessage> CreateAsync(string orderId, string customerId, decimal amount, string? caller = AppIds.OrderProcessService) =>
         Host.PostJsonAsync($"/payments/{orderId}", new { customerId, amount, flow = Orchestration }, caller);
 
+    private Task<HttpResponseMessage> CreatePreauthorisedAsync(string orderId, string customerId, decimal amount) =>
+        Host.PostJsonAsync($"/payments/{orderId}", new { customerId, amount, flow = Orchestration, preauthorised = true }, AppIds.OrderProcessService);
+
     private Task<HttpResponseMessage> VoidAsync(string orderId, object? body = null, string? caller = AppIds.OrderProcessService) =>
         Host.PostJsonAsync($"/payments/{orderId}/void", body ?? new { }, caller);
 
@@ -75,6 +78,46 @@ public sealed class PaymentCommandsTests() : HostedTest<PaymentApp>(() => Paymen
         Assert.Equal((PaymentStatus.Cancelled, CancellationReason.UnknownCustomer), (payment!.Status, payment.Reason));
         var cancelled = Assert.Single(Host.Published<PaymentCancelled>());
         Assert.Equal((CancellationReason.UnknownCustomer, Orchestration), (cancelled.Reason, cancelled.Flow));
+        Assert.Empty(Host.Published<PaymentRequested>());
+    }
+
+    [Fact]
+    public async Task APreauthorisedCreateDebitsAtOnceWithNoPaymentRequestedAndARepeatAnswersTheSame()
+    {
+        using var created = await CreatePreauthorisedAsync("o-1", "bob", 30.00m);
+        Host.Clock.Advance(TimeSpan.FromMinutes(1));
+        using var repeat = await CreatePreauthorisedAsync("o-1", "bob", 30.00m);
+
+        var view = await ViewOf(created);
+        Assert.Equal((PaymentStatus.Confirmed, null), StatusAndReason(view));
+        Assert.Equal(view, await ViewOf(repeat));
+        Assert.Equal(20.00m, await Host.CreditAsync("bob"));
+        Assert.Empty(Host.Published<PaymentRequested>());
+        var confirmed = Assert.Single(Host.Published<PaymentConfirmed>());
+        Assert.Equal(("o-1", Orchestration, 30.00m), (confirmed.OrderId, confirmed.Flow, confirmed.Amount));
+    }
+
+    [Fact]
+    public async Task APreauthorisedCreateWithoutEnoughCreditIsRefusedEveryTimeAndCancelledOnce()
+    {
+        using var refused = await CreatePreauthorisedAsync("o-1", "bob", 99.00m);
+        using var again = await CreatePreauthorisedAsync("o-1", "bob", 99.00m);
+
+        Assert.Equal((HttpStatusCode.Conflict, "InsufficientCredit"), await RefusalOf(refused));
+        Assert.Equal((HttpStatusCode.Conflict, "InsufficientCredit"), await RefusalOf(again));
+        var cancelled = Assert.Single(Host.Published<PaymentCancelled>());
+        Assert.Equal((CancellationReason.InsufficientCredit, Orchestration), (cancelled.Reason, cancelled.Flow));
+        Assert.Empty(Host.Published<PaymentRequested>());
+        Assert.Empty(Host.Published<PaymentConfirmed>());
+        Assert.Equal(50.00m, await Host.CreditAsync("bob"));
+    }
+
+    [Fact]
+    public async Task APreauthorisedCreateForAnUnknownCustomerIsRefusedAsAnyCreate()
+    {
+        using var refused = await CreatePreauthorisedAsync("o-1", "nobody", 20.00m);
+
+        Assert.Equal((HttpStatusCode.Conflict, "UnknownCustomer"), await RefusalOf(refused));
         Assert.Empty(Host.Published<PaymentRequested>());
     }
 
@@ -377,6 +420,7 @@ public sealed class PaymentCommandsTests() : HostedTest<PaymentApp>(() => Paymen
     [InlineData("/payments/o-1", """{"customerId":"alice","amount":20}""", "flow")]
     [InlineData("/payments/o-1", """{"customerId":"alice","amount":20,"flow":"Sideways"}""", "flow")]
     [InlineData("/payments/o-1", """{"customerId":"alice","amount":20,"flow":1}""", "flow")]
+    [InlineData("/payments/o-1", """{"customerId":"alice","amount":20,"flow":"Orchestration","preauthorised":"yes"}""", "preauthorised")]
     [InlineData("/payments/o-1", "", "customerId")]
     [InlineData("/payments/o-1", "[1]", "body")]
     [InlineData("/payments/has.dot", """{"customerId":"alice","amount":20,"flow":"Orchestration"}""", "orderId")]

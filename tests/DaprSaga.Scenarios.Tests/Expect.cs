@@ -36,8 +36,12 @@ public static class Expect
             Assert.Equal(0, (int)(await cluster.CourierAsync(courier))["activeDeliveries"]!);
     }
 
+    /// <summary>Every step: a manual-confirm order's saga, where ConfirmPayment waits for the customer.</summary>
     public static readonly string[] AllSteps =
         ["CreateOrder", "ReserveStock", "CreatePayment", "ConfirmPayment", "ConfirmOrder", "ScheduleDelivery", "CompleteOrder"];
+
+    /// <summary>An auto-confirm order's saga: its payment is created pre-authorised, so ConfirmPayment does not apply.</summary>
+    public static readonly string[] PreauthorisedSteps = [.. AllSteps.Where(s => s != "ConfirmPayment")];
 
     /// <summary>The orchestrator's view names the engine, the outcome, and the steps done (and compensated) in order.</summary>
     public static async Task ProcessAsync(

@@ -97,8 +97,8 @@ public sealed class ExplorerPageTests
         // The orchestrated saga gets the orchestrator's lane too, each command an arrow to its participant.
         await page.Locator($"tr[data-order-id='{happyOrchestration}'] button").ClickAsync();
         await Assertions.Expect(page.Locator("#diagram text.lane-title").First).ToHaveTextAsync(AppIds.OrderProcessService);
-        await Assertions.Expect(page.Locator("#diagram g.step")).ToHaveCountAsync(15);
-        await Assertions.Expect(page.Locator("#diagram line.arrow.command")).ToHaveCountAsync(7);
+        await Assertions.Expect(page.Locator("#diagram g.step")).ToHaveCountAsync(13);
+        await Assertions.Expect(page.Locator("#diagram line.arrow.command")).ToHaveCountAsync(6);
         await Assertions.Expect(page.Locator("#timeline-summary"))
             .ToContainTextAsync($"Orchestration · {await TimelineEngineAsync(cluster, happyOrchestration)} engine · Completed");
         await AssertEveryLaneFitsAsync(page, lanes: 5);
@@ -107,14 +107,13 @@ public sealed class ExplorerPageTests
         await page.Locator($"tr[data-order-id='{noCredit}'] button").ClickAsync();
         await Assertions.Expect(page.Locator("#timeline-summary")).ToContainTextAsync("Cancelled (InsufficientCredit)");
         var commands = page.Locator($"#diagram g.step[data-service='{AppIds.OrderProcessService}']");
-        await Assertions.Expect(commands).ToHaveCountAsync(7);
+        await Assertions.Expect(commands).ToHaveCountAsync(5);
         Assert.Equal(
         [
-            "CreateOrder Done order-service", "ReserveStock Done inventory-service", "CreatePayment Done payment-service",
-            "ConfirmPayment Refused payment-service", "VoidPayment Done payment-service", "ReleaseStock Done inventory-service",
-            "CancelOrder Done order-service",
+            "CreateOrder Done order-service", "ReserveStock Done inventory-service", "CreatePayment Refused payment-service",
+            "ReleaseStock Done inventory-service", "CancelOrder Done order-service",
         ], await commands.EvaluateAllAsync<string[]>("gs => gs.map(g => `${g.dataset.action} ${g.dataset.outcome} ${g.dataset.participant}`)"));
-        await Assertions.Expect(page.Locator($"#diagram g.step.compensation[data-service='{AppIds.OrderProcessService}']")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator($"#diagram g.step.compensation[data-service='{AppIds.OrderProcessService}']")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#timeline-summary")).ToContainTextAsync($"{await TimelineEngineAsync(cluster, noCredit)} engine");
         await Assertions.Expect(page.Locator("#orchestrator-unavailable")).ToBeHiddenAsync();
         await AssertEveryLaneFitsAsync(page, lanes: 5);

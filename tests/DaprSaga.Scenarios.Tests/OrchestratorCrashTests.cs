@@ -20,7 +20,7 @@ public sealed class OrchestratorCrashTests
         { 1, AppIds.InventoryService, false },  // after CreateOrder, before ReserveStock
         { 2, AppIds.PaymentService, false },    // after ReserveStock, before CreatePayment
         { 4, AppIds.OrderService, true },       // after ConfirmPayment, before ConfirmOrder
-        { 5, AppIds.DeliveryService, false },   // after ConfirmOrder, before ScheduleDelivery
+        { 4, AppIds.DeliveryService, false },   // after ConfirmOrder (the payment pre-authorised), before ScheduleDelivery
         { 6, AppIds.InventoryService, true },   // after the pivot, before CompleteOrder (commit)
     };
 

@@ -80,7 +80,7 @@ public sealed class WorkflowRestartTests
         await using var cluster = await SagaCluster.StartAsync();
         var id = await RunRestartingAtEveryTurnBoundaryAsync(cluster, "north");
 
-        await Expect.ProcessAsync(cluster, id, SagaEngine.Workflow, "Completed", null, Expect.AllSteps);
+        await Expect.ProcessAsync(cluster, id, SagaEngine.Workflow, "Completed", null, Expect.PreauthorisedSteps);
         await Expect.CompletedAsync(cluster, id, customer: "alice", credit: 9980.00m, product: "widget", onHand: 998, sold: 2, amount: 20.00m);
     }
 
@@ -90,7 +90,7 @@ public sealed class WorkflowRestartTests
         await using var cluster = await SagaCluster.StartAsync();
         var id = await RunRestartingAtEveryTurnBoundaryAsync(cluster, "west");
 
-        string[] done = ["CreateOrder", "ReserveStock", "CreatePayment", "ConfirmPayment", "ConfirmOrder"];
+        string[] done = ["CreateOrder", "ReserveStock", "CreatePayment", "ConfirmOrder"];
         await Expect.ProcessAsync(cluster, id, SagaEngine.Workflow, "Cancelled", "NoCourierAvailable", done, done);
         await Expect.CancelledAsync(cluster, id, "NoCourierAvailable", "alice", 10000.00m, "widget", 1000);
         Assert.Equal("Refunded", (string?)(await cluster.PaymentAsync(id))["status"]);

@@ -57,7 +57,7 @@ public sealed record OrderProcess(
     public OrderProcess Advance(StepResult result, DateTimeOffset now)
     {
         if (IsTerminal || Status == ProcessStatus.Compensating) return this;
-        if (OrderSaga.Forward(CurrentStep, Steps, result, now) is { } move) return Moved(move, now);
+        if (OrderSaga.Forward(Request, CurrentStep, Steps, result, now) is { } move) return Moved(move, now);
         if (result.Outcome != StepOutcome.Waiting) return Failed(now);
         return Status == ProcessStatus.WaitingForPayment
             ? this with { UpdatedAt = now }
@@ -65,7 +65,7 @@ public sealed record OrderProcess(
     }
 
     public OrderProcess Compensated(DateTimeOffset now) =>
-        Status == ProcessStatus.Compensating ? Moved(OrderSaga.Back(CurrentStep, Steps, now), now) : this;
+        Status == ProcessStatus.Compensating ? Moved(OrderSaga.Back(Request, CurrentStep, Steps, now), now) : this;
 
     private OrderProcess Moved(SagaMove move, DateTimeOffset now) => this with
     {

@@ -30,7 +30,7 @@ public static class OrderProcessApi
 
         var request = new SagaRequest(
             Guid.NewGuid().ToString("N"), order.CustomerId, order.Items, order.DeliveryZone, order.AutoConfirmPayment,
-            Engine: order.Engine ?? options.Value.DefaultEngine);
+            Engine: order.Engine ?? options.Value.DefaultEngine, PaymentPreauthorised: order.AutoConfirmPayment);
         // As asked: lines in product order, the engine only if named.
         var fingerprint = IdempotencyKeys.Fingerprint(order with { Items = [.. order.Items.OrderBy(i => i.ProductId, StringComparer.Ordinal)] });
 

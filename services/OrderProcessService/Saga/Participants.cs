@@ -23,8 +23,25 @@ public sealed class Participants(DaprClient dapr)
     public Task<StepResult> ReserveStockAsync(SagaRequest r, CancellationToken ct) =>
         SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}", new ReserveStock(LinesOf(r), SagaFlow.Orchestration, r.CustomerId, r.Total), ct);
 
-    public Task<StepResult> CreatePaymentAsync(SagaRequest r, CancellationToken ct) =>
-        SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}", new CreatePayment(r.CustomerId, r.Total, SagaFlow.Orchestration), ct);
+    /// <summary>
+    /// Pre-authorised, the payment is created debiting and a refusal (InsufficientCredit) is the create's answer. One answered
+    /// Pending was not pre-authorised by its payment-service, so it is confirmed here as the customer would.
+    /// </summary>
+    public async Task<StepResult> CreatePaymentAsync(SagaRequest r, CancellationToken ct)
+    {
+        var path = $"/payments/{r.OrderId}";
+        var body = new CreatePayment(r.CustomerId, r.Total, SagaFlow.Orchestration, r.PaymentPreauthorised);
+        if (!r.PaymentPreauthorised) return await SendAsync(_payments, HttpMethod.Post, path, body, ct);
+        PaymentAnswer? answer = null;
+        var created = await SendAsync(_payments, HttpMethod.Post, path, body, ct,
+            async response => answer = await response.Content.ReadFromJsonAsync<PaymentAnswer>(ServiceDefaultsExtensions.JsonOptions, ct));
+        return created.Outcome != StepOutcome.Done ? created : answer?.Status switch
+        {
+            PaymentStatus.Pending => await ConfirmPaymentAsync(r, ct),
+            PaymentStatus.Cancelled or PaymentStatus.Refunded => StepResult.Refused(answer.Reason ?? CancellationReason.PaymentCancelled),
+            _ => created,
+        };
+    }
 
     public Task<StepResult> ConfirmPaymentAsync(SagaRequest r, CancellationToken ct) =>
         SendAsync(_payments, HttpMethod.Post, $"/payments/{r.OrderId}/confirm", null, ct);
@@ -80,14 +97,19 @@ public sealed class Participants(DaprClient dapr)
     private static List<OrderLineInput?> LinesOf(SagaRequest r) =>
         r.Items.Select(i => (OrderLineInput?)new OrderLineInput(i.ProductId, i.Quantity, i.UnitPrice)).ToList();
 
-    private static async Task<StepResult> SendAsync(HttpClient client, HttpMethod method, string path, object? body, CancellationToken ct)
+    private static async Task<StepResult> SendAsync(
+        HttpClient client, HttpMethod method, string path, object? body, CancellationToken ct, Func<HttpResponseMessage, Task>? readAnswer = null)
     {
         try
         {
             using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
             if (body is not null) request.Content = JsonContent.Create(body, options: ServiceDefaultsExtensions.JsonOptions);
             using var response = await client.SendAsync(request, ct);
-            if (response.IsSuccessStatusCode) return StepResult.Done;
+            if (response.IsSuccessStatusCode)
+            {
+                if (readAnswer is not null) await readAnswer(response);
+                return StepResult.Done;
+            }
             if (response.StatusCode == HttpStatusCode.Conflict)
             {
                 var refusal = await response.Content.ReadFromJsonAsync<CommandRefusal>(ServiceDefaultsExtensions.JsonOptions, ct);
@@ -100,4 +122,7 @@ public sealed class Participants(DaprClient dapr)
             return StepResult.Transient(e.Message);
         }
     }
+
+    // Only what the answer states: no status read means no status to act on.
+    private sealed record PaymentAnswer(PaymentStatus? Status = null, CancellationReason? Reason = null);
 }

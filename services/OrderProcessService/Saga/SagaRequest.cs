@@ -1,6 +1,10 @@
 namespace DaprSaga.OrderProcessService.Saga;
 
-/// <summary>What the saga needs to call its participants; <see cref="Reason"/> is set while compensating.</summary>
+/// <summary>
+/// What the saga needs to call its participants; <see cref="Reason"/> is set while compensating.
+/// <see cref="PaymentPreauthorised"/>: CreatePayment creates the payment debiting, so ConfirmPayment has nothing to do.
+/// It is stored with the instance, so one stored without it keeps its ConfirmPayment step and the calls already made for it.
+/// </summary>
 public sealed record SagaRequest(
     string OrderId,
     string CustomerId,
@@ -8,7 +12,8 @@ public sealed record SagaRequest(
     string DeliveryZone,
     bool AutoConfirmPayment,
     CancellationReason? Reason = null,
-    SagaEngine Engine = SagaEngine.Runner)
+    SagaEngine Engine = SagaEngine.Runner,
+    bool PaymentPreauthorised = false)
 {
     public decimal Total => Items.Sum(i => i.Quantity * i.UnitPrice);
 }

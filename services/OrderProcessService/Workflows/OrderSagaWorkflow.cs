@@ -53,7 +53,7 @@ public sealed class OrderSagaWorkflow : Workflow<OrderSagaInput, OrderSagaStatus
                 : awaitsCustomer ? await AwaitCustomerAsync(context, request)
                 : await TryStepAsync(context, new SagaStepCall(step.Name, Compensate: false, request));
 
-            if (result is not null && progress.Apply(result, Now(context)) is { } next)
+            if (result is not null && progress.Apply(request, result, Now(context)) is { } next)
             {
                 progress = next;
                 context.SetCustomStatus(OrderSagaStatus.Of(progress, input.CreatedAt));

@@ -18,11 +18,11 @@ public sealed record SagaProgress(
             ? this with { Status = ProcessStatus.WaitingForPayment, Steps = [.. Steps, StepLog.Waiting(CurrentStepName, now)], UpdatedAt = now }
             : this;
 
-    public SagaProgress? Apply(StepResult result, DateTimeOffset now)
+    public SagaProgress? Apply(SagaRequest request, StepResult result, DateTimeOffset now)
     {
         if (IsTerminal) return null;
-        var move = Status != ProcessStatus.Compensating ? OrderSaga.Forward(Step, Steps, result, now)
-            : result.Outcome == StepOutcome.Done ? OrderSaga.Back(Step, Steps, now)
+        var move = Status != ProcessStatus.Compensating ? OrderSaga.Forward(request, Step, Steps, result, now)
+            : result.Outcome == StepOutcome.Done ? OrderSaga.Back(request, Step, Steps, now)
             : null;
         return move is null ? null : this with
         {

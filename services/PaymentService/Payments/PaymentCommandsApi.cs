@@ -4,7 +4,8 @@ namespace DaprSaga.PaymentService.Payments;
 
 /// <summary>
 /// The orchestrator's create and void, on the choreography's payment operations, so a repeat is
-/// never a second effect. It confirms through the customer's own confirm, which stays open to customers.
+/// never a second effect. A pre-authorised create confirms in the open, as choreography's does; any
+/// other payment is confirmed through the customer's own confirm, which stays open to customers.
 /// </summary>
 public static class PaymentCommandsApi
 {
@@ -12,9 +13,11 @@ public static class PaymentCommandsApi
     {
         var group = endpoints.MapParticipantCommands("/payments");
         group.MapPost("/{orderId}", CreateAsync).Accepts<CreatePayment>("application/json")
-            .WithSummary("Create the order's Pending payment (409 UnknownCustomer)")
-            .WithDescription("Idempotent per order: a repeat answers from the stored payment. A payment voided "
-                + "before it was created (a tombstone) answers 200 with the Cancelled payment as it is.");
+            .WithSummary("Create the order's payment: Pending, or debited when preauthorised (409 UnknownCustomer, InsufficientCredit)")
+            .WithDescription("Body {customerId, amount, flow, preauthorised?}. Preauthorised (default false) debits at once, "
+                + "publishing no payment-requested: 200 Confirmed, or 409 InsufficientCredit. Idempotent per order: a repeat "
+                + "answers from the stored payment. A payment voided before it was created (a tombstone) answers 200 with the "
+                + "Cancelled payment as it is.");
         group.MapPost("/{orderId}/void", VoidAsync).Accepts<VoidPayment>("application/json")
             .WithSummary("Compensate: cancel if Pending, refund if Confirmed, otherwise leave as is; never refuses")
             .WithDescription("Optional body {reason} (default PaymentCancelled). With no payment yet it stores a "
@@ -35,9 +38,15 @@ public static class PaymentCommandsApi
         errors.CheckName(body?.Flow, "flow");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var payment = await payments.OpenAsync(orderId, body!.Flow!.Value, body.CustomerId!, body.Amount!.Value, confirm: false, cancellationToken);
-        return PaymentRules.OpenWasRefused(payment) ? PaymentsApi.Refused(payment) : TypedResults.Ok(payment.ToView());
+        var payment = await payments.OpenAsync(
+            orderId, body!.Flow!.Value, body.CustomerId!, body.Amount!.Value, confirm: body.Preauthorised ?? false, cancellationToken);
+        return WasRefused(payment) ? PaymentsApi.Refused(payment) : TypedResults.Ok(payment.ToView());
     }
+
+    // A refused open, or a debit the customer's credit did not cover: the latter is a pre-authorised open's
+    // own refusal, and on a repeat it answers the same as whatever confirm the customer made.
+    private static bool WasRefused(Payment payment) =>
+        PaymentRules.OpenWasRefused(payment) || payment is { Phase: PaymentPhase.Cancelled, Reason: CancellationReason.InsufficientCredit };
 
     public static async Task<Results<Ok<PaymentView>, ValidationProblem>> VoidAsync(
         string orderId, HttpRequest request, PaymentOperations payments, CancellationToken cancellationToken)
