@@ -411,4 +411,29 @@ public sealed class StateTests
         Assert.Equal(0, OutboxEntries(host));
         Assert.Equal([1, 1], work.Given.Select(g => Assert.Single(g).Value));
     }
+
+    [Fact]
+    public async Task ARecordThatComesToRestWithNothingToSendLetsGoOfItsEntryAndTheSweepTakesItOutWithoutWritingIt()
+    {
+        await using var host = await StartWithClockAsync();
+        var outbox = host.Services.GetRequiredService<Outbox>();
+        await FirstChangeAsync(outbox);
+
+        // Its next write strikes off what was sent: at rest, nothing left to send.
+        await outbox.ChangeAsync<Tally>("t-1", t => t! with { Value = 2 }, default);
+        var stored = await StoredAsync(host);
+        Assert.Empty(stored.Outbox);
+        Assert.Null(stored.OutboxListing);
+        Assert.Equal(1, OutboxEntries(host));
+
+        _clock.Advance(Outbox.ListedAtLeast);
+        var before = host.Sidecar.Calls.Snapshot();
+        await outbox.SweepAsync<Tally>(default);
+
+        // One write: the listing shard, not the record.
+        Assert.Equal(0, OutboxEntries(host));
+        Assert.Equal(1, host.Sidecar.Calls.Snapshot()[SidecarCallKind.StateWrite] - before[SidecarCallKind.StateWrite]);
+        Assert.Equal(2, (await StoredAsync(host)).Value);
+        Assert.Single(PublishedCompletions(host));
+    }
 }

@@ -1,9 +1,6 @@
 namespace DaprSaga.OrderProcessService.Saga;
 
-/// <summary>
-/// One step of a saga: an idempotent action and the compensation that undoes it. A step whose
-/// <paramref name="AppliesTo"/> says no for a request is passed over: no call, no log line.
-/// </summary>
+/// <summary>One step of a saga: an idempotent action, the compensation that undoes it; passed over where it does not apply.</summary>
 public sealed record SagaStep(
     string Name,
     string Participant,

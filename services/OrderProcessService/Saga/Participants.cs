@@ -23,10 +23,7 @@ public sealed class Participants(DaprClient dapr)
     public Task<StepResult> ReserveStockAsync(SagaRequest r, CancellationToken ct) =>
         SendAsync(_inventory, HttpMethod.Post, $"/reservations/{r.OrderId}", new ReserveStock(LinesOf(r), SagaFlow.Orchestration, r.CustomerId, r.Total), ct);
 
-    /// <summary>
-    /// Pre-authorised, the payment is created debiting and a refusal (InsufficientCredit) is the create's answer. One answered
-    /// Pending was not pre-authorised by its payment-service, so it is confirmed here as the customer would.
-    /// </summary>
+    /// <summary>Pre-authorised, the create debits or refuses; one answered Pending (a payment-service without it) is confirmed here.</summary>
     public async Task<StepResult> CreatePaymentAsync(SagaRequest r, CancellationToken ct)
     {
         var path = $"/payments/{r.OrderId}";
@@ -123,6 +120,5 @@ public sealed class Participants(DaprClient dapr)
         }
     }
 
-    // Only what the answer states: no status read means no status to act on.
     private sealed record PaymentAnswer(PaymentStatus? Status = null, CancellationReason? Reason = null);
 }

@@ -1,9 +1,8 @@
 namespace DaprSaga.OrderProcessService.Saga;
 
 /// <summary>
-/// What the saga needs to call its participants; <see cref="Reason"/> is set while compensating.
-/// <see cref="PaymentPreauthorised"/>: CreatePayment creates the payment debiting, so ConfirmPayment has nothing to do.
-/// It is stored with the instance, so one stored without it keeps its ConfirmPayment step and the calls already made for it.
+/// What the saga needs to call its participants; <see cref="Reason"/> is set while compensating. <see cref="PaymentPreauthorised"/>
+/// (stored, so an instance stored without it keeps its ConfirmPayment step): the create confirms.
 /// </summary>
 public sealed record SagaRequest(
     string OrderId,

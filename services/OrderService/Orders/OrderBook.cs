@@ -40,10 +40,7 @@ public sealed class OrderBook(
         return (await CreateAsync(use.ResourceId, flow, order, cancellationToken)).Value!;
     }
 
-    /// <summary>
-    /// Creates the order unless it exists (then returns it as stored); a <paramref name="freshId"/>, made just now, is not read first.
-    /// Open, it is listed before the write can land, so the order list finds it.
-    /// </summary>
+    /// <summary>Creates the order unless it exists (then returns it as stored); a <paramref name="freshId"/>, made just now, is not read first.</summary>
     public Task<Updated<Order>> CreateAsync(string orderId, SagaFlow flow, NewOrder order, CancellationToken cancellationToken, bool freshId = false) =>
         outbox.ChangeAsync<Order>(
             KeyOf(orderId), o => o ?? Order.Place(orderId, flow, order, time.GetUtcNow()), cancellationToken, freshKey: freshId);
@@ -99,7 +96,6 @@ public sealed class OrderBook(
         return cancelled;
     }
 
-    /// <summary>Orders have no work of their own for the sweep (the deadline is its own pass).</summary>
     public Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, Order> notAtRest, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyCollection<string>>([]);
 

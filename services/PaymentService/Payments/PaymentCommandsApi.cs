@@ -43,8 +43,7 @@ public static class PaymentCommandsApi
         return WasRefused(payment) ? PaymentsApi.Refused(payment) : TypedResults.Ok(payment.ToView());
     }
 
-    // A refused open, or a debit the customer's credit did not cover: the latter is a pre-authorised open's
-    // own refusal, and on a repeat it answers the same as whatever confirm the customer made.
+    // A pre-authorised open is refused by its own debit too.
     private static bool WasRefused(Payment payment) =>
         PaymentRules.OpenWasRefused(payment) || payment is { Phase: PaymentPhase.Cancelled, Reason: CancellationReason.InsufficientCredit };
 

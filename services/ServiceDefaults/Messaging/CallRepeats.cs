@@ -4,10 +4,8 @@ using Microsoft.AspNetCore.Http;
 namespace DaprSaga.ServiceDefaults.Messaging;
 
 /// <summary>
-/// Whether the call being served is one its caller repeats until it succeeds: daprd redelivers an event until
-/// its handler answers SUCCESS, and the orchestrator repeats a command until it has an answer. Such a call
-/// fails if it could not send its events, and its repeat finds them in the record and sends them, so the
-/// outbox need not list the record for them (docs/architecture.md, Outbox).
+/// Whether the call being served is one its caller repeats until it succeeds (daprd's deliveries, the orchestrator's
+/// commands): its repeat sends what it could not, so the outbox need not list for that (docs/architecture.md, Outbox).
 /// </summary>
 public static class CallRepeats
 {

@@ -36,10 +36,7 @@ public interface IListedWork<T> where T : class, IOutboxRecord<T>
     /// </summary>
     Task<IReadOnlyCollection<string>> CarryOnAsync(IReadOnlyDictionary<string, T> notAtRest, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Runs before the sweep unlists <paramref name="resting"/> (e.g. to enter them in a list of their own, in one write per shard);
-    /// if it fails they stay listed until a later sweep.
-    /// </summary>
+    /// <summary>Runs before the sweep unlists <paramref name="resting"/> (e.g. to enter them in a list); if it fails they stay listed.</summary>
     Task LeavingTheListingAsync(IReadOnlyCollection<T> resting, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
@@ -84,6 +81,8 @@ public sealed class Outbox(
             if (beforeWrite is not null) await beforeWrite(current, next, ct);
             struck = next.Outbox.Where(m => WasSent(key, m)).ToList();
             if (struck.Count > 0) next = next.WithOutbox(next.Outbox.Where(m => !WasSent(key, m)).ToList(), next.OutboxListing);
+            // At rest with nothing to send, it lets go of its entry, which the sweep then takes out without a write.
+            if (next.OutboxListing is not null && next.Outbox.Count == 0 && next.IsAtRest) return next.WithOutbox([], null);
             if (next.OutboxListing is not null || !MustBeListed(next)) return next;
             // An unlisted record that gets events or work left: enter the key before the write can land.
             return next.WithOutbox(next.Outbox, await _index.ListAsync(key, ct));
@@ -94,7 +93,6 @@ public sealed class Outbox(
         return updated;
     }
 
-    // A repeated call sends again what it could not; only work no call will come back for needs the sweep.
     private static bool MustBeListed<T>(T record) where T : class, IOutboxRecord<T> =>
         CallRepeats.UntilDone ? record.AwaitsAPass : record.Outbox.Count > 0 || !record.IsAtRest;
 
@@ -217,6 +215,8 @@ public sealed class Outbox(
             return await dapr.GetStateAsync<T>(service.StateStore, entry.Key, cancellationToken: cancellationToken) is null;
         }
         await SendAsync(entry.Key, record, cancellationToken);
+        // A writer that read it holding this entry finds the ETag moved on, re-reads and lists it anew.
+        if (unlist && record.Outbox.Count == 0 && record.OutboxListing != entry.Token) return true;
         if ((record.Outbox.Count == 0 && !unlist) || string.IsNullOrEmpty(etag)) return false;
         // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
         var written = await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox([], unlist ? null : record.OutboxListing), etag,
