@@ -75,9 +75,9 @@ public sealed record Reservation(
     [JsonIgnore]
     public bool IsAtRest => IsFinal && !SettlesHolds;
 
-    // Holds are taken and settled by the call that decided, or by its repeat; a cancellation finishes one still taking them.
+    // Its holds are carried on by the sweep, which also checks that every product followed its end.
     [JsonIgnore]
-    public bool AwaitsAPass => false;
+    public bool AwaitsAPass => !IsAtRest;
 
     public ReservationStatus? Status => Phase switch
     {

@@ -48,7 +48,7 @@ public static class ReservationCommandsApi
     {
         if (InputErrors.ForId(nameof(orderId), orderId) is { } errors) return TypedResults.ValidationProblem(errors);
         // A tombstone made here belongs to the orchestrated flow; an existing reservation keeps its own.
-        var reservation = await reservations.ReleaseAsync(orderId, SagaFlow.Orchestration, cancellationToken);
+        var reservation = await reservations.ReleaseSettledAsync(orderId, SagaFlow.Orchestration, cancellationToken);
         return TypedResults.Ok(ViewOf(reservation));
     }
 

@@ -21,8 +21,9 @@ public sealed class ReleaseStockOnOrderCancelled(StockReservations reservations)
 {
     public async Task<HandlerOutcome> HandleAsync(OrderCancelled cancelled, CancellationToken cancellationToken)
     {
-        await reservations.ReleaseAsync(cancelled.OrderId, cancelled.Flow, cancellationToken);
-        return HandlerOutcome.Done;
+        var reservation = await reservations.ReleaseAsync(cancelled.OrderId, cancelled.Flow, cancellationToken);
+        // Still taking its holds: release once they are all taken.
+        return reservation.Phase == ReservationPhase.Reserving ? HandlerOutcome.Retry : HandlerOutcome.Done;
     }
 }
 

@@ -28,16 +28,21 @@ public sealed class StockReservations(
         return await ProgressAsync(reservation, cancellationToken, asRead);
     }
 
-    /// <summary>
-    /// Answers settled: a reservation still taking holds is finished here first (holds are idempotent per order),
-    /// as the call taking them may never come back (a dead-lettered order-placed), then released.
-    /// </summary>
     public async Task<Reservation> ReleaseAsync(string orderId, SagaFlow flow, CancellationToken cancellationToken)
+    {
+        var reservation = await ChangeAsync(orderId, r => Reservation.Cancel(r, orderId, flow, Now), cancellationToken);
+        // Still taking holds (its handler or the sweep): releasing now would race it.
+        if (reservation.Phase == ReservationPhase.Reserving) return reservation;
+        return await ProgressAsync(reservation, cancellationToken);
+    }
+
+    /// <summary>The release command answers settled: a reservation still taking holds is finished here first (holds are idempotent per order).</summary>
+    public async Task<Reservation> ReleaseSettledAsync(string orderId, SagaFlow flow, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var reservation = await ChangeAsync(orderId, r => Reservation.Cancel(r, orderId, flow, Now), cancellationToken);
-            if (reservation.Phase != ReservationPhase.Reserving) return await ProgressAsync(reservation, cancellationToken);
+            var reservation = await ReleaseAsync(orderId, flow, cancellationToken);
+            if (reservation.Phase != ReservationPhase.Reserving) return reservation;
             await ProgressAsync(reservation, cancellationToken);
         }
     }
