@@ -24,7 +24,9 @@ public sealed class StockReservations(
         // No read of the record first: the change reads it anyway; the holds start from this product read.
         var asRead = await catalogue.ReadManyAsync(request.Items.Select(i => i.ProductId), cancellationToken);
         var products = asRead.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
-        var reservation = await ChangeAsync(request.OrderId, r => Reservation.Open(r, request, products, Now), cancellationToken);
+        // The first delivery finds no reservation, so it is not read first: a first-write is refused if one exists.
+        var reservation = (await outbox.ChangeAsync<Reservation>(
+            KeyOf(request.OrderId), r => Reservation.Open(r, request, products, Now), cancellationToken, freshKey: true)).Value!;
         return await ProgressAsync(reservation, cancellationToken, asRead);
     }
 

@@ -216,7 +216,7 @@ public sealed class Outbox(
         }
         await SendAsync(entry.Key, record, cancellationToken);
         // A writer that read it holding this entry finds the ETag moved on, re-reads and lists it anew.
-        if (unlist && record.Outbox.Count == 0 && record.OutboxListing != entry.Token) return true;
+        if (unlist && record.Outbox.Count == 0 && record.OutboxListing is null) return true;
         if ((record.Outbox.Count == 0 && !unlist) || string.IsNullOrEmpty(etag)) return false;
         // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
         var written = await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox([], unlist ? null : record.OutboxListing), etag,
