@@ -40,12 +40,8 @@ public static class PaymentCommandsApi
 
         var payment = await payments.OpenAsync(
             orderId, body!.Flow!.Value, body.CustomerId!, body.Amount!.Value, confirm: body.Preauthorised ?? false, cancellationToken);
-        return WasRefused(payment) ? PaymentsApi.Refused(payment) : TypedResults.Ok(payment.ToView());
+        return PaymentRules.OpenWasRefused(payment) ? PaymentsApi.Refused(payment) : TypedResults.Ok(payment.ToView());
     }
-
-    // A pre-authorised open is refused by its own debit too.
-    private static bool WasRefused(Payment payment) =>
-        PaymentRules.OpenWasRefused(payment) || payment is { Phase: PaymentPhase.Cancelled, Reason: CancellationReason.InsufficientCredit };
 
     public static async Task<Results<Ok<PaymentView>, ValidationProblem>> VoidAsync(
         string orderId, HttpRequest request, PaymentOperations payments, CancellationToken cancellationToken)

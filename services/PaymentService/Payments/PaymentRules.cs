@@ -29,9 +29,12 @@ public static class PaymentRules
             : opened.Then(PaymentPhase.Pending, new PaymentRequested(orderId, flow, customerId, amount, expiresAt, now)) with { ExpiresAt = expiresAt };
     }
 
-    /// <summary>Refused for an unknown customer; a tombstone is no refusal (the order is already compensated).</summary>
+    /// <summary>
+    /// Refused for an unknown customer, or (pre-authorised) by its own debit; a tombstone is no refusal (the order is
+    /// already compensated). A repeat answers the same, whatever confirm the customer made since.
+    /// </summary>
     public static bool OpenWasRefused(Payment payment) =>
-        payment is { Phase: PaymentPhase.Cancelled, Reason: CancellationReason.UnknownCustomer, CustomerId: not null };
+        payment is { Phase: PaymentPhase.Cancelled, Reason: CancellationReason.UnknownCustomer or CancellationReason.InsufficientCredit, CustomerId: not null };
 
     /// <summary>At or after expiresAt a confirm expires the payment; before, it starts the debit.</summary>
     public static Payment? BeginConfirm(Payment? current, DateTimeOffset now)

@@ -144,20 +144,13 @@ public sealed class Outbox(
         var rested = new HashSet<string>(StringComparer.Ordinal);
         // Before settling, as only the work may know a record is at rest; its failure must not keep events unsent.
         if (work is not null && notAtRest.Count > 0)
-        {
-            try
-            {
-                rested.UnionWith(await work.CarryOnAsync(notAtRest, cancellationToken));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning(e, "The sweep's work on listed {Record} records failed; the next tick tries again", typeof(T).Name);
-            }
-        }
+            await TryWorkAsync<T>(async () => rested.UnionWith(await work.CarryOnAsync(notAtRest, cancellationToken)), "carrying on; the next tick tries again");
         var leaving = entries
             .Where(e => records.TryGetValue(e.Key, out var read) && (read.Value.IsAtRest || rested.Contains(e.Key)) && now - e.ListedAt >= ListedAtLeast)
             .Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
-        if (work is not null && leaving.Count > 0 && !await LetLeaveAsync(work, [.. leaving.Select(k => records[k].Value)], cancellationToken)) leaving.Clear();
+        if (work is not null && leaving.Count > 0
+            && !await TryWorkAsync<T>(() => work.LeavingTheListingAsync([.. leaving.Select(k => records[k].Value)], cancellationToken), "before unlisting; they stay listed"))
+            leaving.Clear();
         var done = new List<OutboxEntry>();
         await RecoveryPass.RunAsync(entries, async entry =>
         {
@@ -169,17 +162,17 @@ public sealed class Outbox(
         return entries.Count;
     }
 
-    private async Task<bool> LetLeaveAsync<T>(IListedWork<T> work, IReadOnlyCollection<T> resting, CancellationToken cancellationToken)
-        where T : class, IOutboxRecord<T>
+    // The service's work failing must not stop the sweep sending what is unsent.
+    private async Task<bool> TryWorkAsync<T>(Func<Task> step, string what)
     {
         try
         {
-            await work.LeavingTheListingAsync(resting, cancellationToken);
+            await step();
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogWarning(e, "The sweep's work before unlisting {Record} records failed; they stay listed", typeof(T).Name);
+            log.LogWarning(e, "The sweep's work on {Record} records failed, {What}", typeof(T).Name, what);
             return false;
         }
     }
