@@ -7,6 +7,8 @@ public static class Extensions
 {
     public static WebApplicationBuilder AddDeliveries(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<AssignmentOptions>().BindConfiguration(AssignmentOptions.Section)
+            .Validate(o => o.TakeWithin > TimeSpan.Zero, "Assignments:TakeWithin must be positive").ValidateOnStart();
         builder.Services.AddSingleton<CourierRoster>();
         builder.Services.AddDemoData<DemoCouriers>();
         builder.Services.AddSingleton<DeliveryDispatcher>();

@@ -78,7 +78,7 @@ public sealed class ChoreographyTests() : HostedTest<DeliveryHost>(() => Deliver
         foreach (var id in trio) (await Host.Http.PutAsJsonAsync($"/couriers/{id}", new { name = id, zone = "trio", capacity = 1 })).Dispose();
         var compared = CourierChoice.Sample("o-trio", trio);
         var roster = Host.Services.GetRequiredService<CourierRoster>();
-        foreach (var id in compared) Assert.Equal(AssignmentState.Active, await roster.TakeAsync(id, $"o-before-{id}", "trio", CancellationToken.None));
+        foreach (var id in compared) Assert.Equal(AssignmentState.Active, await roster.TakeAsync(id, $"o-before-{id}", "trio", Host.Now + TimeSpan.FromMinutes(1), CancellationToken.None));
 
         await Host.ConfirmAsync("o-trio", "trio");
         await Host.IdleAsync();

@@ -109,7 +109,7 @@ public sealed class CommandTests() : HostedTest<DeliveryHost>(() => DeliveryHost
     public async Task ScheduleResumesAnAssignmentInProgressAndAnswersItsOutcome()
     {
         // What a crash after the courier gave its slot, before the delivery recorded it, leaves.
-        var asked = Delivery.Request(null, "o-crash", SagaFlow.Orchestration, "east")!.Ask("c-east-1")!;
+        var asked = Delivery.Request(null, "o-crash", SagaFlow.Orchestration, "east")!.Ask("c-east-1", Host.Now)!;
         await Listing.StoreListedAsync(Host.AppDapr, Components.DeliveryStore, DeliveryDispatcher.KeyOf("o-crash"), asked, Host.Clock);
         await Host.AppDapr.UpdateAsync<Courier>(Components.DeliveryStore, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
 

@@ -39,7 +39,7 @@ public sealed class CourierChoiceTests
             Courier.Register("c-north-2", "b", "north", 50),
             Courier.Register("c-north-3", "c", "north", 0),
         ];
-        var declined = North.Ask("c-north-2")!.Answered("c-north-2", AssignmentState.Declined, DateTimeOffset.UnixEpoch)!;
+        var declined = North.Ask("c-north-2", DateTimeOffset.UnixEpoch)!.Answered("c-north-2", AssignmentState.Declined, DateTimeOffset.UnixEpoch)!;
 
         Assert.Null(CourierChoice.Next(declined, couriers));
     }

@@ -10,7 +10,7 @@ public sealed class DeliveryTests
     private static Delivery Assigning(string zone = "north") =>
         Delivery.Request(null, "o-1", SagaFlow.Choreography, zone)!;
 
-    private static Delivery Scheduled() => Assigning().Ask("c-north-1")!.Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([], null);
+    private static Delivery Scheduled() => Assigning().Ask("c-north-1", Now)!.Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([], null);
 
     private static T Event<T>(Delivery d) where T : IIntegrationEvent => ServiceAssert.SingleEvent<T>(d.Outbox, d.OrderId);
 
@@ -40,7 +40,7 @@ public sealed class DeliveryTests
     [Fact]
     public void TheCourierAskedIsRecordedBeforeAsking()
     {
-        var asked = Assigning().Ask("c-north-1")!;
+        var asked = Assigning().Ask("c-north-1", Now)!;
 
         Assert.Equal("c-north-1", asked.Candidate);
         Assert.Equal("c-north-1", asked.SlotHolder);
@@ -48,20 +48,29 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public void AnAskMayBeTakenUntilItsTimeIsUpAndOneStoredUnstampedHasNoDeadline()
+    {
+        var within = TimeSpan.FromMinutes(1);
+
+        Assert.Equal(Now + within, Assigning().Ask("c-north-1", Now)!.TakeBy(within));
+        Assert.Equal(DateTimeOffset.MaxValue, (Assigning() with { Candidate = "c-north-1" }).TakeBy(within));
+    }
+
+    [Fact]
     public void OnlyOneCourierIsAskedAtATimeAndNeverOneThatDeclined()
     {
-        var asked = Assigning().Ask("c-north-1")!;
+        var asked = Assigning().Ask("c-north-1", Now)!;
         var declined = asked.Answered("c-north-1", AssignmentState.Declined, Now)!;
 
-        Assert.Null(asked.Ask("c-north-2"));
-        Assert.Null(declined.Ask("c-north-1"));
-        Assert.NotNull(declined.Ask("c-north-2"));
+        Assert.Null(asked.Ask("c-north-2", Now));
+        Assert.Null(declined.Ask("c-north-1", Now));
+        Assert.NotNull(declined.Ask("c-north-2", Now));
     }
 
     [Fact]
     public void AnActiveAnswerSchedulesAndAnnouncesIt()
     {
-        var scheduled = Assigning().Ask("c-north-1")!.Answered("c-north-1", AssignmentState.Active, Now)!;
+        var scheduled = Assigning().Ask("c-north-1", Now)!.Answered("c-north-1", AssignmentState.Active, Now)!;
 
         Assert.Equal((DeliveryPhase.Scheduled, "c-north-1", (string?)null), (scheduled.Phase, scheduled.CourierId, scheduled.Candidate));
         Assert.Equal(new DeliveryScheduled("o-1", SagaFlow.Choreography, "c-north-1", Now), Event<DeliveryScheduled>(scheduled));
@@ -72,7 +81,7 @@ public sealed class DeliveryTests
     [Fact]
     public void ADeclineMovesOnToTheNextCourier()
     {
-        var declined = Assigning().Ask("c-north-1")!.Answered("c-north-1", AssignmentState.Declined, Now)!;
+        var declined = Assigning().Ask("c-north-1", Now)!.Answered("c-north-1", AssignmentState.Declined, Now)!;
 
         Assert.Equal(DeliveryPhase.Assigning, declined.Phase);
         Assert.Null(declined.Candidate);
@@ -83,7 +92,7 @@ public sealed class DeliveryTests
     [Fact]
     public void AnAnswerFromACourierNotBeingAskedIsIgnored()
     {
-        var asked = Assigning().Ask("c-north-1")!;
+        var asked = Assigning().Ask("c-north-1", Now)!;
 
         Assert.Null(asked.Answered("c-north-2", AssignmentState.Active, Now));
         Assert.Null(Assigning().Answered("c-north-1", AssignmentState.Active, Now));
@@ -103,7 +112,7 @@ public sealed class DeliveryTests
     [Fact]
     public void NoCourierLeftIsIgnoredWhileACourierIsBeingAskedOrOnceDecided()
     {
-        Assert.Null(Assigning().Ask("c-north-1")!.NoCourierLeft(Now));
+        Assert.Null(Assigning().Ask("c-north-1", Now)!.NoCourierLeft(Now));
         Assert.Null(Scheduled().NoCourierLeft(Now));
     }
 
@@ -129,7 +138,7 @@ public sealed class DeliveryTests
     [Fact]
     public void CancellingKeepsTheFlowOfTheDelivery()
     {
-        var orchestrated = Delivery.Request(null, "o-1", SagaFlow.Orchestration, "north")!.Ask("c-north-1")!
+        var orchestrated = Delivery.Request(null, "o-1", SagaFlow.Orchestration, "north")!.Ask("c-north-1", Now)!
             .Answered("c-north-1", AssignmentState.Active, Now)!.WithOutbox([], null);
 
         var cancelled = Delivery.Cancel(orchestrated, "o-1", SagaFlow.Choreography, null)!.Withdrawn(Now)!;
@@ -153,7 +162,7 @@ public sealed class DeliveryTests
     [Fact]
     public void CancellingDuringAssignmentWithdrawsFromTheCourierAskedAndAnnouncesNothing()
     {
-        var cancelling = Delivery.Cancel(Assigning().Ask("c-north-1"), "o-1", SagaFlow.Choreography, CancellationReason.CustomerCancelled)!;
+        var cancelling = Delivery.Cancel(Assigning().Ask("c-north-1", Now), "o-1", SagaFlow.Choreography, CancellationReason.CustomerCancelled)!;
         var cancelled = cancelling.Withdrawn(Now)!;
 
         Assert.Equal("c-north-1", cancelling.SlotHolder);

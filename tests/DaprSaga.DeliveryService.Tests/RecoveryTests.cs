@@ -16,6 +16,8 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
 {
     private const string Store = Components.DeliveryStore;
     private DaprClient Dapr => Host.AppDapr;
+    private static readonly AssignmentOptions Assignments = new();
+    private CourierRoster Roster => Host.Services.GetRequiredService<CourierRoster>();
 
     private Task LeaveUnfinishedAsync(Delivery delivery) =>
         Listing.StoreListedAsync(Dapr, Store, DeliveryDispatcher.KeyOf(delivery.OrderId), delivery, Host.Clock);
@@ -31,7 +33,7 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
     /// <summary>o-crash stopped after asking c-east-1 and taking its slot, before recording the answer.</summary>
     private async Task LeaveAskedWithTheSlotTakenAsync()
     {
-        await LeaveUnfinishedAsync(Delivery.Request(null, "o-crash", SagaFlow.Choreography, "east")!.Ask("c-east-1")!);
+        await LeaveUnfinishedAsync(Delivery.Request(null, "o-crash", SagaFlow.Choreography, "east")!.Ask("c-east-1", Host.Now)!);
         await Dapr.UpdateAsync<Courier>(Store, CourierRoster.KeyOf("c-east-1"), c => c!.Take("o-crash", "east").Next);
     }
 
@@ -154,8 +156,39 @@ public sealed class RecoveryTests() : HostedTest<DeliveryHost>(() => DeliveryHos
         await Host.ConfirmThenCancelAsync("o-1", "east");
 
         // What a handler that read the delivery while it was asking c-east-1 would do now.
-        await Host.Services.GetRequiredService<CourierRoster>().TakeAsync("c-east-1", "o-1", "east", CancellationToken.None);
+        await Roster.TakeAsync("c-east-1", "o-1", "east", Host.Now + Assignments.TakeWithin, CancellationToken.None);
 
         Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+    }
+
+    [Fact]
+    public async Task ATakeAskedForPastItsTimeGetsNoSlotOnceTheOrdersSettledAnswerIsForgotten()
+    {
+        var askedBy = Host.Now + Assignments.TakeWithin;
+        await Host.ConfirmThenCancelAsync("o-1", "east");
+        Host.Clock.Advance(Assignments.SettledLife);
+        // Another order's take is the courier's next write: it forgets o-1's settled answer.
+        Assert.Equal(AssignmentState.Active, await Roster.TakeAsync("c-east-1", "o-2", "east", Host.Now + Assignments.TakeWithin, CancellationToken.None));
+        Assert.Equal(["o-2"], Host.StoredCouriers().Single(c => c.CourierId == "c-east-1").Assignments.Keys);
+
+        // A worker still holding o-1's old ask, in a courier with a free slot again.
+        await Roster.ReleaseAsync("c-east-1", "o-2", CancellationToken.None);
+        Assert.Equal(AssignmentState.Declined, await Roster.TakeAsync("c-east-1", "o-1", "east", askedBy, CancellationToken.None));
+
+        Assert.Equal(0, (await Host.CourierAsync("c-east-1")).ActiveDeliveries);
+        Assert.DoesNotContain("o-1", Host.StoredCouriers().Single(c => c.CourierId == "c-east-1").Assignments.Keys);
+    }
+
+    [Fact]
+    public async Task AnAssignmentStoppedPastItsTimeIsDeclinedByItsCandidateAndAsksTheNext()
+    {
+        // Its service stayed down past Assignments:TakeWithin after asking c-east-1, the only courier of the east.
+        await LeaveUnfinishedAsync(Delivery.Request(null, "o-crash", SagaFlow.Choreography, "east")!.Ask("c-east-1", Host.Now)!);
+        Host.Clock.Advance(Assignments.TakeWithin);
+
+        await SweepAsync();
+
+        await AssertDeliveryAndEastAsync("o-crash", DeliveryStatus.Failed, eastActive: 0);
+        Assert.Single(Host.PublishedFor(Topics.DeliveryFailed, "o-crash"));
     }
 }

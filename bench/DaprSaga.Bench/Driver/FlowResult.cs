@@ -44,6 +44,8 @@ public sealed record FlowResult(
     double SidecarsPeakMemoryMb,
     IReadOnlyList<long> ServicesGcCollections,
     IReadOnlyList<long> SidecarsGcCollections,
+    double ServicesAllocatedKbPerSaga,
+    double SidecarsAllocatedKbPerSaga,
     long Redeliveries,
     long DeadLettered,
     long Dropped,
@@ -107,6 +109,7 @@ public sealed record FlowResult(
             (long)appsAfter["peakWorkingSetBytes"]! / 1048576.0,
             (long)sidecarsAfter["peakWorkingSetBytes"]! / 1048576.0,
             Collections(appsBefore, appsAfter), Collections(sidecarsBefore, sidecarsAfter),
+            AllocatedKb(appsBefore, appsAfter) / sagas, AllocatedKb(sidecarsBefore, sidecarsAfter) / sagas,
             Delta("redeliveries"), Delta("deadLettered"), Delta("dropped"),
             hop, bound, rate / bound, mismatches);
 
@@ -115,6 +118,9 @@ public sealed record FlowResult(
             h.GetMaxValue() / 1000.0, h.GetMean() / 1000.0);
 
         long Delta(string name) => (long)sidecarsAfter[name]! - (long)sidecarsBefore[name]!;
+
+        // Bytes allocated on the managed heap: a steadier measure of work per saga than CPU time on a shared machine.
+        static double AllocatedKb(JsonObject before, JsonObject after) => ((long)after["allocatedBytes"]! - (long)before["allocatedBytes"]!) / 1024.0;
 
         // Garbage collections by generation (0, 1, 2) during the flow.
         static IReadOnlyList<long> Collections(JsonObject before, JsonObject after) =>

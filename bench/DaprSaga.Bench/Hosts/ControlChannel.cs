@@ -92,6 +92,7 @@ public sealed class ControlChannel : IDisposable
             ["workingSetBytes"] = self.WorkingSet64,
             ["gcHeapBytes"] = GC.GetTotalMemory(forceFullCollection: false),
             ["gcCollections"] = new JsonArray(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)),
+            ["allocatedBytes"] = GC.GetTotalAllocatedBytes(),
         };
     }
 }

@@ -1,6 +1,6 @@
 namespace DaprSaga.DeliveryService.Couriers;
 
-/// <summary>An order gets one answer per courier; a settled one is kept for the retention window.</summary>
+/// <summary>An order gets one answer per courier; a settled one is kept for <see cref="AssignmentOptions.SettledLife"/>.</summary>
 public enum AssignmentState
 {
     Active,

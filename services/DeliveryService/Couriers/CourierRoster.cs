@@ -5,9 +5,9 @@ namespace DaprSaga.DeliveryService.Couriers;
 
 /// <summary>
 /// One key per courier, a catalogue of every id, and per zone a roster, so an assignment reads its own zone only.
-/// A write also forgets the answers settled a retention window ago, so a courier stops growing.
+/// A write also forgets the answers settled <see cref="AssignmentOptions.SettledLife"/> ago, so a busy courier carries minutes of orders, not days.
 /// </summary>
-public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention)
+public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, TimeProvider time, IOptions<AssignmentOptions> assignments)
 {
     private readonly ShardedIndex _catalogue = new(dapr, service.StateStore, "couriers", shards: 4);
 
@@ -55,18 +55,23 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, Time
             await RosterOf(courier.Zone).AddAsync(courier.CourierId, cancellationToken);
     }
 
-    /// <summary>Takes the slot on <paramref name="asRead"/> with its ETag first (saves a read); any other answer is decided on a fresh read.</summary>
+    /// <summary>
+    /// Takes the slot on <paramref name="asRead"/> with its ETag first (saves a read); any other answer is decided on a fresh read.
+    /// An order not yet answered is declined, unrecorded, once it is <paramref name="takeBy"/>, judged after the read (its settled answer may be gone by then).
+    /// </summary>
     public async Task<AssignmentState> TakeAsync(
-        string courierId, string orderId, string zone, CancellationToken cancellationToken, Stored<Courier>? asRead = null)
+        string courierId, string orderId, string zone, DateTimeOffset takeBy, CancellationToken cancellationToken, Stored<Courier>? asRead = null)
     {
-        if (asRead?.Value.Take(orderId, zone) is ({ } taken, AssignmentState.Active) && !string.IsNullOrEmpty(asRead.ETag)
+        (Courier? Next, AssignmentState Answer) Take(Courier courier) =>
+            courier.AnswerFor(orderId) is null && time.GetUtcNow() >= takeBy ? (null, AssignmentState.Declined) : courier.Take(orderId, zone);
+        if (asRead is not null && Take(asRead.Value) is ({ } taken, AssignmentState.Active) && !string.IsNullOrEmpty(asRead.ETag)
             && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(courierId), Kept(taken), asRead.ETag, cancellationToken: cancellationToken))
             return AssignmentState.Active;
         var answer = AssignmentState.Declined;
         await dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c =>
         {
             if (c is null) return null;
-            (var next, answer) = c.Take(orderId, zone);
+            (var next, answer) = Take(c);
             return next is null ? null : Kept(next);
         }, cancellationToken);
         return answer;
@@ -78,5 +83,5 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, Time
     public Task WithdrawAsync(string courierId, string orderId, CancellationToken cancellationToken) =>
         dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c => c?.Withdraw(orderId) is { } next ? Kept(next) : null, cancellationToken);
 
-    private Courier Kept(Courier courier) => courier.Kept(time.GetUtcNow(), retention.Value.Window);
+    private Courier Kept(Courier courier) => courier.Kept(time.GetUtcNow(), assignments.Value.SettledLife);
 }

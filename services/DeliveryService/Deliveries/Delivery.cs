@@ -11,7 +11,10 @@ public enum DeliveryPhase { Assigning, Scheduled, Failed, Cancelling, Cancelled,
 
 public enum DeliveryStatus { Scheduled, Failed, Cancelled, Delivered }
 
-/// <summary><see cref="Candidate"/>: the courier being asked, the only one besides <see cref="CourierId"/> that may hold the slot.</summary>
+/// <summary>
+/// <see cref="Candidate"/>: the courier being asked, the only one besides <see cref="CourierId"/> that may hold the slot;
+/// <see cref="AskedAt"/>: when it was asked, which bounds when it may still take the order.
+/// </summary>
 public sealed record Delivery(
     string OrderId,
     SagaFlow Flow,
@@ -22,7 +25,8 @@ public sealed record Delivery(
     IReadOnlyList<string> Declined,
     CancellationReason? Reason,
     IReadOnlyList<OutboxMessage> Outbox,
-    string? OutboxListing = null) : IOutboxRecord<Delivery>
+    string? OutboxListing = null,
+    DateTimeOffset? AskedAt = null) : IOutboxRecord<Delivery>
 {
     public bool IsAtRest => Phase is DeliveryPhase.Scheduled or DeliveryPhase.Failed or DeliveryPhase.Cancelled or DeliveryPhase.Delivered;
 
@@ -54,13 +58,16 @@ public sealed record Delivery(
     /// <summary>The first courier (null: none free) is chosen beforehand, so the creating write already asks it or fails.</summary>
     public static Delivery? Request(Delivery? current, string orderId, SagaFlow flow, string zone, string? firstCourier, DateTimeOffset now) =>
         Request(current, orderId, flow, zone) is { } requested
-            ? firstCourier is null ? requested.NoCourierLeft(now) : requested.Ask(firstCourier)
+            ? firstCourier is null ? requested.NoCourierLeft(now) : requested.Ask(firstCourier, now)
             : null;
 
-    public Delivery? Ask(string courierId) =>
+    public Delivery? Ask(string courierId, DateTimeOffset now) =>
         Phase == DeliveryPhase.Assigning && Candidate is null && !Declined.Contains(courierId)
-            ? this with { Candidate = courierId }
+            ? this with { Candidate = courierId, AskedAt = now }
             : null;
+
+    // A candidate stored before asks were stamped has no deadline, as then.
+    public DateTimeOffset TakeBy(TimeSpan takeWithin) => AskedAt is { } asked ? asked + takeWithin : DateTimeOffset.MaxValue;
 
     public Delivery? Answered(string courierId, AssignmentState answer, DateTimeOffset now)
     {

@@ -1,5 +1,6 @@
 using Dapr.Client;
 using DaprSaga.DeliveryService.Couriers;
+using Microsoft.Extensions.Options;
 
 namespace DaprSaga.DeliveryService.Deliveries;
 
@@ -9,7 +10,8 @@ namespace DaprSaga.DeliveryService.Deliveries;
 /// Whoever finds a step unfinished carries it on; the outbox lists a delivery not at rest before it is written.
 /// </summary>
 public sealed class DeliveryDispatcher(
-    DaprClient dapr, Outbox outbox, CourierRoster couriers, ServiceIdentity service, TimeProvider time, ILogger<DeliveryDispatcher> log)
+    DaprClient dapr, Outbox outbox, CourierRoster couriers, ServiceIdentity service, TimeProvider time, IOptions<AssignmentOptions> assignments,
+    ILogger<DeliveryDispatcher> log)
     : IListedWork<Delivery>
 {
     // Every courier answers at most once per order, so an assignment ends long before this.
@@ -67,10 +69,11 @@ public sealed class DeliveryDispatcher(
                     roster ??= await couriers.InZoneAsync(delivery.Zone, cancellationToken);
                     var next = await ChooseAsync(delivery, roster, cancellationToken);
                     asRead = next;
-                    delivery = await ChangeAsync(orderId, d => next is null ? d?.NoCourierLeft(now) : d?.Ask(next.Value.CourierId), cancellationToken);
+                    delivery = await ChangeAsync(orderId, d => next is null ? d?.NoCourierLeft(now) : d?.Ask(next.Value.CourierId, now), cancellationToken);
                     break;
                 case { Phase: DeliveryPhase.Assigning, Candidate: { } candidate }:
-                    var answer = await couriers.TakeAsync(candidate, orderId, delivery.Zone, cancellationToken, asRead?.Value.CourierId == candidate ? asRead : null);
+                    var answer = await couriers.TakeAsync(candidate, orderId, delivery.Zone, delivery.TakeBy(assignments.Value.TakeWithin),
+                        cancellationToken, asRead?.Value.CourierId == candidate ? asRead : null);
                     asRead = null;
                     delivery = await ChangeAsync(orderId, d => d?.Answered(candidate, answer, now), cancellationToken);
                     break;

@@ -101,6 +101,8 @@ internal sealed class AppChannel(HttpClient client, string? appApiToken)
     /// <summary>Go's json.Decode into struct{Status string}: keys case-insensitive, errors mean success.</summary>
     private static string StatusOf(byte[] body)
     {
+        // An empty body is Go's io.EOF: a decode error, so success (and no exception here per delivery).
+        if (body.Length == 0) return "";
         try
         {
             var reader = new Utf8JsonReader(body);
