@@ -12,9 +12,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DaprSaga.Scenarios.Tests;
 
 /// <summary>
-/// The saga's bookkeeping ends: idempotency markers inside customers and couriers are forgotten a retention
-/// window after they settled (a product's settled holds sooner: Holds:SettledLife), and an event older than
-/// the window is refused instead of acting again.
+/// The saga's bookkeeping ends: idempotency markers inside customers are forgotten a retention window after
+/// they settled (a product's settled holds and a courier's settled answers sooner: their SettledLife), and an
+/// event older than the window is refused instead of acting again.
 /// </summary>
 public sealed class RetentionTests
 {
