@@ -22,7 +22,8 @@ public static class Telemetry
                     .AddAspNetCoreInstrumentation(o => o.Filter = http =>
                         !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/swagger"))
                     .AddHttpClientInstrumentation()
-                    .AddGrpcClientInstrumentation();
+                    // One client span per Dapr call: the gRPC one, not also the HTTP/2 request beneath it.
+                    .AddGrpcClientInstrumentation(o => o.SuppressDownstreamInstrumentation = true);
                 if (exporter.Equals("zipkin", StringComparison.OrdinalIgnoreCase))
                 {
                     var endpoint = builder.Configuration["Telemetry:ZipkinEndpoint"] ?? "http://localhost:9411/api/v2/spans";
