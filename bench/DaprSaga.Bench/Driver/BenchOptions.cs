@@ -49,7 +49,8 @@ public sealed record BenchOptions(
             }
             i++;
         }
-        return new BenchOptions(flows, sagas, concurrency, warmup ?? Math.Min(200, Math.Max(20, sagas / 10)),
+        // As many warm-up sagas as measured: fewer, and the window still pays the JIT for tiering the code up.
+        return new BenchOptions(flows, sagas, concurrency, warmup ?? sagas,
             TimeSpan.FromSeconds(hopSeconds), json, paced ?? Math.Max(20, sagas / 10), soak, dumps);
     }
 }

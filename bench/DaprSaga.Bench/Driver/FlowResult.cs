@@ -46,6 +46,8 @@ public sealed record FlowResult(
     IReadOnlyList<long> SidecarsGcCollections,
     double ServicesAllocatedKbPerSaga,
     double SidecarsAllocatedKbPerSaga,
+    double JitMsPerSaga,
+    double GcPauseMsPerSaga,
     long Redeliveries,
     long DeadLettered,
     long Dropped,
@@ -110,6 +112,8 @@ public sealed record FlowResult(
             (long)sidecarsAfter["peakWorkingSetBytes"]! / 1048576.0,
             Collections(appsBefore, appsAfter), Collections(sidecarsBefore, sidecarsAfter),
             AllocatedKb(appsBefore, appsAfter) / sagas, AllocatedKb(sidecarsBefore, sidecarsAfter) / sagas,
+            (Ms(appsBefore, appsAfter, "jitMs") + Ms(sidecarsBefore, sidecarsAfter, "jitMs")) / sagas,
+            (Ms(appsBefore, appsAfter, "gcPauseMs") + Ms(sidecarsBefore, sidecarsAfter, "gcPauseMs")) / sagas,
             Delta("redeliveries"), Delta("deadLettered"), Delta("dropped"),
             hop, bound, rate / bound, mismatches);
 
@@ -121,6 +125,9 @@ public sealed record FlowResult(
 
         // Bytes allocated on the managed heap: a steadier measure of work per saga than CPU time on a shared machine.
         static double AllocatedKb(JsonObject before, JsonObject after) => ((long)after["allocatedBytes"]! - (long)before["allocatedBytes"]!) / 1024.0;
+
+        // Time compiling methods (the JIT tiering code up, which a warm service no longer does) or paused for GC.
+        static double Ms(JsonObject before, JsonObject after, string name) => (double)after[name]! - (double)before[name]!;
 
         // Garbage collections by generation (0, 1, 2) during the flow.
         static IReadOnlyList<long> Collections(JsonObject before, JsonObject after) =>

@@ -27,6 +27,7 @@ public static class Report
                peak working set: services process {r.ServicesPeakMemoryMb:0} MB, sidecars process {r.SidecarsPeakMemoryMb:0} MB
                garbage collections (gen 0/1/2): services {string.Join('/', r.ServicesGcCollections)}, sidecars {string.Join('/', r.SidecarsGcCollections)}
                allocated per saga: services {r.ServicesAllocatedKbPerSaga:0} KB, sidecars {r.SidecarsAllocatedKbPerSaga:0} KB
+               per saga in both processes: JIT compiling {r.JitMsPerSaga:0.00} ms, paused for GC {r.GcPauseMsPerSaga:0.00} ms
                broker: {r.Redeliveries} redeliveries, {r.DeadLettered} dead-lettered, {r.Dropped} dropped
                hop floor: {r.HopFloor.HopsPerSecond:0} hops/s (app CPU {r.HopFloor.AppCpuMsPerHop:0.000} ms, sidecar CPU {r.HopFloor.SidecarCpuMsPerHop:0.000} ms per hop); hop-bound {r.HopBoundSagasPerSecond:0.0} sagas/s; achieved/bound {r.AchievedOverHopBound:0.00}
             """));
@@ -85,6 +86,7 @@ public static class Report
         rows.Add(("CPU ms/saga services / sidecars", r => $"{F(r.ServiceCpuMsPerSaga, "0.00")} / {F(r.SidecarCpuMsPerSaga, "0.00")}"));
         rows.Add(("peak MB services / sidecars", r => $"{F(r.ServicesPeakMemoryMb, "0")} / {F(r.SidecarsPeakMemoryMb, "0")}"));
         rows.Add(("allocated KB/saga services / sidecars", r => $"{F(r.ServicesAllocatedKbPerSaga, "0")} / {F(r.SidecarsAllocatedKbPerSaga, "0")}"));
+        rows.Add(("JIT / GC pause ms/saga (both processes)", r => $"{F(r.JitMsPerSaga, "0.00")} / {F(r.GcPauseMsPerSaga, "0.00")}"));
         rows.Add(("GCs gen 0/1/2 services; sidecars", r => $"{string.Join('/', r.ServicesGcCollections)}; {string.Join('/', r.SidecarsGcCollections)}"));
         rows.Add(("hop floor hops/s", r => F(r.HopFloor.HopsPerSecond, "0")));
         rows.Add(("hop-bound sagas/s", r => F(r.HopBoundSagasPerSecond, "0.0")));

@@ -93,6 +93,8 @@ public sealed class ControlChannel : IDisposable
             ["gcHeapBytes"] = GC.GetTotalMemory(forceFullCollection: false),
             ["gcCollections"] = new JsonArray(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)),
             ["allocatedBytes"] = GC.GetTotalAllocatedBytes(),
+            ["jitMs"] = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
+            ["gcPauseMs"] = GC.GetTotalPauseDuration().TotalMilliseconds,
         };
     }
 }
