@@ -60,7 +60,7 @@ public sealed class WorkflowApiTests
         Assert.Equal((id, nameof(OrderSagaWorkflow)), (start.InstanceId, start.Name));
         Assert.Equal("Workflow", (string?)JsonNode.Parse(start.Input)!["request"]!["engine"]);
         Assert.Null(app.Stored(id));
-        Assert.Contains(id, app.Index("processes"));
+        Assert.Contains(id, app.Index("running-processes"));
         Assert.Empty(app.Participants[AppIds.OrderService].Calls); // the workflow, not this request, calls the participants
     }
 
@@ -109,7 +109,7 @@ public sealed class WorkflowApiTests
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(["engine"], problem!["errors"]!.AsObject().Select(e => e.Key));
         Assert.Empty(Hub.Starts);
-        Assert.Empty(app.Index("processes"));
+        Assert.Empty(app.Index("running-processes"));
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class WorkflowApiTests
 
         var id = Assert.Single(views.Append(again).Select(v => (string?)v["orderId"]).Distinct());
         Assert.Equal(id, Assert.Single(Hub.Started).InstanceId);
-        Assert.Equal([id], app.Index("processes"));
+        Assert.Equal([id], app.Index("running-processes"));
         // Another key is another order.
         Assert.NotEqual(id, (string?)(await StartAsync(app, Body(), "key-2"))["orderId"]);
     }
@@ -137,7 +137,7 @@ public sealed class WorkflowApiTests
         var id = Assert.Single(views.Select(v => (string?)v["orderId"]).Distinct())!;
         await OrchestratorApp.UntilAsync(() => app.Stored(id) is { Status: ProcessStatus.Completed }, "the process completed");
         Assert.Single(app.Participants[AppIds.OrderService].Calls, $"PUT /orders/{id}");
-        Assert.Equal([id], app.Index("processes"));
+        Assert.Equal([id], app.Index("running-processes"));
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class WorkflowApiTests
         Assert.Equal(422, (int?)(await other.Content.ReadFromJsonAsync<JsonObject>())!["status"]);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, otherEngine.StatusCode);
         Assert.Single(Hub.Starts);
-        Assert.Single(app.Index("processes"));
+        Assert.Single(app.Index("running-processes"));
     }
 
     [Fact]
@@ -196,7 +196,7 @@ public sealed class WorkflowApiTests
     }
 
     [Fact]
-    public async Task TheRecoveryTickSchedulesAWorkflowWhoseStartWasCutShortAndOtherwiseOnlyTakesItsIdOffTheIndex()
+    public async Task TheRecoveryTickSchedulesAWorkflowWhoseStartWasCutShortAndOtherwiseOnlyMovesItsIdToTheListOfAll()
     {
         Hub.FailingStarts = 1;
         await using var app = await StartWithWorkflowsAsync();
@@ -213,6 +213,7 @@ public sealed class WorkflowApiTests
 
         Assert.Equal([started, cutShort], Hub.Started.Select(s => s.InstanceId));
         Assert.Empty(app.Index("running-processes"));
+        Assert.True(app.Index("processes").SetEquals([cutShort, started]), "both moved to the list of all");
         Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
         Assert.Equal(2, Hub.Started.Count);
     }
@@ -224,6 +225,10 @@ public sealed class WorkflowApiTests
         var workflowId = (string)(await StartAsync(app, Body(autoConfirmPayment: false)))["orderId"]!;
         var runnerId = (string)(await StartAsync(app, Body(engine: "runner")))["orderId"]!;
         await OrchestratorApp.UntilAsync(() => app.Stored(runnerId) is { Status: ProcessStatus.Completed }, "the runner's process completed");
+        // The finished one moves to the list of all, the waiting one stays running: the list reads both.
+        Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
+        Assert.Equal([workflowId], app.Index("running-processes"));
+        Assert.Equal([runnerId], app.Index("processes"));
         var at = app.Clock.GetUtcNow();
         Hub.Set(workflowId, Json(new OrderSagaStatus(
             ProcessStatus.WaitingForPayment, "ConfirmPayment",

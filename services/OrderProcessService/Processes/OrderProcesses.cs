@@ -75,7 +75,7 @@ public sealed class OrderProcesses(
 
     public async Task<IReadOnlyList<OrderProcessView>> ListAsync(CancellationToken cancellationToken)
     {
-        var ids = await indexes.All.ListAsync(cancellationToken);
+        var ids = await indexes.ListAsync(cancellationToken);
         var views = (await runner.FindManyAsync(ids, cancellationToken)).Values.Select(p => p.Value.ToView()).ToList();
         var others = ids.Except(views.Select(v => v.OrderId), StringComparer.Ordinal).ToList();
         if (others.Count > 0)

@@ -45,7 +45,7 @@ public sealed class ProcessRecovery(
             }, log, cancellationToken);
         }, log, cancellationToken);
         // Finished ones leave here, not in their runner: one write per shard instead of one per saga.
-        await indexes.Running.RemoveAllAsync(finished, cancellationToken);
+        await indexes.FinishedAsync(finished, cancellationToken);
         return resumed;
     }
 
