@@ -24,6 +24,12 @@ public sealed record OrderFinalState(
     /// <summary>Captured minus refunded: a Confirmed payment holds its amount; a Refunded one was captured and given back.</summary>
     public decimal NetCaptured => PaymentStatus == "Confirmed" ? (decimal)Payment!["amount"]! : 0m;
 
+    /// <summary>What each service holds for the order, for a violation's report (a rare race is seldom replayed).</summary>
+    public string Describe() =>
+        $"{Flow}{(Engine is { } e ? $" on {e}" : "")}; payment {Payment?.ToJsonString() ?? "(none)"}; " +
+        $"reservation {(string?)Reservation?["status"] ?? "(none)"}; delivery {(string?)Delivery?["status"] ?? "(none)"}; " +
+        $"process steps {Process?["steps"]?.ToJsonString() ?? "(none)"}";
+
     public IEnumerable<(string ProductId, int Quantity)> Items =>
         Order?["items"]?.AsArray().Select(i => ((string)i!["productId"]!, (int)i["quantity"]!)) ?? [];
 }
@@ -77,9 +83,9 @@ public sealed class StormCheck(SagaCluster cluster, Retrying http)
             foreach (var o in Orders)
             {
                 if (o.Status == "Completed" && (o.PaymentStatus != "Confirmed" || o.NetCaptured != o.Total))
-                    Fail($"order {o.OrderId} is Completed (total {o.Total}) but its payment is {o.PaymentStatus ?? "(none)"} capturing {o.NetCaptured}");
+                    Fail($"order {o.OrderId} is Completed (total {o.Total}) but its payment is {o.PaymentStatus ?? "(none)"} capturing {o.NetCaptured}; {o.Describe()}");
                 if (o.Status == "Cancelled" && o.NetCaptured != 0)
-                    Fail($"order {o.OrderId} is Cancelled ({o.Reason}) but its payment still holds {o.NetCaptured}");
+                    Fail($"order {o.OrderId} is Cancelled ({o.Reason}) but its payment still holds {o.NetCaptured}; {o.Describe()}");
                 if (o.PaymentStatus == "Pending") Fail($"order {o.OrderId}: payment still Pending (expires {(string?)o.Payment!["expiresAt"]})");
             }
         });
