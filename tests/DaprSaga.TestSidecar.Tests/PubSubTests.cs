@@ -160,6 +160,40 @@ public sealed class PubSubTests : IAsyncDisposable
         Assert.Equal((string?)deliveries[0].Envelope!["id"], (string?)deliveries[1].Envelope!["id"]);
     }
 
+    /// <summary>
+    /// daprd retries whatever error the app channel returns (postman/http `Deliver`: err → NewRetriable). The app
+    /// ran the handler, then the call failed as an in-memory TestServer fails it: an aborted request throws an
+    /// exception that is no HttpRequestException, a host disposed mid-request an OperationCanceledException.
+    /// </summary>
+    [Theory]
+    [InlineData("aborted")]
+    [InlineData("cancelled")]
+    public async Task ADeliveryWhoseCallFailsAfterTheHandlerRanIsDeliveredAgain(string failure)
+    {
+        var app = await StartAsync("sub-app", a => a.MapPost("/h", TestApp.Recording("h")).WithTopic(PubSub, "t"));
+        var calls = 0;
+        await app.Sidecar.AttachAppAsync(new HttpClient(new FailingAfter(async (request, send) =>
+        {
+            var response = await send(request);
+            if (request.RequestUri!.AbsolutePath != "/h" || Interlocked.Increment(ref calls) > 1) return response;
+            throw failure == "aborted" ? new InvalidOperationException("The application aborted the request.") : new OperationCanceledException();
+        }))
+        { BaseAddress = app.Address });
+
+        await app.Dapr.PublishEventAsync(PubSub, "t", new Placed("a", 1));
+        await _testbed.WaitForIdleAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, app.Recorder.At("h").Count);
+        Assert.Equal((0, 1), (_testbed.Dropped, _testbed.Redeliveries));
+    }
+
+    private sealed class FailingAfter(Func<HttpRequestMessage, Func<HttpRequestMessage, Task<HttpResponseMessage>>, Task<HttpResponseMessage>> call)
+        : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            call(request, r => base.SendAsync(r, cancellationToken));
+    }
+
     [Theory]
     [InlineData("{\"status\":\"DROP\"}", 200)]
     [InlineData("", 404)]

@@ -66,7 +66,7 @@ internal sealed class AppChannel(HttpClient client, string? appApiToken)
     /// POSTs a CloudEvent and reads the answer as dapr `pkg/runtime/subscription/postman/http/http.go`
     /// does: 2xx with a body that does not decode as {"status": string} is success; "" and
     /// "SUCCESS" ack, "RETRY" retries, "DROP" drops, any other status retries; 404 drops; every
-    /// other status, a timeout or a connection error retries.
+    /// other status, and any error of the call itself (a timeout, a reset, an in-memory app that aborts) retries.
     /// </summary>
     public async Task<DeliveryOutcome> DeliverAsync(string path, CloudEvent cloudEvent, CancellationToken token)
     {
@@ -88,13 +88,10 @@ internal sealed class AppChannel(HttpClient client, string? appApiToken)
                 _ => DeliveryOutcome.Retry,
             };
         }
-        catch (HttpRequestException)
+        // Deliver: `err != nil` from the app channel is retriable; only the sidecar's own stop ends the attempt.
+        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
         {
             return DeliveryOutcome.Retry;
-        }
-        catch (TaskCanceledException) when (!token.IsCancellationRequested)
-        {
-            return DeliveryOutcome.Retry; // the inbound delivery timeout
         }
     }
 

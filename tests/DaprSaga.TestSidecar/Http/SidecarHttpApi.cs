@@ -92,7 +92,8 @@ internal static class SidecarHttpApi
         {
             response = await app.Client.SendAsync(request, http.RequestAborted);
         }
-        catch (HttpRequestException e)
+        // Any failure of the app channel, an in-memory app's abort included; the caller's own hang-up ends it.
+        catch (Exception e) when (e is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
         {
             await Error(HttpStatusCode.InternalServerError, "ERR_DIRECT_INVOKE",
                 $"failed to invoke, id: {appId}, err: error invoking app channel: {e.Message}").ExecuteAsync(http);

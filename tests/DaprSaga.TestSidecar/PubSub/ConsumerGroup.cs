@@ -166,7 +166,7 @@ internal sealed class ConsumerGroup
                 return;
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
         finally
