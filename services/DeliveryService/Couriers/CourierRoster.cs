@@ -55,10 +55,7 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, Time
             await RosterOf(courier.Zone).AddAsync(courier.CourierId, cancellationToken);
     }
 
-    /// <summary>
-    /// Takes the slot on <paramref name="asRead"/> with its ETag first (saves a read); any other answer is decided on a fresh read.
-    /// An order not yet answered is declined, unrecorded, once it is <paramref name="takeBy"/>, judged after the read (its settled answer may be gone by then).
-    /// </summary>
+    /// <summary>Tries <paramref name="asRead"/> first (saves a read); an unanswered order is declined, unrecorded, from <paramref name="takeBy"/> on, judged after the read.</summary>
     public async Task<AssignmentState> TakeAsync(
         string courierId, string orderId, string zone, DateTimeOffset takeBy, CancellationToken cancellationToken, Stored<Courier>? asRead = null)
     {

@@ -11,10 +11,7 @@ public enum DeliveryPhase { Assigning, Scheduled, Failed, Cancelling, Cancelled,
 
 public enum DeliveryStatus { Scheduled, Failed, Cancelled, Delivered }
 
-/// <summary>
-/// <see cref="Candidate"/>: the courier being asked, the only one besides <see cref="CourierId"/> that may hold the slot;
-/// <see cref="AskedAt"/>: when it was asked, which bounds when it may still take the order.
-/// </summary>
+/// <summary><see cref="Candidate"/>: the courier being asked, the only other that may hold the slot, until <see cref="AskedAt"/> + Assignments:TakeWithin.</summary>
 public sealed record Delivery(
     string OrderId,
     SagaFlow Flow,

@@ -2,11 +2,7 @@ using Dapr.Client;
 
 namespace DaprSaga.OrderProcessService.Processes;
 
-/// <summary>
-/// The unfinished instances (for recovery) and every instance (for listing), sharded. A start touches only
-/// the running index, whose shards stay as small as the sagas under way; the recovery pass moves finished
-/// ids into the list of all, one write per shard for all the ids of a tick.
-/// </summary>
+/// <summary>Unfinished instances (for recovery) and every instance (for listing), sharded; a start enters only the running index, as small as the sagas under way.</summary>
 public sealed class ProcessIndexes(DaprClient dapr, ServiceIdentity service)
 {
     private readonly ShardedIndex _all = new(dapr, service.StateStore, "processes");
