@@ -24,7 +24,7 @@ public sealed record OrderFinalState(
     /// <summary>Captured minus refunded: a Confirmed payment holds its amount; a Refunded one was captured and given back.</summary>
     public decimal NetCaptured => PaymentStatus == "Confirmed" ? (decimal)Payment!["amount"]! : 0m;
 
-    /// <summary>What each service holds for the order, for a violation's report (a rare race is seldom replayed).</summary>
+    /// <summary>What each service holds for the order, for a violation's report.</summary>
     public string Describe() =>
         $"{Flow}{(Engine is { } e ? $" on {e}" : "")}; payment {Payment?.ToJsonString() ?? "(none)"}; " +
         $"reservation {(string?)Reservation?["status"] ?? "(none)"}; delivery {(string?)Delivery?["status"] ?? "(none)"}; " +
@@ -63,30 +63,30 @@ public sealed class StormCheck(SagaCluster cluster, Retrying http)
         });
         Check("every order terminal", () =>
         {
-            foreach (var o in Orders.Where(o => o.Order is null || !StormRun.IsTerminal(o.Order))) Fail($"order {o.OrderId} is {o.Status}");
+            foreach (var o in Orders.Where(o => o.Order is null || !StormRun.IsTerminal(o.Order))) Fail(o, $"order {o.OrderId} is {o.Status}");
         });
         Check("every orchestration terminal, with the same outcome as its order", () =>
         {
             foreach (var o in Orders.Where(o => o.Flow == nameof(SagaFlow.Orchestration)))
             {
                 var status = (string?)o.Process?["status"];
-                if (status != o.Status) Fail($"order {o.OrderId} is {o.Status} but its orchestration is {status ?? "(missing)"}");
+                if (status != o.Status) Fail(o, $"order {o.OrderId} is {o.Status} but its orchestration is {status ?? "(missing)"}");
             }
         });
         Check("every orchestration ran on the engine it was started on", () =>
         {
             foreach (var o in Orders.Where(o => o.Placed?.Engine is not null && o.Process is not null && o.Engine != o.Placed.Engine.ToString()))
-                Fail($"order {o.OrderId} was started on {o.Placed!.Engine} but reports {o.Engine ?? "(none)"}");
+                Fail(o, $"order {o.OrderId} was started on {o.Placed!.Engine} but reports {o.Engine ?? "(none)"}");
         });
         Check("captured - refunded = total for Completed, 0 for Cancelled; no payment left Pending", () =>
         {
             foreach (var o in Orders)
             {
                 if (o.Status == "Completed" && (o.PaymentStatus != "Confirmed" || o.NetCaptured != o.Total))
-                    Fail($"order {o.OrderId} is Completed (total {o.Total}) but its payment is {o.PaymentStatus ?? "(none)"} capturing {o.NetCaptured}; {o.Describe()}");
+                    Fail(o, $"order {o.OrderId} is Completed (total {o.Total}) but its payment is {o.PaymentStatus ?? "(none)"} capturing {o.NetCaptured}");
                 if (o.Status == "Cancelled" && o.NetCaptured != 0)
-                    Fail($"order {o.OrderId} is Cancelled ({o.Reason}) but its payment still holds {o.NetCaptured}; {o.Describe()}");
-                if (o.PaymentStatus == "Pending") Fail($"order {o.OrderId}: payment still Pending (expires {(string?)o.Payment!["expiresAt"]})");
+                    Fail(o, $"order {o.OrderId} is Cancelled ({o.Reason}) but its payment still holds {o.NetCaptured}");
+                if (o.PaymentStatus == "Pending") Fail(o, $"order {o.OrderId}: payment still Pending (expires {(string?)o.Payment!["expiresAt"]})");
             }
         });
         Check("stock committed only for Completed orders, released or rejected for Cancelled", () =>
@@ -95,9 +95,9 @@ public sealed class StormCheck(SagaCluster cluster, Retrying http)
             {
                 var reservation = (string?)o.Reservation?["status"];
                 if (o.Status == "Completed" && reservation != "Committed")
-                    Fail($"order {o.OrderId} is Completed but its reservation is {reservation ?? "(none)"}");
+                    Fail(o, $"order {o.OrderId} is Completed but its reservation is {reservation ?? "(none)"}");
                 if (o.Status == "Cancelled" && reservation is "Reserved" or "Committed")
-                    Fail($"order {o.OrderId} is Cancelled ({o.Reason}) but its reservation is {reservation}");
+                    Fail(o, $"order {o.OrderId} is Cancelled ({o.Reason}) but its reservation is {reservation}");
             }
         });
         Check("an active (Scheduled) delivery exists exactly for each Completed order", () =>
@@ -105,14 +105,14 @@ public sealed class StormCheck(SagaCluster cluster, Retrying http)
             foreach (var o in Orders)
             {
                 var delivery = (string?)o.Delivery?["status"];
-                if (o.Status == "Completed" && delivery != "Scheduled") Fail($"order {o.OrderId} is Completed but its delivery is {delivery ?? "(none)"}");
-                if (o.Status != "Completed" && delivery == "Scheduled") Fail($"order {o.OrderId} is {o.Status} but holds a Scheduled delivery");
+                if (o.Status == "Completed" && delivery != "Scheduled") Fail(o, $"order {o.OrderId} is Completed but its delivery is {delivery ?? "(none)"}");
+                if (o.Status != "Completed" && delivery == "Scheduled") Fail(o, $"order {o.OrderId} is {o.Status} but holds a Scheduled delivery");
             }
         });
         Check("orders that cannot succeed are Cancelled (out of stock, unknown product, stale price, unknown or broke customer, no courier, customer cancel or no confirm)", () =>
         {
             foreach (var o in Orders.Where(o => o.Placed?.MustCancelBecause is not null && o.Status != "Cancelled"))
-                Fail($"order {o.OrderId} (#{o.Placed!.Number}) is {o.Status} although {o.Placed.MustCancelBecause}");
+                Fail(o, $"order {o.OrderId} (#{o.Placed!.Number}) is {o.Status} although {o.Placed.MustCancelBecause}");
         });
 
         var products = await http.GetExistingAsync<JsonArray>(cluster.Inventory, "/products");
@@ -185,4 +185,7 @@ public sealed class StormCheck(SagaCluster cluster, Retrying http)
     }
 
     private void Fail(string detail) => Violations.Add($"[{_current}] {detail}");
+
+    // A rare race is seldom replayed: the report says what every service held for the order.
+    private void Fail(OrderFinalState order, string detail) => Fail($"{detail}; {order.Describe()}");
 }
