@@ -50,8 +50,8 @@ public interface IListedWork<T> where T : class, IOutboxRecord<T>
 public sealed class Outbox(
     DaprClient dapr, EventPublisher publisher, ServiceIdentity service, TimeProvider time, IOptions<RetentionOptions> retention, ILogger<Outbox> log)
 {
-    // Left listed a while after listing (its saga is likely under way); a key never written after an hour was abandoned.
-    public static readonly TimeSpan ListedAtLeast = TimeSpan.FromSeconds(10);
+    // Left listed a moment after listing (its writer is likely still sending); a key never written after an hour was abandoned.
+    public static readonly TimeSpan ListedAtLeast = TimeSpan.FromSeconds(2);
 
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
@@ -112,6 +112,9 @@ public sealed class Outbox(
 
     private bool WasSent(string key, OutboxMessage message) => _sent.TryGetValue(key, out var ids) && ids.ContainsKey(message.Id);
 
+    private bool SentBefore(string key, OutboxMessage message, DateTimeOffset cutoff) =>
+        _sent.TryGetValue(key, out var ids) && ids.TryGetValue(message.Id, out var sentAt) && sentAt <= cutoff;
+
     private void ForgetSentBefore(DateTimeOffset cutoff)
     {
         foreach (var (key, ids) in _sent)
@@ -139,7 +142,7 @@ public sealed class Outbox(
     {
         var now = time.GetUtcNow();
         ForgetSentBefore(now - RemembersSentFor);
-        var (entries, records) = await ReadListedAsync<T>(cancellationToken);
+        var (entries, records) = await ReadListedAsync<T>(null, cancellationToken);
         var notAtRest = records.Where(r => !r.Value.Value.IsAtRest).ToDictionary(r => r.Key, r => r.Value.Value, StringComparer.Ordinal);
         var rested = new HashSet<string>(StringComparer.Ordinal);
         // Before settling, as only the work may know a record is at rest; its failure must not keep events unsent.
@@ -182,17 +185,25 @@ public sealed class Outbox(
         [.. (await _index.EntriesAsync(cancellationToken)).Select(e => e.Key)];
 
     /// <summary>The listed records of <typeparamref name="T"/> that are not at rest, for a service's own passes (e.g. an expiry): one read of each.</summary>
-    public async Task<IReadOnlyList<T>> ListedNotAtRestAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
+    public Task<IReadOnlyList<T>> ListedNotAtRestAsync<T>(CancellationToken cancellationToken) where T : class, IOutboxRecord<T> =>
+        NotAtRestAsync<T>(null, cancellationToken);
+
+    /// <summary>As above, reading only the records listed at least <paramref name="listedFor"/> ago.</summary>
+    public Task<IReadOnlyList<T>> ListedNotAtRestAsync<T>(TimeSpan listedFor, CancellationToken cancellationToken) where T : class, IOutboxRecord<T> =>
+        NotAtRestAsync<T>(time.GetUtcNow() - listedFor, cancellationToken);
+
+    private async Task<IReadOnlyList<T>> NotAtRestAsync<T>(DateTimeOffset? listedBy, CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
     {
-        var (_, records) = await ReadListedAsync<T>(cancellationToken);
+        var (_, records) = await ReadListedAsync<T>(listedBy, cancellationToken);
         return [.. records.Values.Select(r => r.Value).Where(r => !r.IsAtRest)];
     }
 
     private async Task<(IReadOnlyList<OutboxEntry> Entries, IReadOnlyDictionary<string, Stored<T>> Records)> ReadListedAsync<T>(
-        CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
+        DateTimeOffset? listedBy, CancellationToken cancellationToken) where T : class, IOutboxRecord<T>
     {
         var entries = await _index.EntriesAsync(cancellationToken);
-        return (entries, await dapr.ReadManyAsync<T>(service.StateStore, entries.Select(e => e.Key), cancellationToken));
+        var read = listedBy is { } by ? entries.Where(e => e.ListedAt <= by) : entries;
+        return (entries, await dapr.ReadManyAsync<T>(service.StateStore, read.Select(e => e.Key), cancellationToken));
     }
 
     // True when the entry can go.
@@ -210,7 +221,10 @@ public sealed class Outbox(
         await SendAsync(entry.Key, record, cancellationToken);
         // A writer that read it holding this entry finds the ETag moved on, re-reads and lists it anew.
         if (unlist && record.Outbox.Count == 0 && record.OutboxListing is null) return true;
-        if ((record.Outbox.Count == 0 && !unlist) || string.IsNullOrEmpty(etag)) return false;
+        // Staying listed, it keeps what went out lately for its own next write to strike off (no write racing that writer's);
+        // what went out a while ago is struck off now, before this process forgets sending it.
+        if (!unlist && !record.Outbox.Any(m => SentBefore(entry.Key, m, now - ListedAtLeast))) return false;
+        if (string.IsNullOrEmpty(etag)) return false;
         // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
         var written = await dapr.TrySaveStateAsync(service.StateStore, entry.Key, record.WithOutbox([], unlist ? null : record.OutboxListing), etag,
             metadata: MetadataOf(record), cancellationToken: cancellationToken);
