@@ -48,9 +48,12 @@ public sealed class ProcessCallBudgetTests(ITestOutputHelper output)
         Assert.True(app.Index("running-processes").Contains(id), "a finished instance leaves the running index in the recovery pass");
         Assert.DoesNotContain(id, app.Index("processes")); // a start never touches the list of all, which only grows
 
+        before = Counts(app);
         Assert.Equal(HttpStatusCode.OK, await app.TriggerRecoveryAsync());
         Assert.DoesNotContain(id, app.Index("running-processes"));
         Assert.Contains(id, app.Index("processes"));
+        // It finished in this replica, so the pass moves it on without reading it.
+        Assert.Equal(0, Spent(app, before).Families.GetValueOrDefault("StateRead process-{id}"));
     }
 
     [Fact]

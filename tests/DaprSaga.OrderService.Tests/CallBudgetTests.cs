@@ -1,5 +1,4 @@
 using DaprSaga.OrderService.Orders;
-using DaprSaga.ServiceDefaults.Messaging;
 
 namespace DaprSaga.OrderService.Tests;
 
@@ -33,7 +32,7 @@ public sealed class CallBudgetTests : ServiceTest
     }
 
     [Fact]
-    public async Task TheDeadlinePassReadsTheListingOnceAndLeavesUnlistingToTheSweep()
+    public async Task TheDeadlinePassReadsOnlyOrdersListedForTheDeadlineAndLeavesUnlistingToTheSweep()
     {
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
@@ -50,16 +49,25 @@ public sealed class CallBudgetTests : ServiceTest
         Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OrderRecovery));
 
         var spent = ServiceAssert.SpentSince(Host.Sidecar.Calls, before);
-        // Every listing shard and every listed order in one bulk read each; nothing overdue, so nothing written.
+        // Every listing shard in one bulk read; no order listed for the deadline yet, so none read and nothing written.
         Assert.Equal(32, spent.GetValueOrDefault("StateRead outbox-listing-#"));
         Assert.Equal(0, spent.GetValueOrDefault("StateWrite outbox-listing-#"));
-        Assert.Equal(4, spent.GetValueOrDefault("StateRead order-{id}"));
+        Assert.Equal(0, spent.GetValueOrDefault("StateRead order-{id}"));
         Assert.Equal(0, spent.GetValueOrDefault("StateWrite order-{id}"));
 
-        // The sweep unlists the terminal orders once their listing is old enough; the open one stays.
-        Host.Clock.Advance(Outbox.ListedAtLeast);
+        // Listed for the deadline: every listed order read in one bulk read, the open one cancelled, none unlisted.
+        Host.Clock.Advance(new OrderOptions().SagaDeadline);
+        before = Host.Sidecar.Calls.ByKeyFamily();
+        Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OrderRecovery));
+        spent = ServiceAssert.SpentSince(Host.Sidecar.Calls, before);
+        Assert.Equal(4 + 1, spent.GetValueOrDefault("StateRead order-{id}"));
+        Assert.Equal(1, spent.GetValueOrDefault("StateWrite order-{id}"));
+        Assert.Equal(0, spent.GetValueOrDefault("StateWrite outbox-listing-#"));
+        Assert.Equal(ids.Append(open).Select(OrderBook.KeyOf).Order(StringComparer.Ordinal), await Listed());
+
+        // The sweep unlists them, now all terminal and listed long enough.
         Assert.Equal(HttpStatusCode.OK, await Host.Sidecar.TriggerBindingAsync(Components.OutboxSweep));
-        Assert.Equal([OrderBook.KeyOf(open)], await Listed());
+        Assert.Empty(await Listed());
     }
 
     private Task<IReadOnlyList<string>> Listed() => Listing.KeysAsync(Host.AppDapr, Components.OrderStore);

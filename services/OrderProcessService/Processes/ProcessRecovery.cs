@@ -9,7 +9,7 @@ namespace DaprSaga.OrderProcessService.Processes;
 /// missed); a workflow order is only scheduled if a crash left it unscheduled, then leaves the index.
 /// </summary>
 public sealed class ProcessRecovery(
-    ProcessIndexes indexes, ProcessRunner runner, WorkflowProcesses workflows, TimeProvider time,
+    ProcessIndexes indexes, ProcessRunner runner, ProcessWorker worker, WorkflowProcesses workflows, TimeProvider time,
     IOptions<ProcessOptions> options, ILogger<ProcessRecovery> log)
 {
     // Small enough that each bulk read stays fresh while the instances before it are driven.
@@ -18,8 +18,10 @@ public sealed class ProcessRecovery(
     public async Task<int> ResumeAsync(CancellationToken cancellationToken)
     {
         var resumed = 0;
-        var finished = new List<string>();
-        var chunks = (await indexes.Running.ListAsync(cancellationToken)).Chunk(ChunkSize).Select(ids => new Chunk(ids));
+        var running = await indexes.Running.ListAsync(cancellationToken);
+        // What finished here is terminal and what runs here holds a live lease: neither needs a read.
+        var finished = running.Where(worker.Finished).ToList();
+        var chunks = running.Where(id => !worker.Finished(id) && !worker.Runs(id)).Chunk(ChunkSize).Select(ids => new Chunk(ids));
         await RecoveryPass.RunAsync(chunks, async chunk =>
         {
             // Most are leased (being driven) or finished; a resumed one takes its lease against this read's ETag.

@@ -9,7 +9,8 @@ namespace DaprSaga.OrderProcessService.Processes;
 public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessWorker> log) : BackgroundService
 {
     private const int Parallelism = 16;
-    private const int RememberedFinished = 1024;
+    // A recovery tick's worth at a few hundred sagas a second, so the tick reads none of them.
+    private const int RememberedFinished = 8192;
 
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>();
     private readonly Lock _gate = new();
@@ -30,6 +31,18 @@ public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessW
     public bool Knows(string orderId)
     {
         lock (_gate) return _active.ContainsKey(orderId) || _finished.Contains(orderId);
+    }
+
+    /// <summary>Seen to finish here: terminal as stored.</summary>
+    public bool Finished(string orderId)
+    {
+        lock (_gate) return _finished.Contains(orderId);
+    }
+
+    /// <summary>Queued or running here, so driven under this replica's lease.</summary>
+    public bool Runs(string orderId)
+    {
+        lock (_gate) return _active.ContainsKey(orderId);
     }
 
     // One queued or running already runs again after it stops, unless it finished: an event that

@@ -85,7 +85,8 @@ public sealed class OrderBook(
     public async Task<int> CancelOverdueAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
         var cancelled = 0;
-        var overdue = (await outbox.ListedNotAtRestAsync<Order>(cancellationToken))
+        // An open order is listed from before its first write, so one listed for less than the deadline is not overdue (or is, a tick later).
+        var overdue = (await outbox.ListedNotAtRestAsync<Order>(deadline, cancellationToken))
             .Where(o => time.GetUtcNow() - o.CreatedAt >= deadline)
             .Select(o => o.OrderId);
         await RecoveryPass.RunAsync(overdue, async orderId =>
