@@ -39,7 +39,6 @@ public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessW
         lock (_gate) return _finished.Contains(orderId);
     }
 
-    /// <summary>Queued or running here, so driven under this replica's lease.</summary>
     public bool Runs(string orderId)
     {
         lock (_gate) return _active.ContainsKey(orderId);

@@ -221,8 +221,7 @@ public sealed class Outbox(
         await SendAsync(entry.Key, record, cancellationToken);
         // A writer that read it holding this entry finds the ETag moved on, re-reads and lists it anew.
         if (unlist && record.Outbox.Count == 0 && record.OutboxListing is null) return true;
-        // Staying listed, it keeps what went out lately for its own next write to strike off (no write racing that writer's);
-        // what went out a while ago is struck off now, before this process forgets sending it.
+        // Staying listed, it keeps what went out lately for its own next write (no write racing it); older, struck off before forgotten.
         if (!unlist && !record.Outbox.Any(m => SentBefore(entry.Key, m, now - ListedAtLeast))) return false;
         if (string.IsNullOrEmpty(etag)) return false;
         // Conditional even when already unlisted: a writer that read the listing before it must re-read and list again.
