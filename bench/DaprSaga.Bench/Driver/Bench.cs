@@ -76,6 +76,7 @@ public static class Bench
         var peak = measured.Count / Stopwatch.GetElapsedTime(firstPlaced, lastEnded).TotalSeconds;
         var pacedRate = peak / 2;
         LongHistogram? pacedLatencies = null;
+        PacedCost? pacedCost = null;
         if (paced.Count > 0)
         {
             Console.WriteLine($"   paced: {paced.Count} sagas arriving at {pacedRate:0.0} sagas/s (half the peak)");
@@ -83,7 +84,10 @@ public static class Bench
             (pacedLatencies, _, _) = await DriveAsync(
                 cluster, flow, paced, customers, int.MaxValue, TimeSpan.FromSeconds(1 / pacedRate), orderIds, pacedProgress);
             pacedProgress.Finish();
-            await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
+            var (sidecarsPaced, appsPaced) = await cluster.QuiesceAsync(TimeSpan.FromSeconds(60));
+            pacedCost = new PacedCost(
+                CpuMs(appsAfter, appsPaced) / paced.Count, CpuMs(sidecarsAfter, sidecarsPaced) / paced.Count,
+                (double)(Cluster.TotalCalls(sidecarsPaced) - Cluster.TotalCalls(sidecarsAfter)) / paced.Count);
         }
 
         var soakSamples = new List<SoakSample>();
@@ -113,7 +117,7 @@ public static class Bench
             sidecarsBefore, sidecarsAfter, appsBefore, appsAfter, driverCpu, hop, mismatches,
             measured.GroupBy(s => s.Outcome).ToDictionary(g => g.Key, g => g.Count()),
             paced.Count, pacedRate, pacedLatencies);
-        return result with { Soak = soakSamples };
+        return result with { Soak = soakSamples, PacedCost = pacedCost };
     }
 
     private static async Task<SoakSample> SampleAsync(Cluster cluster, int sagas, string? dumps)

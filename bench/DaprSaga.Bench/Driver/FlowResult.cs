@@ -8,6 +8,9 @@ public sealed record HopFloorResult(long Hops, long Failed, double HopsPerSecond
 
 public sealed record Latency(double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs);
 
+/// <summary>What a saga at half the peak rate costs, the scheduled passes that ran meanwhile included.</summary>
+public sealed record PacedCost(double ServiceCpuMsPerSaga, double SidecarCpuMsPerSaga, double HopsPerSaga);
+
 /// <summary>
 /// After <paramref name="Sagas"/> soak sagas: what both processes hold after a full collection, of which the
 /// services' <paramref name="ServicesPooledMb"/> in ArrayPool&lt;byte&gt;.Shared's caches, and the keys stored.
@@ -57,6 +60,8 @@ public sealed record FlowResult(
     IReadOnlyList<string> Mismatches)
 {
     public IReadOnlyList<SoakSample> Soak { get; init; } = [];
+
+    public PacedCost? PacedCost { get; init; }
 
     /// <summary>
     /// The kinds that are app ↔ sidecar hops (the binding and metadata kinds are not per saga). A

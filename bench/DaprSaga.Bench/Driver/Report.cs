@@ -20,6 +20,7 @@ public static class Report
                throughput: {r.SagasPerSecond:0.0} sagas/s ({r.Sagas} in {r.ElapsedSeconds:0.00} s, concurrency {r.Concurrency})
                latency placement→terminal: p50 {r.Latency.P50Ms:0.0} ms, p95 {r.Latency.P95Ms:0.0} ms, p99 {r.Latency.P99Ms:0.0} ms, max {r.Latency.MaxMs:0.0} ms
                latency at half the peak ({r.PacedSagas} sagas arriving at {r.PacedSagasPerSecond:0.0}/s): {(r.PacedLatency is { } p ? $"p50 {p.P50Ms:0.0} ms, p95 {p.P95Ms:0.0} ms, p99 {p.P99Ms:0.0} ms, max {p.MaxMs:0.0} ms" : "not measured")}
+               at half the peak, per saga: {(r.PacedCost is { } pc ? $"CPU services {pc.ServiceCpuMsPerSaga:0.00} ms, sidecars {pc.SidecarCpuMsPerSaga:0.00} ms; {pc.HopsPerSaga:0.0} sidecar calls of every kind (the scheduled passes that ran meanwhile included)" : "not measured")}
                sidecar calls per saga: {string.Join(", ", r.CallsPerSaga.Select(k => $"{k.Key} {k.Value:0.0}"))}; total {r.HopsPerSaga:0.0}
                state calls per saga: participants {r.ParticipantStateCallsPerSaga:0.0}, orchestrator {r.OrchestratorStateCallsPerSaga:0.0}
                workflow backend work items per saga (streamed, not hops): {string.Join(", ", r.WorkItemsPerSaga.Select(k => $"{k.Key} {k.Value:0.0}"))}; total {r.WorkItemsPerSaga.Values.Sum():0.0}
@@ -84,6 +85,7 @@ public static class Report
         rows.Add(("workflow work items/saga (turns + activities)", r =>
             $"{F(r.WorkItemsPerSaga.Values.Sum(), "0.00")} ({F(r.WorkItemsPerSaga["WorkflowTurn"], "0.00")} + {F(r.WorkItemsPerSaga["WorkflowActivity"], "0.00")})"));
         rows.Add(("CPU ms/saga services / sidecars", r => $"{F(r.ServiceCpuMsPerSaga, "0.00")} / {F(r.SidecarCpuMsPerSaga, "0.00")}"));
+        rows.Add(("CPU ms/saga at half peak services / sidecars", r => r.PacedCost is { } p ? $"{F(p.ServiceCpuMsPerSaga, "0.00")} / {F(p.SidecarCpuMsPerSaga, "0.00")}" : "-"));
         rows.Add(("peak MB services / sidecars", r => $"{F(r.ServicesPeakMemoryMb, "0")} / {F(r.SidecarsPeakMemoryMb, "0")}"));
         rows.Add(("allocated KB/saga services / sidecars", r => $"{F(r.ServicesAllocatedKbPerSaga, "0")} / {F(r.SidecarsAllocatedKbPerSaga, "0")}"));
         rows.Add(("JIT / GC pause ms/saga (both processes)", r => $"{F(r.JitMsPerSaga, "0.00")} / {F(r.GcPauseMsPerSaga, "0.00")}"));
