@@ -69,6 +69,35 @@ public sealed class StateTests
     }
 
     [Fact]
+    public async Task WritesOfOneKeyTakeTurnsAndALaterOneKnowsAnotherWentFirst()
+    {
+        var turns = new WriteTurns();
+        var firstIn = new TaskCompletionSource();
+        var firstDone = new TaskCompletionSource();
+        var first = turns.TakeAsync("product-p1", async waited =>
+        {
+            firstIn.SetResult();
+            await firstDone.Task;
+            return waited;
+        }, default);
+        await firstIn.Task;
+
+        var secondRan = false;
+        var second = turns.TakeAsync("product-p1", waited =>
+        {
+            secondRan = true;
+            return Task.FromResult(waited);
+        }, default);
+        // Another key does not wait.
+        Assert.False(await turns.TakeAsync("product-p2", Task.FromResult, default));
+        Assert.False(secondRan);
+
+        firstDone.SetResult();
+        Assert.False(await first);
+        Assert.True(await second);
+    }
+
+    [Fact]
     public async Task ADecisionToLeaveTheValueAloneWritesNothing()
     {
         await using var host = await TestHost.StartAsync(_ => { });

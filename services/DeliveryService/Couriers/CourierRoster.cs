@@ -10,6 +10,7 @@ namespace DaprSaga.DeliveryService.Couriers;
 public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, TimeProvider time, IOptions<AssignmentOptions> assignments)
 {
     private readonly ShardedIndex _catalogue = new(dapr, service.StateStore, "couriers", shards: 4);
+    private readonly WriteTurns _turns = new();
 
     public static string KeyOf(string courierId) => $"courier-{courierId}";
 
@@ -56,8 +57,12 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, Time
     }
 
     /// <summary>Tries <paramref name="asRead"/> first (saves a read); an unanswered order is declined, unrecorded, from <paramref name="takeBy"/> on, judged after the read.</summary>
-    public async Task<AssignmentState> TakeAsync(
-        string courierId, string orderId, string zone, DateTimeOffset takeBy, CancellationToken cancellationToken, Stored<Courier>? asRead = null)
+    public Task<AssignmentState> TakeAsync(
+        string courierId, string orderId, string zone, DateTimeOffset takeBy, CancellationToken cancellationToken, Stored<Courier>? asRead = null) =>
+        _turns.TakeAsync(KeyOf(courierId), waited => TakeInTurnAsync(courierId, orderId, zone, takeBy, waited ? null : asRead, cancellationToken), cancellationToken);
+
+    private async Task<AssignmentState> TakeInTurnAsync(
+        string courierId, string orderId, string zone, DateTimeOffset takeBy, Stored<Courier>? asRead, CancellationToken cancellationToken)
     {
         (Courier? Next, AssignmentState Answer) Take(Courier courier) =>
             courier.AnswerFor(orderId) is null && time.GetUtcNow() >= takeBy ? (null, AssignmentState.Declined) : courier.Take(orderId, zone);
@@ -75,10 +80,12 @@ public sealed class CourierRoster(DaprClient dapr, ServiceIdentity service, Time
     }
 
     public Task ReleaseAsync(string courierId, string orderId, CancellationToken cancellationToken) =>
-        dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c => c?.Release(orderId) is { } next ? Kept(next) : null, cancellationToken);
+        _turns.TakeAsync(KeyOf(courierId), _ => dapr.UpdateAsync<Courier>(
+            service.StateStore, KeyOf(courierId), c => c?.Release(orderId) is { } next ? Kept(next) : null, cancellationToken), cancellationToken);
 
     public Task WithdrawAsync(string courierId, string orderId, CancellationToken cancellationToken) =>
-        dapr.UpdateAsync<Courier>(service.StateStore, KeyOf(courierId), c => c?.Withdraw(orderId) is { } next ? Kept(next) : null, cancellationToken);
+        _turns.TakeAsync(KeyOf(courierId), _ => dapr.UpdateAsync<Courier>(
+            service.StateStore, KeyOf(courierId), c => c?.Withdraw(orderId) is { } next ? Kept(next) : null, cancellationToken), cancellationToken);
 
     private Courier Kept(Courier courier) => courier.Kept(time.GetUtcNow(), assignments.Value.SettledLife);
 }

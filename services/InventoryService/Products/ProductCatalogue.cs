@@ -10,6 +10,7 @@ namespace DaprSaga.InventoryService.Products;
 public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, TimeProvider time, IOptions<HoldOptions> holds)
 {
     private readonly ShardedIndex _ids = new(dapr, service.StateStore, "products", shards: 4);
+    private readonly WriteTurns _turns = new();
 
     public static string KeyOf(string productId) => "product-" + productId;
 
@@ -44,7 +45,11 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, T
     }
 
     /// <summary>Holds unless it is <paramref name="holdBy"/>, judged after the read (its settled hold may be gone by then); tries <paramref name="asRead"/> first.</summary>
-    public async Task<HoldOutcome> HoldAsync(
+    public Task<HoldOutcome> HoldAsync(
+        string productId, string orderId, int quantity, DateTimeOffset holdBy, Stored<Product>? asRead, CancellationToken cancellationToken) =>
+        _turns.TakeAsync(KeyOf(productId), waited => HoldInTurnAsync(productId, orderId, quantity, holdBy, waited ? null : asRead, cancellationToken), cancellationToken);
+
+    private async Task<HoldOutcome> HoldInTurnAsync(
         string productId, string orderId, int quantity, DateTimeOffset holdBy, Stored<Product>? asRead, CancellationToken cancellationToken)
     {
         var late = false;
@@ -56,7 +61,7 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, T
         if (asRead is not null && Hold(asRead.Value) is var held && !ReferenceEquals(held, asRead.Value)
             && await dapr.TrySaveStateAsync(service.StateStore, KeyOf(productId), Kept(held), asRead.ETag, cancellationToken: cancellationToken))
             return held.OutcomeFor(orderId);
-        var outcome = (await ChangeAsync(productId, Hold, cancellationToken))?.OutcomeFor(orderId) ?? HoldOutcome.Short;
+        var outcome = (await UpdateAsync(productId, Hold, cancellationToken))?.OutcomeFor(orderId) ?? HoldOutcome.Short;
         return outcome == HoldOutcome.Short && late ? HoldOutcome.Late : outcome;
     }
 
@@ -66,7 +71,10 @@ public sealed class ProductCatalogue(DaprClient dapr, ServiceIdentity service, T
     public Task CommitAsync(string productId, string orderId, CancellationToken cancellationToken) =>
         ChangeAsync(productId, p => p.Commit(orderId), cancellationToken);
 
-    private async Task<Product?> ChangeAsync(string productId, Func<Product, Product> change, CancellationToken cancellationToken) =>
+    private Task<Product?> ChangeAsync(string productId, Func<Product, Product> change, CancellationToken cancellationToken) =>
+        _turns.TakeAsync(KeyOf(productId), _ => UpdateAsync(productId, change, cancellationToken), cancellationToken);
+
+    private async Task<Product?> UpdateAsync(string productId, Func<Product, Product> change, CancellationToken cancellationToken) =>
         (await dapr.UpdateAsync<Product>(service.StateStore, KeyOf(productId),
             p => p is null ? null : change(p) is var next && !ReferenceEquals(next, p) ? Kept(next) : p, cancellationToken)).Value;
 
