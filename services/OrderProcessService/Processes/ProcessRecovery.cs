@@ -19,9 +19,9 @@ public sealed class ProcessRecovery(
     {
         var resumed = 0;
         var running = await indexes.Running.ListAsync(cancellationToken);
-        // What finished here is terminal and what runs here holds a live lease: neither needs a read.
+        // What finished here is terminal as stored, so needs no read; one running here is read, as its runner may be stuck past its lease.
         var finished = running.Where(worker.Finished).ToList();
-        var chunks = running.Where(id => !worker.Finished(id) && !worker.Runs(id)).Chunk(ChunkSize).Select(ids => new Chunk(ids));
+        var chunks = running.Where(id => !worker.Finished(id)).Chunk(ChunkSize).Select(ids => new Chunk(ids));
         await RecoveryPass.RunAsync(chunks, async chunk =>
         {
             // Most are leased (being driven) or finished; a resumed one takes its lease against this read's ETag.

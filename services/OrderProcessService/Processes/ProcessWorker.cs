@@ -39,11 +39,6 @@ public sealed partial class ProcessWorker(ProcessRunner runner, ILogger<ProcessW
         lock (_gate) return _finished.Contains(orderId);
     }
 
-    public bool Runs(string orderId)
-    {
-        lock (_gate) return _active.ContainsKey(orderId);
-    }
-
     // One queued or running already runs again after it stops, unless it finished: an event that
     // lands while its runner is about to save "waiting" is not left for the recovery tick.
     public bool Enqueue(string orderId)
